@@ -1,0 +1,185 @@
+package jenkins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// QueueItem is what the client reads of a queue item.
+type QueueItem struct {
+	ID        int     `json:"id"`
+	Why       *string `json:"why"`
+	Blocked   bool    `json:"blocked"`
+	Buildable bool    `json:"buildable"`
+	Stuck     bool    `json:"stuck"`
+	// Cancelled is present only once the item has left the queue.
+	Cancelled    *bool `json:"cancelled"`
+	InQueueSince int64 `json:"inQueueSince"`
+	Executable   *struct {
+		Number int `json:"number"`
+	} `json:"executable"`
+}
+
+// Left reports whether the item has left the queue (started or cancelled).
+func (q *QueueItem) Left() bool { return q.Cancelled != nil }
+
+// QueuePath is the escaped path of a queue item below the base URL.
+func QueuePath(id int) string { return "/queue/item/" + strconv.Itoa(id) + "/" }
+
+// QueueItem reads queue item id. A 404 (the item expired five minutes after
+// leaving the queue, or Jenkins restarted) is an *HTTPError with Status 404.
+func (c *Client) QueueItem(ctx context.Context, id int) (*QueueItem, error) {
+	var q QueueItem
+	err := c.getJSON(ctx, QueuePath(id)+"api/json", "id,why,blocked,buildable,stuck,cancelled,inQueueSince,executable[number]", &q)
+	if err != nil {
+		return nil, fmt.Errorf("read queue item %d: %w", id, err)
+	}
+	return &q, nil
+}
+
+// IsNotFound reports whether err is Jenkins' 404.
+func IsNotFound(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && he.Status == http.StatusNotFound
+}
+
+// Build is what the client reads of a build.
+type Build struct {
+	Number   int  `json:"number"`
+	Building bool `json:"building"`
+	// InProgress is missing before Jenkins 2.369.
+	InProgress        *bool   `json:"inProgress"`
+	Result            *string `json:"result"`
+	Duration          int64   `json:"duration"`
+	EstimatedDuration int64   `json:"estimatedDuration"`
+	Timestamp         int64   `json:"timestamp"`
+	QueueID           int     `json:"queueId"`
+}
+
+// Finished reports whether Jenkins is done with the build. A result alone
+// proves nothing: steps set it while the build still runs.
+func (b *Build) Finished() bool {
+	return !b.Building && (b.InProgress == nil || !*b.InProgress)
+}
+
+// BuildPath is the escaped path of build number n of job.
+func BuildPath(job Job, n int) string { return job.Path + strconv.Itoa(n) + "/" }
+
+// Build reads build n of job.
+func (c *Client) Build(ctx context.Context, job Job, n int) (*Build, error) {
+	var b Build
+	err := c.getJSON(ctx, BuildPath(job, n)+"api/json", "number,building,inProgress,result,duration,estimatedDuration,timestamp,queueId", &b)
+	if err != nil {
+		return nil, fmt.Errorf("read build %s #%d: %w", job.Name, n, err)
+	}
+	return &b, nil
+}
+
+// BuildRef is a build as listed in its job.
+type BuildRef struct {
+	Number    int   `json:"number"`
+	QueueID   int   `json:"queueId"`
+	Timestamp int64 `json:"timestamp"`
+	Actions   []struct {
+		Parameters []struct {
+			Name  string `json:"name"`
+			Value any    `json:"value"`
+		} `json:"parameters"`
+	} `json:"actions"`
+}
+
+// Parameters returns the build's parameter values as text; password and
+// file parameters, which Jenkins shows without a value, are left out.
+func (b BuildRef) Parameters() map[string]string {
+	out := make(map[string]string)
+	for _, a := range b.Actions {
+		for _, p := range a.Parameters {
+			if p.Value != nil {
+				out[p.Name] = fmt.Sprint(p.Value)
+			}
+		}
+	}
+	return out
+}
+
+// RecentBuilds lists up to n of the job's newest builds.
+func (c *Client) RecentBuilds(ctx context.Context, job Job, n int) ([]BuildRef, error) {
+	var j struct {
+		Builds []BuildRef `json:"builds"`
+	}
+	err := c.getJSON(ctx, job.Path+"api/json", fmt.Sprintf("builds[number,queueId,timestamp,actions[parameters[name,value]]]{0,%d}", n), &j)
+	if err != nil {
+		return nil, fmt.Errorf("list builds of %s: %w", job.Name, err)
+	}
+	return j.Builds, nil
+}
+
+// FindBuildByQueueID looks for the build that queue item id became, among
+// the job's newest builds. It returns 0 when there is none (yet).
+func (c *Client) FindBuildByQueueID(ctx context.Context, job Job, id int) (int, error) {
+	builds, err := c.RecentBuilds(ctx, job, 50)
+	if err != nil {
+		return 0, err
+	}
+	for _, b := range builds {
+		if b.QueueID == id {
+			return b.Number, nil
+		}
+	}
+	return 0, nil
+}
+
+// QueuedItem is an item waiting in the queue, as listed by /queue.
+type QueuedItem struct {
+	ID           int    `json:"id"`
+	InQueueSince int64  `json:"inQueueSince"`
+	Params       string `json:"params"`
+	Task         struct {
+		URL string `json:"url"`
+	} `json:"task"`
+}
+
+// QueuedItems lists the items waiting in the whole queue.
+func (c *Client) QueuedItems(ctx context.Context) ([]QueuedItem, error) {
+	var q struct {
+		Items []QueuedItem `json:"items"`
+	}
+	if err := c.getJSON(ctx, "/queue/api/json", "items[id,inQueueSince,params,task[url]]", &q); err != nil {
+		return nil, fmt.Errorf("list the queue: %w", err)
+	}
+	return q.Items, nil
+}
+
+// StopBuild asks Jenkins to abort build n. Jenkins answers with a redirect,
+// which is not followed.
+func (c *Client) StopBuild(ctx context.Context, job Job, n int) error {
+	err := c.post(ctx, request{path: BuildPath(job, n) + "stop"}, discard)
+	if err != nil {
+		return fmt.Errorf("stop build %s #%d: %w", job.Name, n, err)
+	}
+	return nil
+}
+
+// ErrAlreadyLeft means a queue item could not be cancelled because it has
+// already left the queue: it started, or someone else cancelled it.
+var ErrAlreadyLeft = errors.New("the queue item has already left the queue")
+
+// CancelQueueItem cancels queue item id. Jenkins answers 204 when it did,
+// 404 when the item is gone, and 500 when it already left the queue.
+func (c *Client) CancelQueueItem(ctx context.Context, id int) error {
+	err := c.post(ctx, request{path: "/queue/cancelItem", query: url.Values{"id": {strconv.Itoa(id)}}}, discard)
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusInternalServerError {
+		return ErrAlreadyLeft
+	}
+	if err != nil {
+		return fmt.Errorf("cancel queue item %d: %w", id, err)
+	}
+	return nil
+}
+
+func discard(*http.Response) error { return nil }

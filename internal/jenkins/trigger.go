@@ -1,0 +1,288 @@
+package jenkins
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Param is a string parameter.
+type Param struct{ Name, Value string }
+
+// FileParam uploads the file at Path as parameter Name.
+type FileParam struct{ Name, Path string }
+
+// TriggerError is a trigger Jenkins refused or answered unusably.
+type TriggerError struct {
+	Job    string
+	Reason string
+	Err    error
+}
+
+func (e *TriggerError) Error() string {
+	return fmt.Sprintf("job %s: %s", e.Job, e.Reason)
+}
+
+func (e *TriggerError) Unwrap() error { return e.Err }
+
+// AnswerLostError means the trigger was sent but its answer never came, so
+// Jenkins may or may not have queued a build. It must not be resent.
+type AnswerLostError struct{ Err error }
+
+func (e *AnswerLostError) Error() string {
+	return "the trigger was sent but its answer was lost: " + e.Err.Error()
+}
+
+func (e *AnswerLostError) Unwrap() error { return e.Err }
+
+// Trigger queues a build of job and returns its queue item id. It uses
+// buildWithParameters, with the parameters in the body, when there are
+// parameters or files, and build otherwise. The request is sent again only
+// when Jenkins certainly did not act on it; an answer lost after sending is
+// an *AnswerLostError.
+func (c *Client) Trigger(ctx context.Context, job Job, params []Param, files []FileParam) (int, error) {
+	r := request{path: job.Path + "build"}
+	if len(params) > 0 || len(files) > 0 {
+		r.path = job.Path + "buildWithParameters"
+		boundary := multipart.NewWriter(nil).Boundary()
+		r.body = func() (io.Reader, int64, error) { return formBody(params, files, boundary) }
+		r.header = http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"}}
+		if len(files) > 0 {
+			r.header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+			r.timeout = -1
+		}
+	}
+	if c.opts.BuildToken != "" {
+		r.query = url.Values{"token": {c.opts.BuildToken}}
+	}
+	var location string
+	var status int
+	send := func() error {
+		return c.post(ctx, r, func(resp *http.Response) error {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			status, location = resp.StatusCode, resp.Header.Get("Location")
+			return nil
+		})
+	}
+	b := c.retryBackOff()
+	for {
+		err := send()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return 0, err
+		}
+		if !NotSent(err) {
+			return 0, c.triggerFailure(job, err)
+		}
+		wait := b.NextBackOff()
+		if wait == backoff.Stop {
+			return 0, c.triggerFailure(job, err)
+		}
+		var he *HTTPError
+		if errors.As(err, &he) {
+			wait = max(wait, he.RetryAfter)
+		}
+		if c.opts.OnRetry != nil {
+			c.opts.OnRetry(err, wait)
+		}
+		if serr := c.clock.Sleep(ctx, wait); serr != nil {
+			return 0, err
+		}
+	}
+	switch status {
+	case http.StatusCreated, http.StatusSeeOther:
+		id, ok := QueueIDFromLocation(location)
+		if !ok {
+			return 0, &TriggerError{Job: job.Name, Reason: fmt.Sprintf("Jenkins answered %d but its Location %q is not a queue item", status, location)}
+		}
+		return id, nil
+	case http.StatusFound:
+		return 0, &TriggerError{Job: job.Name, Reason: "Jenkins refused to queue the build (302 to the job page; a multibranch project cannot be built, name one of its branches)"}
+	}
+	return 0, &TriggerError{Job: job.Name, Reason: fmt.Sprintf("unexpected answer %d to the trigger", status)}
+}
+
+// triggerFailure explains why Jenkins refused a trigger.
+func (c *Client) triggerFailure(job Job, err error) error {
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		if NotSent(err) || isCertificateError(err) {
+			return fmt.Errorf("cannot reach Jenkins: %w", err)
+		}
+		return &AnswerLostError{Err: err}
+	}
+	reason := fmt.Sprintf("Jenkins refused the trigger (%d)", he.Status)
+	switch he.Status {
+	case http.StatusBadRequest:
+		reason = "Jenkins refused the trigger as a bad request (400); is the job parameterized, and is it a job that can be built?"
+	case http.StatusUnauthorized:
+		reason = "Jenkins refused the credentials (401); check user and token"
+	case http.StatusForbidden:
+		reason = "Jenkins refused the trigger (403): the user may not build this job, or build_token is wrong"
+	case http.StatusNotFound:
+		reason = "no such job, or the user may not see it (404)"
+	case http.StatusMethodNotAllowed:
+		reason = "Jenkins refused the trigger (405): the user has no Build permission and no build token was given"
+	case http.StatusConflict:
+		reason = "the job is disabled or cannot be built (409)"
+	case http.StatusInternalServerError:
+		reason = "Jenkins failed on the trigger (500)"
+	}
+	if he.Body != "" && he.Status != http.StatusNotFound {
+		reason += ": " + he.Body
+	}
+	return &TriggerError{Job: job.Name, Reason: reason, Err: err}
+}
+
+var queueLocation = regexp.MustCompile(`/queue/item/(\d+)/?$`)
+
+// QueueIDFromLocation reads the queue item id from a trigger's Location. Only
+// the id is used: the host is the one the request reached, which may differ
+// from the configured base URL behind a proxy.
+func QueueIDFromLocation(loc string) (int, bool) {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return 0, false
+	}
+	m := queueLocation.FindStringSubmatch(u.Path)
+	if m == nil {
+		return 0, false
+	}
+	id, err := strconv.Atoi(m[1])
+	return id, err == nil && id > 0
+}
+
+// formBody renders the parameters as a urlencoded body, or, with files, as
+// a multipart body that streams each file from disk. The multipart length
+// is known in advance from the files' sizes, so no chunked encoding is
+// needed and the upload can be retried with a fresh body.
+func formBody(params []Param, files []FileParam, boundary string) (io.Reader, int64, error) {
+	if len(files) == 0 {
+		v := url.Values{}
+		for _, p := range params {
+			v.Add(p.Name, p.Value)
+		}
+		s := v.Encode()
+		return strings.NewReader(s), int64(len(s)), nil
+	}
+	var head bytes.Buffer
+	mw := multipart.NewWriter(&head)
+	if err := mw.SetBoundary(boundary); err != nil {
+		return nil, 0, err
+	}
+	for _, p := range params {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"`, quote(p.Name)))
+		h.Set("Content-Type", "text/plain; charset=UTF-8")
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			return nil, 0, err
+		}
+		io.WriteString(w, p.Value)
+	}
+	var parts []io.Reader
+	var total int64
+	for _, f := range files {
+		fh, err := os.Open(f.Path)
+		if err != nil {
+			closeAll(parts)
+			return nil, 0, fmt.Errorf("file parameter %s: %w", f.Name, err)
+		}
+		st, err := fh.Stat()
+		if err != nil {
+			fh.Close()
+			closeAll(parts)
+			return nil, 0, fmt.Errorf("file parameter %s: %w", f.Name, err)
+		}
+		base := filepath.Base(f.Path)
+		h := textproto.MIMEHeader{}
+		// filename* carries non-ASCII names for servers that read RFC 5987.
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"; filename*=UTF-8''%s`,
+			quote(f.Name), quote(base), url.PathEscape(base)))
+		h.Set("Content-Type", "application/octet-stream")
+		if _, err := mw.CreatePart(h); err != nil {
+			fh.Close()
+			closeAll(parts)
+			return nil, 0, err
+		}
+		seg := bytes.Clone(head.Bytes())
+		head.Reset()
+		parts = append(parts, bytes.NewReader(seg), &exactFile{f: fh, left: st.Size(), name: f.Name})
+		total += int64(len(seg)) + st.Size()
+	}
+	if err := mw.Close(); err != nil {
+		closeAll(parts)
+		return nil, 0, err
+	}
+	parts = append(parts, bytes.NewReader(head.Bytes()))
+	total += int64(head.Len())
+	return &multiBody{Reader: io.MultiReader(parts...), parts: parts}, total, nil
+}
+
+// multiBody lets the HTTP client close the files of an upload it abandons.
+type multiBody struct {
+	io.Reader
+	parts []io.Reader
+}
+
+func (m *multiBody) Close() error {
+	closeAll(m.parts)
+	return nil
+}
+
+func quote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "", "\n", "").Replace(s)
+}
+
+func closeAll(rs []io.Reader) {
+	for _, r := range rs {
+		if c, ok := r.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// exactFile yields exactly the size announced in Content-Length and closes
+// the file at its end, failing if the file shrank meanwhile.
+type exactFile struct {
+	f    *os.File
+	left int64
+	name string
+}
+
+func (e *exactFile) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		e.f.Close()
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.f.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		e.f.Close()
+		return n, fmt.Errorf("file parameter %s: file shrank while uploading", e.name)
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+func (e *exactFile) Close() error { return e.f.Close() }
