@@ -1,0 +1,62 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+)
+
+// maxQueueNotFound bounds how often a vanished queue item is looked for
+// among the job's builds before the run gives up.
+const maxQueueNotFound = 10
+
+// followQueue polls the queue item until it becomes a build. It returns
+// ResultCancelled when the item was cancelled.
+func (r *run) followQueue(ctx context.Context) (string, error) {
+	sched := r.Schedule.queue(r.Clock)
+	lastWhy := ""
+	notFound := 0
+	for {
+		item, err := r.Client.QueueItem(ctx, r.queueID)
+		switch {
+		case jenkins.IsNotFound(err):
+			// Left items expire five minutes after leaving the queue, and a
+			// restart forgets them: the build remembers its queue id.
+			n, ferr := r.Client.FindBuildByQueueID(ctx, r.job, r.queueID)
+			if ferr != nil {
+				return "", ferr
+			}
+			if n > 0 {
+				return "", r.started(n)
+			}
+			if notFound++; notFound >= maxQueueNotFound {
+				return "", fmt.Errorf("queue item %d is gone and no build of %s came from it", r.queueID, r.job.Name)
+			}
+		case err != nil:
+			return "", err
+		case item.Left() && *item.Cancelled:
+			r.output(report.OutputResult, ResultCancelled)
+			r.Report.Verdict(verdictFor(r, ResultCancelled, 0, true))
+			return ResultCancelled, nil
+		case item.Left() && item.Executable != nil && item.Executable.Number > 0:
+			return "", r.started(item.Executable.Number)
+		case !item.Left() && item.Why != nil && *item.Why != lastWhy:
+			lastWhy = *item.Why
+			r.Report.Status("Waiting in the queue: %s", lastWhy)
+		}
+		if err := r.sleep(ctx, sched.NextBackOff()); err != nil {
+			return "", err
+		}
+	}
+}
+
+func (r *run) started(n int) error {
+	r.number = n
+	r.output(report.OutputBuildNumber, strconv.Itoa(n))
+	r.output(report.OutputBuildURL, r.buildURL())
+	r.Report.Status("Started %s #%d: %s", r.job.Name, n, r.buildURL())
+	return nil
+}
