@@ -1,0 +1,230 @@
+// Package cli is jenkins-trigger's command: it reads the configuration,
+// wires the HTTP client, the Jenkins client, the reporter and the flow, and
+// turns what happened into the exit code. Exit codes are decided here and
+// nowhere else.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+)
+
+// Exit codes, as the contract lists them.
+const (
+	ExitOK       = 0 // reached wait_for; at completion the build succeeded
+	ExitFailure  = 1 // the build's result is FAILURE
+	ExitUnstable = 2 // UNSTABLE, with fail_on_unstable
+	ExitAborted  = 3 // ABORTED or NOT_BUILT, or the queue item was cancelled
+	ExitTimeout  = 4 // timeout passed before wait_for was reached
+	ExitBadInput = 5 // bad input; nothing was triggered
+	ExitJenkins  = 6 // Jenkins could not be used
+	exitSignal   = 128
+)
+
+// ExitCodes describes each exit code, for --help and the README.
+var ExitCodes = []struct {
+	Code    string
+	Meaning string
+}{
+	{"0", "reached wait_for; at completion the result was SUCCESS (or UNSTABLE with fail_on_unstable: false)"},
+	{"1", "the build's result is FAILURE"},
+	{"2", "the build's result is UNSTABLE (and fail_on_unstable is true)"},
+	{"3", "the build's result is ABORTED or NOT_BUILT, or its queue item was cancelled"},
+	{"4", "timeout passed before wait_for was reached"},
+	{"5", "bad input: a missing or malformed input, a file that cannot be read, a parameter the job does not define, a choice the job does not offer. Nothing was triggered."},
+	{"6", "Jenkins could not be used: unreachable, refused the credentials, no such job, refused the trigger, or answered something unusable"},
+	{"128+n", "stopped by signal n (130 for SIGINT, 143 for SIGTERM)"},
+}
+
+// Env is everything the command takes from its process.
+type Env struct {
+	Args    []string          // without the program name
+	Environ map[string]string // the environment
+	Stdout  io.Writer
+	Stderr  io.Writer
+	// HTTPClient, when set, replaces the client built from the inputs.
+	HTTPClient *http.Client
+	// Clock, when set, replaces the wall clock.
+	Clock clock.Clock
+	// Schedule, when set, replaces the default polling schedule.
+	Schedule flow.Schedule
+}
+
+// Run runs the command and returns its exit code.
+func Run(ctx context.Context, e Env) int {
+	if e.Clock == nil {
+		e.Clock = clock.Real{}
+	}
+	switch arg := firstArg(e.Args); arg {
+	case "":
+	case "--help", "-h", "help":
+		writeHelp(e.Stdout)
+		return ExitOK
+	case "--version", "version":
+		fmt.Fprintln(e.Stdout, versionLine())
+		return ExitOK
+	case "--demo":
+		return runDemo(ctx, e)
+	default:
+		fmt.Fprintf(e.Stderr, "error: unknown argument %q; jenkins-trigger reads its inputs from the environment (see --help)\n", arg)
+		return ExitBadInput
+	}
+	return trigger(ctx, e)
+}
+
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}
+
+func getenv(environ map[string]string) func(string) string {
+	return func(k string) string { return environ[k] }
+}
+
+// trigger is the main job: one run from inputs to exit code.
+func trigger(ctx context.Context, e Env) int {
+	cfg, cfgErr := config.Load(e.Environ)
+	dotenv := ""
+	if cfgErr == nil {
+		dotenv = cfg.Dotenv
+	}
+	rep, err := report.New(report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr, Dotenv: dotenv})
+	if err != nil {
+		rep, _ = report.New(report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr})
+		cfgErr = &config.InputError{Input: "dotenv", Err: err}
+	}
+	// Secrets are masked before anything else is printed.
+	for _, s := range config.Secrets(e.Environ) {
+		rep.Mask(s)
+	}
+	if cfgErr != nil {
+		rep.Error("%v", cfgErr)
+		return ExitBadInput
+	}
+	for _, s := range cfg.Secrets() {
+		rep.Mask(s)
+	}
+	job, err := jenkins.ParseJob(cfg.BaseURL, cfg.Job)
+	if err != nil {
+		rep.Error("%v", &config.InputError{Input: "job", Err: err})
+		return ExitBadInput
+	}
+	hc := e.HTTPClient
+	if hc == nil {
+		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
+			rep.Error("%v", err)
+			return ExitBadInput
+		}
+	}
+	if cfg.Insecure {
+		rep.Warning("insecure is true: TLS certificates of %s are not verified", cfg.BaseURL.Host)
+	}
+	if cfg.BaseURL.Scheme == "http" && cfg.Token != "" && !isLoopback(cfg.BaseURL.Hostname()) {
+		rep.Warning("credentials are sent over plain http:// to %s; use https://", cfg.BaseURL.Host)
+	}
+	client := jenkins.New(cfg.BaseURL, hc, jenkins.Options{
+		User:       cfg.User,
+		Token:      cfg.Token,
+		BuildToken: cfg.BuildToken,
+		UserAgent:  "jenkins-trigger/" + versionString(),
+		Clock:      e.Clock,
+		OnRetry: func(err error, wait time.Duration) {
+			rep.Status("%v; trying again in %s", err, wait.Round(100*time.Millisecond))
+		},
+	})
+	result, err := flow.Run(ctx, cfg, job, flow.Deps{Client: client, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
+	code := ExitCode(result, err, cfg.FailOnUnstable)
+	if err != nil {
+		rep.Error("%s", errorLine(err, cfg))
+	}
+	return code
+}
+
+// ExitCode maps how a run ended to the contract's exit code.
+func ExitCode(result string, err error, failOnUnstable bool) int {
+	var stopped *flow.StoppedError
+	var inputErr *config.InputError
+	switch {
+	case errors.Is(err, flow.ErrTimeout):
+		return ExitTimeout
+	case errors.As(err, &stopped):
+		return exitSignal + signalNumber(stopped.Cause)
+	case errors.As(err, &inputErr):
+		return ExitBadInput
+	case err != nil:
+		return ExitJenkins
+	}
+	switch result {
+	case "", "SUCCESS":
+		return ExitOK
+	case "UNSTABLE":
+		if failOnUnstable {
+			return ExitUnstable
+		}
+		return ExitOK
+	case "FAILURE":
+		return ExitFailure
+	case "ABORTED", "NOT_BUILT", flow.ResultCancelled:
+		return ExitAborted
+	}
+	return ExitJenkins
+}
+
+// signalNumber reads the signal from signal.NotifyContext's cause, which
+// says "<signal> signal received".
+func signalNumber(cause error) int {
+	for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		if cause != nil && strings.HasPrefix(cause.Error(), s.String()+" signal") {
+			return int(s)
+		}
+	}
+	return int(syscall.SIGTERM)
+}
+
+// errorLine is the one line that says why a run failed.
+func errorLine(err error, cfg *config.Config) string {
+	switch {
+	case errors.Is(err, flow.ErrTimeout):
+		return fmt.Sprintf("timeout %s passed before the build reached %s", cfg.Timeout, cfg.WaitFor)
+	}
+	var stopped *flow.StoppedError
+	if errors.As(err, &stopped) {
+		return fmt.Sprintf("stopped (%v)", stopped.Cause)
+	}
+	return err.Error()
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// OSEnv returns the process's own arguments, environment and streams.
+func OSEnv() Env {
+	environ := make(map[string]string)
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			environ[k] = v
+		}
+	}
+	return Env{Args: os.Args[1:], Environ: environ, Stdout: os.Stdout, Stderr: os.Stderr}
+}

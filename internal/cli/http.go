@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/net/http/httpproxy"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+)
+
+// newHTTPClient builds the HTTP client for cfg: proxies from the injected
+// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), extra CAs, and timeouts
+// that keep a silent server from hanging the run.
+func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client, error) {
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(cfg.CACert) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(cfg.CACert) {
+			return nil, &config.InputError{Input: "ca_cert", Err: errors.New("holds no usable PEM certificate")}
+		}
+		tlsConf.RootCAs = pool
+	}
+	if cfg.Insecure {
+		tlsConf.InsecureSkipVerify = true
+	}
+	proxy := proxyFunc(environ)
+	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	transport := &http.Transport{
+		Proxy:                 func(r *http.Request) (*url.URL, error) { return proxy(r.URL) },
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   2,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Transport: transport}, nil
+}
+
+// proxyFunc reads the proxy settings from environ rather than from the
+// process, upper or lower case as curl accepts them.
+func proxyFunc(environ map[string]string) func(*url.URL) (*url.URL, error) {
+	pick := func(names ...string) string {
+		for _, n := range names {
+			if v := environ[n]; v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	c := httpproxy.Config{
+		HTTPProxy:  pick("HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: pick("HTTPS_PROXY", "https_proxy"),
+		NoProxy:    pick("NO_PROXY", "no_proxy"),
+	}
+	return c.ProxyFunc()
+}
