@@ -1,0 +1,32 @@
+// Package jenkinstest is a fake Jenkins controller for tests, benchmarks and
+// demos, built on net/http/httptest.
+//
+// It models the remote API a trigger client uses, as described in the
+// project's protocol fact sheet: jobs in folders (with Util.rawEncode'd URL
+// segments split before unescaping, so a multibranch item "feature%2Ffoo"
+// lives at /job/repo/job/feature%252Ffoo/), the trigger matrix of build and
+// buildWithParameters (201, 303 on coalescing, 400/405/409/500, the json
+// form path with its job-page Location), parameter semantics and file
+// uploads, global queue ids and the queue item lifecycle (WaitingItem,
+// BlockedItem, BuildableItem, LeftItem with its start race, cancellation
+// and expiry), builds (early results, freestyle post-production, stop),
+// progressive console output (X-Text-Size, X-More-Data, CRLF, withheld
+// partial lines, console notes), JUnit reports, Basic auth with passwords
+// and API tokens, session-bound CSRF crumbs, job build tokens and
+// build-token-root, restarts and injected faults. JSON answers carry _class,
+// explicit nulls and Stapler's depth visibility, and honour tree= like
+// Stapler's NamedPathPruner.
+//
+// Time is read only through the injected clock.Clock, and all queue and
+// build state is derived from it on each request by a small discrete-event
+// simulation: there are no goroutines or timers, so on a clock.Virtual a
+// ten-minute build takes milliseconds and every run is deterministic.
+// Console logs are generated on the fly, so a 256 MiB log costs no memory.
+//
+// It does not model: nodes, labels and executors (one implicit executor pool
+// that always frees up after Script.QueueWait), fine-grained permissions
+// (users may do everything; anonymous gets what Options grant), DISCOVER
+// (hidden jobs are always 404), views, SCM, artifacts, input steps and
+// wfapi, the multipart streaming log mode, progressiveHtml, XML APIs other
+// than the crumb xpath, session expiry, or cause folding on coalesced items.
+package jenkinstest

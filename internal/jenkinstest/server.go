@@ -1,0 +1,587 @@
+package jenkinstest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+)
+
+// Options configure a fake Jenkins. The zero value is a secured Jenkins with
+// no users, CSRF protection on and the current (2.5xx) behaviour.
+type Options struct {
+	// Clock is the only source of time; nil means clock.Real{}.
+	Clock clock.Clock
+	// ContextPath is the servlet context path, e.g. "/jenkins"; "" serves at
+	// the root.
+	ContextPath string
+	// RootURL is the configured "Jenkins URL" written in every absolute url
+	// field; "" means "http://localhost:8080"+ContextPath+"/", deliberately
+	// not the served address, as behind a proxy.
+	RootURL string
+	// Users maps user ids to their password and API token.
+	Users map[string]User
+	// AnonymousRead lets anonymous callers read jobs, queue items and builds.
+	AnonymousRead bool
+	// AnonymousBuild lets anonymous callers trigger and stop builds (and
+	// implies read: a job that cannot be read cannot be built).
+	AnonymousBuild bool
+	// DisableCSRF turns crumbs off: /crumbIssuer/ answers 404.
+	DisableCSRF bool
+	// Legacy models an old Jenkins (2.303.x LTS): buildWithParameters on a
+	// non-parameterized job is a 500, a coalesced buildWithParameters is a
+	// 201, /queue/item/N/ (no api) is a 404, builds do not export inProgress,
+	// and progressiveText never sends raw console notes.
+	Legacy bool
+	// RawConsoleNotes models 2.509+: progressiveText bodies contain the
+	// ConsoleNote sequences ESC[8mha:<base64>ESC[0m of the raw log file.
+	RawConsoleNotes bool
+	// QueueItemTTL is how long a LeftItem stays readable after it left the
+	// queue; 0 means 5 minutes.
+	QueueItemTTL time.Duration
+	// Fault, when set, is consulted before each request is handled.
+	Fault func(r *http.Request) Fault
+}
+
+// User is a Jenkins account. Either secret authenticates it; only the
+// API token is exempt from CSRF crumbs.
+type User struct{ Password, APIToken string }
+
+// Fault is an injected failure for one request.
+type Fault int
+
+const (
+	FaultNone Fault = iota
+	// Fault502 answers a proxy's 502 HTML page without handling the request.
+	Fault502
+	// Fault503 answers Jenkins' "getting ready to work" 503 page.
+	Fault503
+	// Fault504 answers a proxy's 504 HTML page.
+	Fault504
+	// FaultReset closes the connection without a response and without
+	// acting on the request.
+	FaultReset
+	// FaultResetAfter acts on the request (a trigger really queues the
+	// build) and then closes the connection without a response: the answer
+	// is lost.
+	FaultResetAfter
+)
+
+// RequestRecord describes one request the fake received.
+type RequestRecord struct {
+	Method        string
+	Path          string // the raw, escaped path as sent
+	RawQuery      string
+	Status        int // 0 when the connection was reset
+	ResponseBytes int64
+	Fault         Fault
+}
+
+// Server is a running fake Jenkins.
+type Server struct {
+	opts    Options
+	clock   clock.Clock
+	ctx     string // context path without a trailing slash
+	rootURL string // configured root URL with a trailing slash
+	version string // X-Jenkins
+	ts      *httptest.Server
+
+	mu       sync.Mutex
+	root     *node
+	items    map[int]*queueItem // every readable queue item by id
+	queue    []*queueItem       // waiting, blocked and buildable items in order
+	starting []*queueItem       // left the queue, build not created yet
+	left     []*queueItem       // left items in the order they left, for expiry
+	running  []*build           // builds not yet completed
+	lastID   int                // the global queue id counter
+	// Per "JVM start" state, rotated by Restart.
+	sessionHash string            // X-Jenkins-Session
+	cookieName  string            // JSESSIONID.<8 hex>
+	crumbSalt   string            // secret mixed into crumbs
+	sessions    map[string]string // session id -> user id ("" = anonymous)
+	downUntil   time.Time
+	requests    []RequestRecord
+}
+
+// New starts a fake Jenkins over plain HTTP.
+func New(opts Options) *Server {
+	s := newServer(opts)
+	s.ts = httptest.NewServer(s.Handler())
+	return s
+}
+
+// NewTLS starts a fake Jenkins over HTTPS with httptest's self-signed
+// certificate; see CertPool and CAPEM.
+func NewTLS(opts Options) *Server {
+	s := newServer(opts)
+	s.ts = httptest.NewTLSServer(s.Handler())
+	return s
+}
+
+func newServer(opts Options) *Server {
+	s := &Server{
+		opts:     opts,
+		clock:    opts.Clock,
+		ctx:      strings.TrimSuffix(opts.ContextPath, "/"),
+		root:     &node{children: map[string]*node{}},
+		items:    map[int]*queueItem{},
+		sessions: map[string]string{},
+	}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
+	if s.ctx != "" && !strings.HasPrefix(s.ctx, "/") {
+		s.ctx = "/" + s.ctx
+	}
+	s.rootURL = opts.RootURL
+	if s.rootURL == "" {
+		s.rootURL = "http://localhost:8080" + s.ctx + "/"
+	}
+	if !strings.HasSuffix(s.rootURL, "/") {
+		s.rootURL += "/"
+	}
+	switch {
+	case opts.Legacy:
+		s.version = "2.303.3"
+	case opts.RawConsoleNotes:
+		s.version = "2.541.1"
+	default:
+		s.version = "2.528.1"
+	}
+	if s.opts.QueueItemTTL <= 0 {
+		s.opts.QueueItemTTL = 5 * time.Minute
+	}
+	s.rotate()
+	return s
+}
+
+// rotate starts a new "JVM": new session hash, cookie name and crumb salt,
+// and no HTTP sessions.
+func (s *Server) rotate() {
+	s.sessionHash = randomHex(4)
+	s.cookieName = "JSESSIONID." + randomHex(4)
+	s.crumbSalt = randomHex(16)
+	clear(s.sessions)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// URL is the base URL including the context path, without a trailing slash.
+func (s *Server) URL() string { return s.ts.URL + s.ctx }
+
+// Client returns an http.Client that trusts the server (for NewTLS).
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// CertPool returns a pool holding the TLS certificate; nil over plain HTTP.
+func (s *Server) CertPool() *x509.CertPool {
+	if s.ts.Certificate() == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(s.ts.Certificate())
+	return pool
+}
+
+// CAPEM returns the TLS certificate as PEM, as a user would pass it in
+// ca_cert; nil over plain HTTP.
+func (s *Server) CAPEM() []byte {
+	if s.ts.Certificate() == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw})
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.ts.Close() }
+
+// Handler returns the fake as an http.Handler, faults and request recording
+// included, for use without the listener.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Requests returns every request received so far, in order.
+func (s *Server) Requests() []RequestRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RequestRecord(nil), s.requests...)
+}
+
+// Restart models a Jenkins restart: for down (clock time) every request gets
+// the 503 "getting ready" page; queue items that already left are forgotten
+// (404); X-Jenkins-Session, the session cookie name and crumbs change.
+// Queued items survive, running builds resume and the queue id counter
+// carries on, as in current Jenkins.
+func (s *Server) Restart(down time.Duration) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(now)
+	s.downUntil = now.Add(down)
+	for _, it := range s.left {
+		delete(s.items, it.id)
+	}
+	s.left = nil
+	s.rotate()
+}
+
+// response is what a handler decided, written after the lock is released so
+// that a slow client never holds up the fake.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	// stream, if set, writes the body instead; flush pushes what was written
+	// so far to the client.
+	stream func(w io.Writer, flush func()) error
+}
+
+func newResponse(status int, contentType string, body []byte) *response {
+	r := &response{status: status, header: http.Header{}, body: body}
+	if contentType != "" {
+		r.header.Set("Content-Type", contentType)
+	}
+	return r
+}
+
+func textResponse(status int, msg string) *response {
+	return newResponse(status, "text/plain;charset=UTF-8", []byte(msg))
+}
+
+// htmlResponse is a minimal Jenkins-looking HTML page.
+func htmlResponse(status int, title, msg string) *response {
+	body := fmt.Sprintf("<!DOCTYPE html><html><head><title>%s [Jenkins]</title></head><body><h1>%s</h1><p>%s</p></body></html>\n",
+		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg))
+	return newResponse(status, "text/html;charset=utf-8", []byte(body))
+}
+
+// emptyResponse is a trigger-style answer: status, maybe a Location, no body.
+func emptyResponse(status int, location string) *response {
+	r := newResponse(status, "", nil)
+	if location != "" {
+		r.header.Set("Location", location)
+	}
+	return r
+}
+
+// methodNotAllowed is Stapler's @RequirePOST answer for a GET.
+func methodNotAllowed() *response {
+	r := htmlResponse(http.StatusMethodNotAllowed, "This URL requires POST",
+		"The URL you're trying to access requires that requests be sent using POST (like a form submission).")
+	r.header.Set("Allow", "POST")
+	return r
+}
+
+func notFound() *response { return htmlResponse(http.StatusNotFound, "Not Found", "Not Found") }
+
+func serverError(msg string) *response {
+	return htmlResponse(http.StatusInternalServerError, "Oops!", msg)
+}
+
+// apiHeaders are the headers Api.setHeaders adds to every api/* answer.
+func (s *Server) apiHeaders(h http.Header) {
+	h.Set("X-Jenkins", s.version)
+	h.Set("X-Jenkins-Session", s.sessionHash)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "deny")
+}
+
+// jsonResponse prunes o per the request's tree= or depth= and serializes it.
+func (s *Server) jsonResponse(r *http.Request, o *jobj) *response {
+	q := r.URL.Query()
+	_, hasTree := q["tree"]
+	p, err := pruneFor(q.Get("tree"), q.Get("depth"), hasTree)
+	if err != nil {
+		return serverError("javax.servlet.ServletException: " + err.Error())
+	}
+	var buf bytes.Buffer
+	encode(&buf, o, p)
+	resp := newResponse(http.StatusOK, "application/json;charset=UTF-8", buf.Bytes())
+	s.apiHeaders(resp.header)
+	return resp
+}
+
+// redirect answers with an absolute Location on the request's own host, as
+// the servlet container does.
+func redirect(r *http.Request, status int, path string) *response {
+	return emptyResponse(status, requestBase(r)+path)
+}
+
+// requestBase is scheme://host of the request, as seen by the servlet.
+func requestBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// serveHTTP applies faults, records the request and handles it.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	cw := &countingWriter{ResponseWriter: w}
+	fault := FaultNone
+	if s.opts.Fault != nil {
+		fault = s.opts.Fault(r)
+	}
+	defer func() {
+		s.mu.Lock()
+		s.requests = append(s.requests, RequestRecord{
+			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+			Status: cw.status, ResponseBytes: cw.n, Fault: fault,
+		})
+		s.mu.Unlock()
+	}()
+	switch fault {
+	case Fault502:
+		writeResponse(cw, r, proxyPage(http.StatusBadGateway, "502 Bad Gateway"))
+	case Fault503:
+		writeResponse(cw, r, loadingPage())
+	case Fault504:
+		writeResponse(cw, r, proxyPage(http.StatusGatewayTimeout, "504 Gateway Time-out"))
+	case FaultReset:
+		reset(w)
+	case FaultResetAfter:
+		s.handle(discardWriter{header: http.Header{}}, r)
+		reset(w)
+	default:
+		s.handle(cw, r)
+	}
+}
+
+func proxyPage(status int, title string) *response {
+	body := "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	r := newResponse(status, "text/html", []byte(body))
+	r.header.Set("Server", "nginx")
+	return r
+}
+
+// loadingPage is hudson/util/HudsonIsLoading, served while Jenkins starts.
+func loadingPage() *response {
+	body := `<!DOCTYPE html><html><head><title>Starting Jenkins</title><meta http-equiv="refresh" content="10"></head>` +
+		`<body><h1>Please wait while Jenkins is getting ready to work<span class="loading-dots"></span></h1>` +
+		`<p>Your browser will reload automatically when Jenkins is ready.</p></body></html>`
+	return newResponse(http.StatusServiceUnavailable, "text/html;charset=UTF-8", []byte(body))
+}
+
+// reset drops the connection without a response, with a TCP RST when it can.
+func reset(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// Not hijackable (e.g. HTTP/2 or a recorder): let net/http abort.
+		panic(http.ErrAbortHandler)
+	}
+	c := conn
+	if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = nc.NetConn()
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// countingWriter records the status and body size of a response.
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack.
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// discardWriter swallows the answer of a request whose response is lost.
+type discardWriter struct{ header http.Header }
+
+func (d discardWriter) Header() http.Header       { return d.header }
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (discardWriter) WriteHeader(int)             {}
+
+// handle serves one request: parse what can be parsed without the lock,
+// decide under the lock, write after it.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	writeResponse(w, r, s.decide(r))
+}
+
+func writeResponse(w http.ResponseWriter, r *http.Request, resp *response) {
+	for k, v := range resp.header {
+		w.Header()[k] = v
+	}
+	if resp.stream == nil {
+		if resp.body != nil {
+			w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
+		}
+		w.WriteHeader(resp.status)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(resp.body)
+		}
+		return
+	}
+	w.WriteHeader(resp.status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	rc := http.NewResponseController(w)
+	// A client that goes away mid-stream is not an error of the fake.
+	_ = resp.stream(w, func() { _ = rc.Flush() })
+}
+
+// decide computes the response for r.
+func (s *Server) decide(r *http.Request) *response {
+	now := s.clock.Now()
+	raw := r.URL.EscapedPath()
+	if raw == s.ctx {
+		return redirect(r, http.StatusFound, s.ctx+"/")
+	}
+	if !strings.HasPrefix(raw, s.ctx+"/") {
+		return notFound()
+	}
+	segs, trailing, err := splitPath(raw[len(s.ctx)+1:])
+	if err != nil {
+		return htmlResponse(http.StatusBadRequest, "Bad Request", err.Error())
+	}
+	form, ferr := parseForm(r, isTriggerPath(segs))
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(now)
+	if now.Before(s.downUntil) {
+		return loadingPage()
+	}
+	c, resp := s.authenticate(r)
+	if resp != nil {
+		return resp
+	}
+	if ferr != nil {
+		return htmlResponse(http.StatusBadRequest, "Bad Request", ferr.Error())
+	}
+	if resp := s.checkCrumb(r, c, segs, form); resp != nil {
+		return resp
+	}
+	rq := &request{r: r, c: c, segs: segs, trailing: trailing, form: form, now: now}
+	return s.route(rq)
+}
+
+// request is one request being decided.
+type request struct {
+	r        *http.Request
+	c        caller
+	segs     []string // unescaped path segments after the context path
+	trailing bool     // the path ended with '/'
+	form     *form
+	now      time.Time
+}
+
+// isGet reports whether the request reads (GET or HEAD).
+func (rq *request) isGet() bool {
+	return rq.r.Method == http.MethodGet || rq.r.Method == http.MethodHead
+}
+
+// splitPath splits the raw escaped path on '/' and '\' before unescaping
+// each segment, like Stapler's TokenList: "feature%252Ffoo" is the segment
+// "feature%2Ffoo", and "a%2Fb" is the single segment "a/b".
+func splitPath(raw string) (segs []string, trailing bool, err error) {
+	if raw == "" {
+		return nil, true, nil
+	}
+	parts := strings.FieldsFunc(raw, func(r rune) bool { return r == '/' || r == '\\' })
+	trailing = strings.HasSuffix(raw, "/")
+	for _, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false, err
+		}
+		segs = append(segs, u)
+	}
+	return segs, trailing, nil
+}
+
+// route dispatches to the object the path names.
+func (s *Server) route(rq *request) *response {
+	segs := rq.segs
+	if len(segs) == 0 {
+		if resp := s.requireRead(rq); resp != nil {
+			return resp
+		}
+		return htmlResponse(http.StatusOK, "Dashboard", "Jenkins")
+	}
+	switch segs[0] {
+	case "buildByToken":
+		return s.buildByToken(rq)
+	case "crumbIssuer":
+		return s.crumbIssuer(rq)
+	}
+	if resp := s.requireRead(rq); resp != nil {
+		return resp
+	}
+	switch {
+	case isPath(segs, "api", "json"):
+		return s.jsonResponse(rq.r, s.rootJSON(rq))
+	case segs[0] == "queue":
+		return s.routeQueue(rq)
+	case segs[0] == "job":
+		return s.routeJob(rq)
+	}
+	return notFound()
+}
+
+func isPath(segs []string, want ...string) bool {
+	if len(segs) != len(want) {
+		return false
+	}
+	for i := range want {
+		if segs[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// objectPage serves an object's HTML index, or redirects a GET without the
+// trailing slash to the same path plus '/', keeping the query (Stapler's
+// DirectoryishDispatcher).
+func objectPage(rq *request, title string) *response {
+	if !rq.trailing {
+		u := rq.r.URL.EscapedPath() + "/"
+		if rq.r.URL.RawQuery != "" {
+			u += "?" + rq.r.URL.RawQuery
+		}
+		return redirect(rq.r, http.StatusFound, u)
+	}
+	resp := htmlResponse(http.StatusOK, title, title)
+	resp.header.Set("X-Hudson", "1.395")
+	return resp
+}
