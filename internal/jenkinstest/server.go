@@ -335,6 +335,8 @@ func requestBase(r *http.Request) string {
 // serveHTTP applies faults, records the request and handles it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w}
+	// Jenkins' Date header comes from its own clock; so does the fake's.
+	w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 	fault := FaultNone
 	if s.opts.Fault != nil {
 		fault = s.opts.Fault(r)
