@@ -12,8 +12,11 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
-// trigger queues the build and records its queue item.
+// trigger checks the job, queues the build and records its queue item.
 func (r *run) trigger(ctx context.Context) error {
+	if err := r.checkJob(ctx); err != nil {
+		return err
+	}
 	params := make([]jenkins.Param, len(r.cfg.Parameters))
 	for i, p := range r.cfg.Parameters {
 		params[i] = jenkins.Param{Name: p.Name, Value: p.Value}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // QueueItem is what the client reads of a queue item.
@@ -183,3 +184,40 @@ func (c *Client) CancelQueueItem(ctx context.Context, id int) error {
 }
 
 func discard(*http.Response) error { return nil }
+
+// ParamDef is a parameter a job defines.
+type ParamDef struct {
+	Name    string   `json:"name"`
+	Type    string   `json:"type"`
+	Choices []string `json:"choices"`
+}
+
+// IsFile reports whether the parameter takes a file: core
+// FileParameterDefinition and the file-parameters plugin's
+// Base64FileParameterDefinition and StashedFileParameterDefinition.
+func (p ParamDef) IsFile() bool { return strings.HasSuffix(p.Type, "FileParameterDefinition") }
+
+// JobInfo is what the client reads of a job before triggering it.
+type JobInfo struct {
+	Buildable bool       `json:"buildable"`
+	Params    []ParamDef `json:"-"`
+}
+
+// JobInfo reads whether job can be built and which parameters it defines.
+func (c *Client) JobInfo(ctx context.Context, job Job) (*JobInfo, error) {
+	var j struct {
+		Buildable bool `json:"buildable"`
+		Property  []struct {
+			ParameterDefinitions []ParamDef `json:"parameterDefinitions"`
+		} `json:"property"`
+	}
+	err := c.getJSON(ctx, job.Path+"api/json", "buildable,property[parameterDefinitions[name,type,choices]]", &j)
+	if err != nil {
+		return nil, fmt.Errorf("read job %s: %w", job.Name, err)
+	}
+	info := &JobInfo{Buildable: j.Buildable}
+	for _, p := range j.Property {
+		info.Params = append(info.Params, p.ParameterDefinitions...)
+	}
+	return info, nil
+}
