@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+)
+
+// Secrets the scenarios use; no output may ever contain them.
+const (
+	secretToken      = "11tok3n5ecr3tf0rt3st1ngonly00000000"
+	secretPassword   = "pa55w0rd-secret-xyz"
+	secretBuildToken = "bu1ld-t0ken-secret-abc"
+)
+
+// harness runs the whole command against a fake Jenkins on a virtual clock.
+type harness struct {
+	t      *testing.T
+	clock  *clock.Virtual
+	srv    *jenkinstest.Server
+	dir    string
+	env    map[string]string
+	stdout syncBuffer
+	stderr syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the flow and a fault hook at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var epoch = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T, opts jenkinstest.Options) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: clock.NewVirtual(epoch), dir: t.TempDir()}
+	opts.Clock = h.clock
+	if opts.ContextPath == "" {
+		opts.ContextPath = "/jenkins"
+	}
+	if opts.RootURL == "" {
+		opts.RootURL = "http://localhost:8080/jenkins/"
+	}
+	if opts.Users == nil {
+		opts.Users = map[string]jenkinstest.User{
+			"alice": {APIToken: secretToken},
+			"bob":   {Password: secretPassword},
+		}
+	}
+	h.srv = jenkinstest.New(opts)
+	t.Cleanup(h.srv.Close)
+	h.env = map[string]string{
+		"JENKINS_URL":    h.srv.URL(),
+		"JENKINS_USER":   "alice",
+		"JENKINS_TOKEN":  secretToken,
+		"JENKINS_DOTENV": filepath.Join(h.dir, "outputs.env"),
+	}
+	return h
+}
+
+func (h *harness) set(kv ...string) *harness {
+	for i := 0; i < len(kv); i += 2 {
+		h.env[kv[i]] = kv[i+1]
+	}
+	return h
+}
+
+func (h *harness) run(ctx context.Context) int {
+	return Run(ctx, Env{
+		Environ:    h.env,
+		Stdout:     &h.stdout,
+		Stderr:     &h.stderr,
+		HTTPClient: &http.Client{},
+		Clock:      h.clock,
+	})
+}
+
+// outputs reads the dotenv file.
+func (h *harness) outputs() map[string]string {
+	h.t.Helper()
+	data, err := os.ReadFile(h.env["JENKINS_DOTENV"])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(data)), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// everything is all the run wrote: streams and files.
+func (h *harness) everything() string {
+	var b strings.Builder
+	b.WriteString(h.stdout.String())
+	b.WriteString(h.stderr.String())
+	filepath.WalkDir(h.dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := os.ReadFile(path)
+			b.Write(data)
+		}
+		return nil
+	})
+	return b.String()
+}
+
+func (h *harness) assertNoSecrets() {
+	h.t.Helper()
+	all := h.everything()
+	for _, s := range []string{secretToken, secretPassword, secretBuildToken} {
+		if strings.Contains(all, s) {
+			h.t.Errorf("output contains secret %q:\n%s", s, all)
+		}
+	}
+}
+
+func lines(n int, every time.Duration, prefix string) []jenkinstest.LogLine {
+	out := make([]jenkinstest.LogLine, n)
+	for i := range out {
+		out[i] = jenkinstest.LogLine{At: time.Duration(i) * every, Text: prefix + " line " + strconv.Itoa(i+1)}
+	}
+	return out
+}
