@@ -62,12 +62,10 @@ func runDemo(ctx context.Context, e Env) int {
 }
 
 // demoScript is a short build that waits in the queue, writes a coloured
-// console over a few seconds and succeeds.
+// console over a few seconds and succeeds. The fake adds Jenkins' own
+// "Started by" and "Finished:" lines.
 func demoScript(params map[string]string) jenkinstest.Script {
 	lines := []string{
-		"Started by user demo",
-		"Running as SYSTEM",
-		"Building in workspace /var/jenkins_home/workspace/demo/hello world",
 		"+ echo " + params["GREETING"],
 		params["GREETING"],
 		"+ ./deploy.sh --target " + params["TARGET"],
@@ -75,7 +73,6 @@ func demoScript(params map[string]string) jenkinstest.Script {
 		"\x1b[32m[deploy]\x1b[0m uploading 3 files",
 		"\x1b[32m[deploy]\x1b[0m restarting service",
 		"\x1b[32m[deploy]\x1b[0m health check passed",
-		"Finished: SUCCESS",
 	}
 	s := jenkinstest.Script{
 		QuietPeriod:       time.Second,

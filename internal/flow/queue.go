@@ -3,11 +3,16 @@ package flow
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
+
+// countdown matches the numbers in a queue reason, so that "Expires in 4.9
+// sec" counting down is not printed again on every poll.
+var countdown = regexp.MustCompile(`[0-9][0-9.,]*`)
 
 // maxQueueNotFound bounds how often a vanished queue item is looked for
 // among the job's builds before the run gives up.
@@ -43,9 +48,9 @@ func (r *run) followQueue(ctx context.Context) (string, error) {
 			return ResultCancelled, nil
 		case item.Left() && item.Executable != nil && item.Executable.Number > 0:
 			return "", r.started(item.Executable.Number)
-		case !item.Left() && item.Why != nil && *item.Why != lastWhy:
-			lastWhy = *item.Why
-			r.Report.Status("Waiting in the queue: %s", lastWhy)
+		case !item.Left() && item.Why != nil && countdown.ReplaceAllString(*item.Why, "#") != lastWhy:
+			lastWhy = countdown.ReplaceAllString(*item.Why, "#")
+			r.Report.Status("Waiting in the queue: %s", *item.Why)
 		}
 		if err := r.sleep(ctx, sched.NextBackOff()); err != nil {
 			return "", err
