@@ -25,20 +25,23 @@ func (e *NotBuildableError) Error() string {
 // define, and fails with a 500 on a choice it does not offer. When the
 // definition cannot be read (a build token without read permission), it
 // warns and lets the trigger go ahead.
-func (r *run) checkJob(ctx context.Context) error {
+//
+// It returns nil, and no error, when the job cannot be read: a caller with
+// only a build token must then trigger through /buildByToken/.
+func (r *run) checkJob(ctx context.Context) (*jenkins.JobInfo, error) {
 	info, err := r.Client.JobInfo(ctx, r.job)
 	var he *jenkins.HTTPError
 	if errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusNotFound) {
 		r.Report.Warning("cannot read the definition of %s (%d), so its parameters are not checked before triggering", r.job.Name, he.Status)
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !info.Buildable {
-		return &NotBuildableError{Job: r.job.Name}
+		return nil, &NotBuildableError{Job: r.job.Name}
 	}
-	return CheckParameters(r.job.Name, info.Params, r.cfg.Parameters, r.cfg.Files)
+	return info, CheckParameters(r.job.Name, info.Params, r.cfg.Parameters, r.cfg.Files)
 }
 
 // CheckParameters reports, all at once, every given parameter or file the

@@ -14,7 +14,8 @@ import (
 
 // trigger checks the job, queues the build and records its queue item.
 func (r *run) trigger(ctx context.Context) error {
-	if err := r.checkJob(ctx); err != nil {
+	info, err := r.checkJob(ctx)
+	if err != nil {
 		return err
 	}
 	params := make([]jenkins.Param, len(r.cfg.Parameters))
@@ -31,7 +32,12 @@ func (r *run) trigger(ctx context.Context) error {
 	}
 	r.Report.Status("Triggering %s %s", r.job.Name, what)
 	sentAt := r.Clock.Now()
-	id, err := r.Client.Trigger(ctx, r.job, params, files)
+	id, err := r.Client.Trigger(ctx, r.job, jenkins.TriggerRequest{
+		Params:        params,
+		Files:         files,
+		Parameterized: info != nil && len(info.Params) > 0,
+		ByToken:       info == nil && r.cfg.BuildToken != "" && r.cfg.User == "",
+	})
 	var lost *jenkins.AnswerLostError
 	if errors.As(err, &lost) && ctx.Err() == nil {
 		id, err = r.recoverLostTrigger(ctx, sentAt, params, lost)

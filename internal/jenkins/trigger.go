@@ -48,15 +48,47 @@ func (e *AnswerLostError) Error() string {
 
 func (e *AnswerLostError) Unwrap() error { return e.Err }
 
+// TriggerRequest is what to trigger a build with.
+type TriggerRequest struct {
+	Params []Param
+	Files  []FileParam
+	// Parameterized says the job defines parameters: a trigger without any
+	// must still go to buildWithParameters, since build wants a form then.
+	Parameterized bool
+	// ByToken sends the trigger through the Build Token Root plugin
+	// (/buildByToken/), which lets a build token work for a caller who may
+	// not read the job.
+	ByToken bool
+}
+
 // Trigger queues a build of job and returns its queue item id. It uses
-// buildWithParameters, with the parameters in the body, when there are
-// parameters or files, and build otherwise. The request is sent again only
-// when Jenkins certainly did not act on it; an answer lost after sending is
-// an *AnswerLostError.
-func (c *Client) Trigger(ctx context.Context, job Job, params []Param, files []FileParam) (int, error) {
-	r := request{path: job.Path + "build"}
-	if len(params) > 0 || len(files) > 0 {
-		r.path = job.Path + "buildWithParameters"
+// buildWithParameters, with the parameters in the body, for a job with
+// parameters, and build otherwise; when it cannot tell and build answers
+// 400, it tries buildWithParameters, since that 400 proves nothing was
+// queued. The request is sent again only when Jenkins certainly did not act
+// on it; an answer lost after sending is an *AnswerLostError.
+func (c *Client) Trigger(ctx context.Context, job Job, tr TriggerRequest) (int, error) {
+	withParams := tr.Parameterized || len(tr.Params)+len(tr.Files) > 0
+	id, err := c.trigger(ctx, job, tr, withParams)
+	var he *HTTPError
+	if !withParams && errors.As(err, &he) && he.Status == http.StatusBadRequest {
+		return c.trigger(ctx, job, tr, true)
+	}
+	return id, err
+}
+
+func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withParams bool) (int, error) {
+	endpoint := "build"
+	if withParams {
+		endpoint = "buildWithParameters"
+	}
+	r := request{path: job.Path + endpoint, query: url.Values{}}
+	if tr.ByToken {
+		r.path = "/buildByToken/" + endpoint
+		r.query.Set("job", job.Name)
+	}
+	if withParams {
+		params, files := tr.Params, tr.Files
 		boundary := multipart.NewWriter(nil).Boundary()
 		r.body = func() (io.Reader, int64, error) { return formBody(params, files, boundary) }
 		r.header = http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"}}
@@ -66,7 +98,7 @@ func (c *Client) Trigger(ctx context.Context, job Job, params []Param, files []F
 		}
 	}
 	if c.opts.BuildToken != "" {
-		r.query = url.Values{"token": {c.opts.BuildToken}}
+		r.query.Set("token", c.opts.BuildToken)
 	}
 	var location string
 	var status int
@@ -136,6 +168,9 @@ func (c *Client) triggerFailure(job Job, err error) error {
 		reason = "Jenkins refused the trigger (403): the user may not build this job, or build_token is wrong"
 	case http.StatusNotFound:
 		reason = "no such job, or the user may not see it (404)"
+		if strings.Contains(he.URL, "/buildByToken/") {
+			reason = "no such job, no build token configured on it, or no Build Token Root plugin on this Jenkins (404); a build token alone needs that plugin when the job cannot be read anonymously"
+		}
 	case http.StatusMethodNotAllowed:
 		reason = "Jenkins refused the trigger (405): the user has no Build permission and no build token was given"
 	case http.StatusConflict:
