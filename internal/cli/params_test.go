@@ -166,3 +166,18 @@ func TestParameterizedJobWithoutParametersGetsDefaults(t *testing.T) {
 		t.Errorf("builds = %+v", b)
 	}
 }
+
+func TestBuildTokenWithoutReadCannotFollow(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, jenkinstest.Options{})
+	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken, Script: script("SUCCESS", 5*time.Second, 2)})
+	h.set("JENKINS_JOB", "deploy", "JENKINS_USER", "", "JENKINS_TOKEN", "", "JENKINS_BUILD_TOKEN", secretBuildToken)
+	h.runWant(ExitJenkins)
+	if got := h.stderr.String(); !strings.Contains(got, "queued as item 1, but this caller may not read") {
+		t.Errorf("stderr = %q", got)
+	}
+	if got := h.outputs()["JENKINS_QUEUE_URL"]; got == "" {
+		t.Error("queue_url not reported")
+	}
+	h.assertNoSecrets()
+}

@@ -2,7 +2,9 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 
@@ -27,10 +29,15 @@ func (r *run) followQueue(ctx context.Context) (string, error) {
 	for {
 		item, err := r.Client.QueueItem(ctx, r.queueID)
 		switch {
+		case isForbidden(err):
+			return "", r.unreadable(err)
 		case jenkins.IsNotFound(err):
 			// Left items expire five minutes after leaving the queue, and a
 			// restart forgets them: the build remembers its queue id.
 			n, ferr := r.Client.FindBuildByQueueID(ctx, r.job, r.queueID)
+			if isForbidden(ferr) || jenkins.IsNotFound(ferr) {
+				return "", r.unreadable(ferr)
+			}
 			if ferr != nil {
 				return "", ferr
 			}
@@ -64,4 +71,15 @@ func (r *run) started(n int) error {
 	r.output(report.OutputBuildURL, r.buildURL())
 	r.Report.Status("Started %s #%d: %s", r.job.Name, n, r.buildURL())
 	return nil
+}
+
+func isForbidden(err error) bool {
+	var he *jenkins.HTTPError
+	return errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusUnauthorized)
+}
+
+// unreadable explains that the build was queued but cannot be followed:
+// typically a build token alone, which may trigger but not read.
+func (r *run) unreadable(err error) error {
+	return fmt.Errorf("the build was queued as item %d, but this caller may not read the queue or the job, so it cannot be followed: give a user and token with read permission, or use wait_for: queue: %w", r.queueID, err)
 }
