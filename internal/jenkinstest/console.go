@@ -2,6 +2,7 @@ package jenkinstest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
@@ -205,7 +206,8 @@ func (l *consoleLog) synLine(dst []byte, i int64) []byte {
 	const filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua"
 	start := len(dst)
 	dst = append(dst, "[synthetic "...)
-	num := strconv.FormatInt(i, 10)
+	var buf [20]byte
+	num := strconv.AppendInt(buf[:0], i, 10) // no allocation per line
 	for range 12 - len(num) {
 		dst = append(dst, '0')
 	}
@@ -308,18 +310,32 @@ type crlfWriter struct {
 }
 
 func (c *crlfWriter) Write(p []byte) (int, error) {
-	for _, ch := range p {
-		if ch == '\n' && !c.lastCR {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.lastCR = p[len(p)-1] == '\r'
+			_, err := c.w.Write(p)
+			return n, err
+		}
+		cr := c.lastCR
+		if i > 0 {
+			cr = p[i-1] == '\r'
+		}
+		if _, err := c.w.Write(p[:i]); err != nil {
+			return 0, err
+		}
+		if !cr {
 			if err := c.w.WriteByte('\r'); err != nil {
 				return 0, err
 			}
 		}
-		if err := c.w.WriteByte(ch); err != nil {
+		if err := c.w.WriteByte('\n'); err != nil {
 			return 0, err
 		}
-		c.lastCR = ch == '\r'
+		c.lastCR, p = false, p[i+1:]
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // progressiveText is LargeText.doProgressText.

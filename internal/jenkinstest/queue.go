@@ -233,7 +233,7 @@ func sameParams(it *queueItem, params []paramValue, files map[string]UploadedFil
 // item returns a readable queue item by id.
 func (s *Server) item(id int, rq *request) *queueItem {
 	it := s.items[id]
-	if it == nil || it.job.deleted && it.state != stateLeft || !it.job.visibleTo(rq.c) {
+	if it == nil || !it.job.visibleTo(rq.c) {
 		return nil
 	}
 	return it

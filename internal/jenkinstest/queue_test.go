@@ -1,0 +1,180 @@
+package jenkinstest
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestQueueLifecycle(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{QueueItemTTL: time.Minute}, JobSpec{FullName: "plain", Script: fixed(Script{
+		QuietPeriod: 5 * time.Second, QueueWait: 3 * time.Second, StartRace: 2 * time.Second, Duration: 10 * time.Second,
+	})})
+	wantStatus(t, "trigger", f.post(plainPath+"build"), 201)
+	const tree = "?tree=why,blocked,buildable,pending,stuck,cancelled,executable[number,url],timestamp,url,task[name,url,color]"
+	steps := []struct {
+		at        time.Duration
+		class     string
+		why       string
+		number    any // build number once executable is set
+		cancelled any
+	}{
+		{0, "hudson.model.Queue$WaitingItem", "In the quiet period. Expires in 5.0 sec", nil, nil},
+		{4900 * time.Millisecond, "hudson.model.Queue$WaitingItem", "In the quiet period. Expires in 100 ms", nil, nil},
+		{5 * time.Second, "hudson.model.Queue$BuildableItem", "Waiting for next available executor on ‘linux’", nil, nil},
+		{8 * time.Second, "hudson.model.Queue$LeftItem", "", nil, false}, // the start race
+		{10 * time.Second, "hudson.model.Queue$LeftItem", "", 1.0, false},
+		{8*time.Second + 59*time.Second, "hudson.model.Queue$LeftItem", "", 1.0, false},
+	}
+	var elapsed time.Duration
+	for _, st := range steps {
+		f.clk.Advance(st.at - elapsed)
+		elapsed = st.at
+		item := f.json("/queue/item/1/api/json" + tree)
+		if item["_class"] != st.class {
+			t.Fatalf("at %v: class %v, want %v", st.at, item["_class"], st.class)
+		}
+		why, _ := item["why"].(string)
+		if why != st.why {
+			t.Errorf("at %v: why %q, want %q", st.at, why, st.why)
+		}
+		if item["url"] != "queue/item/1/" {
+			t.Errorf("url %v", item["url"])
+		}
+		if st.class != "hudson.model.Queue$LeftItem" {
+			if _, ok := item["executable"]; ok {
+				t.Errorf("at %v: executable on a %s", st.at, st.class)
+			}
+			continue
+		}
+		if item["cancelled"] != st.cancelled {
+			t.Errorf("at %v: cancelled %v", st.at, item["cancelled"])
+		}
+		exe, present := item["executable"]
+		if !present {
+			t.Fatalf("at %v: no executable field", st.at)
+		}
+		if st.number == nil {
+			if exe != nil {
+				t.Errorf("at %v: executable %v, want null", st.at, exe)
+			}
+			continue
+		}
+		e := exe.(map[string]any)
+		if e["number"] != st.number || e["url"] != "http://localhost:8080/jenkins/job/plain/1/" || e["_class"] != "hudson.model.FreeStyleBuild" {
+			t.Errorf("at %v: executable %v", st.at, e)
+		}
+	}
+	f.clk.Advance(time.Second) // 60 s after leaving at 8 s
+	wantStatus(t, "expired item", f.get("/queue/item/1/api/json"), 404)
+	b := f.json("/job/plain/api/json?tree=builds[number,queueId]")
+	if builds := b["builds"].([]any); len(builds) != 1 || builds[0].(map[string]any)["queueId"] != 1.0 {
+		t.Errorf("builds %v", builds)
+	}
+}
+
+func TestQueueIndexPage(t *testing.T) {
+	t.Parallel()
+	for _, legacy := range []bool{false, true} {
+		f := newFixture(t, Options{Legacy: legacy}, plainJob)
+		f.post(plainPath + "build")
+		r := f.get("/queue/item/1/")
+		if legacy {
+			wantStatus(t, "legacy index", r, 404)
+			continue
+		}
+		wantStatus(t, "index", r, 200)
+		if !strings.HasPrefix(r.body, "Queue item exists.") {
+			t.Errorf("body %q", r.body)
+		}
+		r = f.get("/queue/item/1")
+		if r.status != 302 || r.header.Get("Location") != f.srv.URL()+"/queue/item/1/" {
+			t.Errorf("no trailing slash: %d %s", r.status, r.header.Get("Location"))
+		}
+	}
+}
+
+func TestBlockedNonConcurrent(t *testing.T) {
+	t.Parallel()
+	script := Script{Duration: 60 * time.Second, EstimatedDuration: 60 * time.Second}
+	for _, concurrent := range []bool{false, true} {
+		f := newFixture(t, Options{}, JobSpec{FullName: "deploy", Concurrent: concurrent, Params: []ParamDef{{Name: "N", Type: "string"}}, Script: fixed(script)})
+		f.post("/job/deploy/buildWithParameters?N=1")
+		f.clk.Advance(20 * time.Second)
+		f.post("/job/deploy/buildWithParameters?N=2")
+		item := f.json("/queue/item/2/api/json")
+		if !concurrent {
+			if item["_class"] != "hudson.model.Queue$BlockedItem" || item["blocked"] != true ||
+				item["why"] != "Build #1 is already in progress (ETA: 40 sec)" {
+				t.Fatalf("item %v, want blocked by #1", item)
+			}
+			f.clk.Advance(40 * time.Second)
+		}
+		item = f.json("/queue/item/2/api/json?tree=executable[number]")
+		if exe, _ := item["executable"].(map[string]any); exe == nil || exe["number"] != 2.0 {
+			t.Errorf("concurrent=%v: item 2 %v, want build #2", concurrent, item)
+		}
+		if !concurrent {
+			b := f.json("/job/deploy/2/api/json?tree=timestamp")
+			if got := int64(b["timestamp"].(float64)); got != epoch.Add(60*time.Second).UnixMilli() {
+				t.Errorf("build #2 started at %d, want when #1 ended", got)
+			}
+		}
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{AnonymousRead: true, DisableCSRF: true}, JobSpec{FullName: "plain", Script: fixed(Script{QuietPeriod: time.Minute})},
+		JobSpec{FullName: "auto", Script: fixed(Script{QuietPeriod: time.Minute, CancelAfter: 10 * time.Second})},
+		JobSpec{FullName: "never", Script: fixed(Script{NeverStarts: true})})
+	f.post(plainPath + "build")
+	wantStatus(t, "GET cancel", f.get("/queue/cancelItem?id=1"), 405)
+	wantStatus(t, "anonymous cancel", f.do(call{method: "POST", path: "/queue/cancelItem?id=1", anonymous: true}), 422)
+	wantStatus(t, "unknown", f.post("/queue/cancelItem?id=99"), 404)
+	wantStatus(t, "cancel", f.post("/queue/cancelItem?id=1"), 204)
+	wantStatus(t, "cancel again", f.post("/queue/cancelItem?id=1"), 500)
+	item := f.json("/queue/item/1/api/json")
+	if item["_class"] != "hudson.model.Queue$LeftItem" || item["cancelled"] != true || item["executable"] != nil {
+		t.Errorf("cancelled item %v", item)
+	}
+
+	f.post("/job/auto/build") // id 2
+	f.post("/job/never/build")
+	f.clk.Advance(10 * time.Second)
+	if item := f.json("/queue/item/2/api/json"); item["cancelled"] != true {
+		t.Errorf("CancelAfter: %v", item)
+	}
+	f.clk.Advance(time.Hour)
+	f.post("/job/auto/build") // id 4
+	if !f.srv.CancelQueueItem(4) || f.srv.CancelQueueItem(4) {
+		t.Error("CancelQueueItem")
+	}
+	f.post("/job/never/build") // id 5
+	f.clk.Advance(time.Minute)
+	if item := f.json("/queue/item/5/api/json"); item["cancelled"] != false || item["executable"] != nil {
+		t.Errorf("NeverStarts: %v", item)
+	}
+	if n := len(f.srv.Builds("never")); n != 0 {
+		t.Errorf("NeverStarts made %d builds", n)
+	}
+}
+
+func TestGlobalQueueIDs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{}, plainJob, paramJob)
+	for i, path := range []string{plainPath + "build", paramPath + "buildWithParameters", plainPath + "build", paramPath + "buildWithParameters?BRANCH=x"} {
+		r := f.post(path)
+		want := f.srv.URL() + "/queue/item/" + []string{"1", "2", "1", "3"}[i] + "/"
+		if got := r.header.Get("Location"); got != want {
+			t.Errorf("%s: Location %s, want %s", path, got, want)
+		}
+	}
+	if got := f.json("/queue/api/json?tree=items[id]")["items"].([]any); len(got) != 3 {
+		t.Errorf("queue %v", got)
+	}
+	if job := f.json("/job/plain/api/json?tree=inQueue,queueItem[id]"); job["inQueue"] != true {
+		t.Errorf("job %v", job)
+	}
+}
