@@ -81,6 +81,14 @@ const (
 	FaultResetAfter
 )
 
+func (f Fault) String() string {
+	names := [...]string{"FaultNone", "Fault502", "Fault503", "Fault504", "FaultReset", "FaultResetAfter"}
+	if f >= 0 && int(f) < len(names) {
+		return names[f]
+	}
+	return "Fault(" + strconv.Itoa(int(f)) + ")"
+}
+
 // RequestRecord describes one request the fake received.
 type RequestRecord struct {
 	Method        string
@@ -341,27 +349,35 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Fault != nil {
 		fault = s.opts.Fault(r)
 	}
-	defer func() {
+	// The record is made before the client can see the end of the answer
+	// (or of the connection), so Requests never lags behind a client.
+	record := func() {
 		s.mu.Lock()
 		s.requests = append(s.requests, RequestRecord{
 			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
 			Status: cw.status, ResponseBytes: cw.n, Fault: fault,
 		})
 		s.mu.Unlock()
-	}()
+	}
 	switch fault {
 	case Fault502:
+		defer record()
 		writeResponse(cw, r, proxyPage(http.StatusBadGateway, "502 Bad Gateway"))
 	case Fault503:
+		defer record()
 		writeResponse(cw, r, loadingPage())
 	case Fault504:
+		defer record()
 		writeResponse(cw, r, proxyPage(http.StatusGatewayTimeout, "504 Gateway Time-out"))
 	case FaultReset:
+		record()
 		reset(w)
 	case FaultResetAfter:
 		s.handle(discardWriter{header: http.Header{}}, r)
+		record()
 		reset(w)
 	default:
+		defer record()
 		s.handle(cw, r)
 	}
 }
