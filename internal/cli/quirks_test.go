@@ -110,9 +110,16 @@ func TestConsoleNotesAndCRLF(t *testing.T) {
 	if strings.Contains(out, "ha:") || strings.Contains(out, "\r") || !strings.Contains(out, "\x1b[31mred\x1b[0m") {
 		t.Errorf("console not cleaned:\n%q", out)
 	}
-	for i := 1; i <= 200; i++ {
-		if c := strings.Count(out, "[Pipeline] line "+strconv.Itoa(i)+"\n"); c != 1 {
-			t.Fatalf("line %d appears %d times", i, c)
+	assertEachLineOnce(t, out, "[Pipeline]", 200)
+}
+
+// assertEachLineOnce checks that the n lines lines(n, ..., prefix) wrote
+// appear exactly once each: none lost, none repeated.
+func assertEachLineOnce(t *testing.T, out, prefix string, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		if c := strings.Count(out, prefix+" line "+strconv.Itoa(i)+"\n"); c != 1 {
+			t.Errorf("line %d appears %d times", i, c)
 		}
 	}
 }
@@ -198,12 +205,7 @@ func TestRestartMidBuild(t *testing.T) {
 	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Minute, 20)})
 	h.set("JENKINS_JOB", "deploy")
 	h.runWant(ExitOK)
-	out := h.stdout.String()
-	for i := 1; i <= 20; i++ {
-		if c := strings.Count(out, "step line "+strconv.Itoa(i)+"\n"); c != 1 {
-			t.Errorf("line %d appears %d times", i, c)
-		}
-	}
+	assertEachLineOnce(t, h.stdout.String(), "step", 20)
 }
 
 func TestGitHubMode(t *testing.T) {
