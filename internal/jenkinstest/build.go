@@ -86,6 +86,10 @@ type BuildRecord struct {
 	Result  string
 	Aborted bool   // stopped through POST .../stop
 	Trigger string // "build" or "buildWithParameters"
+	// Started is when the build started; Completed is when Jenkins was done
+	// with it (zero while it runs), so a benchmark can tell how late a
+	// client noticed.
+	Started, Completed time.Time
 }
 
 // abortDelay is how long a stopped build takes to wind down.
@@ -350,10 +354,15 @@ func (s *Server) Builds(fullName string) []BuildRecord {
 				params[p.def.Name] = p.value
 			}
 		}
-		out = append(out, BuildRecord{
+		st := b.state(now)
+		rec := BuildRecord{
 			Number: b.number, QueueID: b.item.id, Params: params, Files: maps.Clone(b.item.files),
-			Result: b.state(now).result, Aborted: b.stopped, Trigger: b.item.trigger,
-		})
+			Result: st.result, Aborted: b.stopped, Trigger: b.item.trigger, Started: b.start,
+		}
+		if st.complete {
+			rec.Completed = b.completeAt()
+		}
+		out = append(out, rec)
 	}
 	return out
 }
