@@ -207,6 +207,10 @@ func errorLine(err error, cfg *config.Config) string {
 	if errors.As(err, &stopped) {
 		return fmt.Sprintf("stopped (%v)", stopped.Cause)
 	}
+	var he *jenkins.HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusUnauthorized {
+		return fmt.Sprintf("Jenkins refused the credentials of user %q (401): check user and token; %v", cfg.User, err)
+	}
 	return err.Error()
 }
 

@@ -17,7 +17,7 @@ import (
 type NotBuildableError struct{ Job string }
 
 func (e *NotBuildableError) Error() string {
-	return fmt.Sprintf("job %s is disabled or cannot be built (buildable: false)", e.Job)
+	return fmt.Sprintf("job %s is disabled or cannot be built (buildable: false); a folder or multibranch project is never built itself: name one of its jobs or branches", e.Job)
 }
 
 // checkJob reads the job's definition and checks the parameters against it
