@@ -109,17 +109,23 @@ func trigger(ctx context.Context, e Env) int {
 		rep, _ = report.New(report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr})
 		cfgErr = &config.InputError{Input: "dotenv", Err: err}
 	}
-	// Secrets are masked before anything else is printed.
-	for _, s := range config.Secrets(e.Environ) {
-		rep.Mask(s)
+	// Secrets are masked before anything else is printed: those the
+	// environment shows now, and any the configuration adds once read.
+	masked := make(map[string]bool)
+	mask := func(secrets []string) {
+		for _, s := range secrets {
+			if !masked[s] {
+				masked[s] = true
+				rep.Mask(s)
+			}
+		}
 	}
+	mask(config.Secrets(e.Environ))
 	if cfgErr != nil {
 		rep.Error("%v", cfgErr)
 		return ExitBadInput
 	}
-	for _, s := range cfg.Secrets() {
-		rep.Mask(s)
-	}
+	mask(cfg.Secrets())
 	job, err := jenkins.ParseJob(cfg.BaseURL, cfg.Job)
 	if err != nil {
 		rep.Error("%v", &config.InputError{Input: "job", Err: err})
