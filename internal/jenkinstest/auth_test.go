@@ -71,7 +71,11 @@ func TestCrumbs(t *testing.T) {
 	if again, _ := f.crumb(call{password: true}); again != crumb {
 		t.Error("the same session got another crumb")
 	}
-	r := f.do(with(build, func(c *call) { c.header = map[string]string{"Jenkins-Crumb": "0" + crumb[1:]} }))
+	wrong := "0" + crumb[1:]
+	if wrong == crumb {
+		wrong = "1" + crumb[1:]
+	}
+	r := f.do(with(build, func(c *call) { c.header = map[string]string{"Jenkins-Crumb": wrong} }))
 	wantStatus(t, "wrong crumb", r, 403)
 	if !strings.Contains(r.body, "No valid crumb was included in the request") {
 		t.Errorf("body %q", r.body)

@@ -53,8 +53,11 @@ type Script struct {
 
 // LogLine is one console line.
 type LogLine struct {
-	At   time.Duration
-	Text string // without the trailing newline; may contain ANSI colours
+	At time.Duration
+	// Text is written as is, without the trailing newline; it may contain
+	// ANSI colours. In a pipeline, a line starting with "[Pipeline] " gets a
+	// console note in front, as in real logs.
+	Text string
 	// Partial writes Text without its newline: the next line continues it.
 	Partial bool
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -79,11 +80,18 @@ func newConsoleLog(b *build) *consoleLog {
 	lines := slices.Clone(b.script.Log)
 	slices.SortStableFunc(lines, func(a, b LogLine) int { return int(a.At - b.At) })
 	for _, ln := range lines {
+		at := max(ln.At, b.script.LogDelay)
+		if b.job.spec.Pipeline && strings.HasPrefix(ln.Text, "[Pipeline] ") {
+			// Pipeline step lines carry a note, as in real logs.
+			n := note(ln.Text)
+			n.at = at
+			l.pieces = append(l.pieces, n)
+		}
 		text := ln.Text
 		if !ln.Partial {
 			text += "\n"
 		}
-		l.pieces = append(l.pieces, piece{at: max(ln.At, b.script.LogDelay), text: text})
+		l.pieces = append(l.pieces, piece{at: at, text: text})
 	}
 	if n := b.script.SyntheticLog; n > 0 {
 		l.synN = (n + synLineLen - 1) / synLineLen
