@@ -33,7 +33,8 @@ func (s *Server) authenticate(r *http.Request) (caller, *response) {
 			c.user = user
 		}
 	}
-	if _, ok := r.Header["Authorization"]; !ok {
+	// Only Basic is Jenkins' business; other schemes pass as anonymous.
+	if !strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "basic ") {
 		return c, nil
 	}
 	name, secret, ok := r.BasicAuth()

@@ -197,3 +197,29 @@ func TestSyntheticLogIsNotHeldInMemory(t *testing.T) {
 		t.Errorf("tail %q more %v", body, more)
 	}
 }
+
+// TestNotesAreSplitByFlushes checks that in raw mode every note is flushed
+// in two halves, so clients meet notes cut across reads.
+func TestNotesAreSplitByFlushes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{RawConsoleNotes: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(Script{Duration: time.Second})})
+	f.post("/job/p/build")
+	f.clk.Advance(time.Minute)
+	f.srv.mu.Lock()
+	v := f.srv.lookup("p").builds[0].log.view(f.clk.Now())
+	f.srv.mu.Unlock()
+	var out strings.Builder
+	var cuts []int
+	if err := v.write(&out, 0, v.size, true, func() { cuts = append(cuts, out.Len()) }); err != nil {
+		t.Fatal(err)
+	}
+	notes := noteRE.FindAllStringIndex(out.String(), -1)
+	if len(notes) == 0 || len(cuts) != len(notes) {
+		t.Fatalf("%d notes, %d flushes", len(notes), len(cuts))
+	}
+	for i, n := range notes {
+		if cuts[i] <= n[0] || cuts[i] >= n[1] {
+			t.Errorf("flush at %d is outside note %v", cuts[i], n)
+		}
+	}
+}

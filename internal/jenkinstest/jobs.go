@@ -26,10 +26,11 @@ type JobSpec struct {
 	// blocked while a build runs.
 	Concurrent bool
 	// Script says what a build does; it is called once per queue item with
-	// the string parameter values. nil means a 2 s SUCCESS build.
+	// the non-file parameter values. nil means a 2 s SUCCESS build. It runs
+	// under the server's lock and must not call the Server.
 	Script func(params map[string]string) Script
 	// Visible, if set, says whether a user ("" = anonymous) may see the job;
-	// an invisible job is a 404.
+	// an invisible job is a 404. Like Script, it must not call the Server.
 	Visible func(user string) bool
 }
 

@@ -1,8 +1,12 @@
 package jenkinstest
 
 import (
+	"cmp"
+	"context"
 	"crypto/tls"
+	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +130,36 @@ func TestDateHeaderFollowsTheClock(t *testing.T) {
 	f.clk.Advance(time.Hour)
 	if got, want := f.get("/api/json").header.Get("Date"), epoch.Add(time.Hour).Format(http.TimeFormat); got != want {
 		t.Errorf("Date %q, want %q", got, want)
+	}
+}
+
+func TestKeepAlive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{}, plainJob)
+	reused := 0
+	for i, c := range []call{
+		{path: "/api/json"}, {method: http.MethodPost, path: plainPath + "build", password: true}, // a 403 without crumb
+		{path: "/job/nope/api/json"}, {method: http.MethodPost, path: plainPath + "build"},
+	} {
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+			if info.Reused {
+				reused++
+			}
+		}}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), cmp.Or(c.method, http.MethodGet), f.srv.URL()+c.path, nil)
+		if c.password {
+			req.SetBasicAuth("alice", alicePassword)
+		} else {
+			req.SetBasicAuth("alice", aliceToken)
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if reused != 3 {
+		t.Errorf("%d of 3 requests reused the connection", reused)
 	}
 }
