@@ -359,25 +359,23 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		s.mu.Unlock()
 	}
+	if fault == FaultReset || fault == FaultResetAfter {
+		if fault == FaultResetAfter {
+			s.handle(discardWriter{header: http.Header{}}, r)
+		}
+		record()
+		reset(w)
+		return
+	}
+	defer record()
 	switch fault {
 	case Fault502:
-		defer record()
 		writeResponse(cw, r, proxyPage(http.StatusBadGateway, "502 Bad Gateway"))
 	case Fault503:
-		defer record()
 		writeResponse(cw, r, loadingPage())
 	case Fault504:
-		defer record()
 		writeResponse(cw, r, proxyPage(http.StatusGatewayTimeout, "504 Gateway Time-out"))
-	case FaultReset:
-		record()
-		reset(w)
-	case FaultResetAfter:
-		s.handle(discardWriter{header: http.Header{}}, r)
-		record()
-		reset(w)
 	default:
-		defer record()
 		s.handle(cw, r)
 	}
 }
@@ -521,11 +519,6 @@ type request struct {
 	trailing bool     // the path ended with '/'
 	form     *form
 	now      time.Time
-}
-
-// isGet reports whether the request reads (GET or HEAD).
-func (rq *request) isGet() bool {
-	return rq.r.Method == http.MethodGet || rq.r.Method == http.MethodHead
 }
 
 // splitPath splits the raw escaped path on '/' and '\' before unescaping
