@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // The step outputs, as the contract names them.
@@ -54,6 +56,14 @@ type Reporter interface {
 	EndConsole()
 	// Verdict prints the final result line.
 	Verdict(v Verdict)
+	// WantsSummary reports whether Summary writes anything, so that what
+	// only the summary shows is not fetched from Jenkins for nothing.
+	WantsSummary() bool
+	// Summary writes the run's step summary, where there is one.
+	Summary(s Summary)
+	// WriteJUnit writes a build's test report to path as a JUnit XML file
+	// whose top element is called name.
+	WriteJUnit(path, name string, t *jenkins.TestReport) error
 }
 
 // Verdict is how a run ended.
@@ -76,7 +86,13 @@ func (v Verdict) line() string {
 		fmt.Fprintf(&b, " #%d", v.Number)
 	}
 	if v.Duration != "" {
-		b.WriteString(" in " + v.Duration)
+		// A timed-out run has no duration of its own, only how long it
+		// waited.
+		if v.Result == "TIMEOUT" {
+			b.WriteString(" after " + v.Duration)
+		} else {
+			b.WriteString(" in " + v.Duration)
+		}
 	}
 	if v.URL != "" {
 		b.WriteString(" " + v.URL)
@@ -109,7 +125,7 @@ func New(e Env) (Reporter, error) {
 	if e.Getenv("GITHUB_ACTIONS") == "true" {
 		return newGitHub(e, d, masks), nil
 	}
-	return &plain{stdout: e.Stdout, stderr: e.Stderr, dotenv: d, masks: masks}, nil
+	return &plain{stdout: e.Stdout, stderr: e.Stderr, console: &lineWriter{w: e.Stdout}, dotenv: d, masks: masks}, nil
 }
 
 func unwrapPath(err error) error {
@@ -143,6 +159,29 @@ func (m *masker) apply(s string) string {
 	return s
 }
 
+// lineWriter passes the build's console through and remembers whether it
+// stopped in the middle of a line, so that the tool's own lines never start
+// in the middle of one of the build's.
+type lineWriter struct {
+	w   io.Writer
+	mid bool
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.mid = p[n-1] != '\n'
+	}
+	return n, err
+}
+
+func (l *lineWriter) endLine() {
+	if l.mid {
+		fmt.Fprintln(l.w)
+		l.mid = false
+	}
+}
+
 // dotenv writes outputs as JENKINS_<NAME>=value lines, each as soon as it is
 // known, so that a run that fails later still leaves what it reached.
 type dotenv struct {
@@ -166,6 +205,7 @@ func (d *dotenv) set(name, value string) error {
 // plain writes text for GitLab CI, docker run and terminals.
 type plain struct {
 	stdout, stderr io.Writer
+	console        *lineWriter
 	dotenv         *dotenv
 	masks          *masker
 }
@@ -173,6 +213,7 @@ type plain struct {
 func (p *plain) Mask(secret string) { p.masks.add(secret) }
 
 func (p *plain) Status(format string, args ...any) {
+	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+fmt.Sprintf(format, args...)))
 }
 
@@ -187,13 +228,24 @@ func (p *plain) Error(format string, args ...any) {
 func (p *plain) Output(name, value string) error { return p.dotenv.set(name, value) }
 
 func (p *plain) BeginConsole(title string) {
+	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+title))
 }
 
-func (p *plain) Console() io.Writer { return p.stdout }
+func (p *plain) Console() io.Writer { return p.console }
 
-func (p *plain) EndConsole() {}
+func (p *plain) EndConsole() { p.console.endLine() }
 
 func (p *plain) Verdict(v Verdict) {
+	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+v.line()))
+}
+
+// The step summary is GitHub's; elsewhere the verdict and the JUnit file
+// say it.
+func (p *plain) WantsSummary() bool { return false }
+func (p *plain) Summary(Summary)    {}
+
+func (p *plain) WriteJUnit(path, name string, t *jenkins.TestReport) error {
+	return writeJUnit(path, name, t, p.masks)
 }

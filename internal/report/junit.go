@@ -1,0 +1,97 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+)
+
+// The JUnit XML shape that GitLab, Jenkins and most CI tools read: Ant's
+// testsuites/testsuite/testcase, with failure and skipped elements.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr,omitempty"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure"`
+	Skipped   *junitMessage `xml:"skipped"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// junitXML renders t. Jenkins does not tell a JUnit error from a failure,
+// so every failed test has a failure element: its message is Jenkins'
+// error details, its text the stack trace. mask hides secrets.
+func junitXML(name string, t *jenkins.TestReport, mask func(string) string) ([]byte, error) {
+	out := junitSuites{Name: mask(name), Time: seconds(t.Duration)}
+	for _, s := range t.Suites {
+		js := junitSuite{Name: mask(s.Name), Time: seconds(s.Duration), Timestamp: s.Timestamp}
+		for _, c := range s.Cases {
+			jc := junitCase{Name: mask(c.Name), ClassName: mask(c.ClassName), Time: seconds(c.Duration)}
+			switch {
+			case c.Failed():
+				trace := c.ErrorStackTrace
+				if trace == "" {
+					trace = c.ErrorDetails
+				}
+				jc.Failure = &junitMessage{Message: mask(c.ErrorDetails), Text: mask(trace)}
+				js.Failures++
+			case c.Skipped():
+				jc.Skipped = &junitMessage{Message: mask(c.SkippedMessage)}
+				js.Skipped++
+			}
+			js.Cases = append(js.Cases, jc)
+		}
+		js.Tests = len(js.Cases)
+		out.Tests += js.Tests
+		out.Failures += js.Failures
+		out.Skipped += js.Skipped
+		out.Suites = append(out.Suites, js)
+	}
+	data, err := xml.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), append(data, '\n')...), nil
+}
+
+// seconds formats a JUnit time attribute: seconds, to the millisecond.
+func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
+
+func writeJUnit(path, name string, t *jenkins.TestReport, masks *masker) error {
+	data, err := junitXML(name, t, masks.apply)
+	if err != nil {
+		return fmt.Errorf("write junit %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write junit %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}

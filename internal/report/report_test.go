@@ -1,0 +1,284 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+)
+
+func newTestReporter(t *testing.T, env map[string]string) (Reporter, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	r, err := New(Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, &stdout, &stderr
+}
+
+var token = regexp.MustCompile(`[A-Z2-7]{26}`)
+
+func TestGitHubConsoleCannotIssueCommands(t *testing.T) {
+	t.Parallel()
+	r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
+	r.BeginConsole("deploy #7 console")
+	r.Console().Write([]byte("::endgroup::\n::error::fake\npartial"))
+	r.Warning("slow")
+	r.Console().Write([]byte("line\n"))
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: "FAILURE", URL: "https://ci/job/deploy/7/", Duration: "3s", Failed: true})
+	r.Error("after the verdict")
+	got := token.ReplaceAllString(stdout.String(), "TOKEN")
+	want := `::group::deploy #7 console
+::stop-commands::TOKEN
+::endgroup::
+::error::fake
+partial
+::TOKEN::
+::warning::slow
+::stop-commands::TOKEN
+line
+::TOKEN::
+::endgroup::
+::error::FAILURE: deploy #7 in 3s https://ci/job/deploy/7/
+Error: after the verdict
+`
+	if got != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", got, want)
+	}
+	tokens := token.FindAllString(stdout.String(), -1)
+	if len(tokens) != 4 || tokens[0] != tokens[1] || tokens[2] != tokens[3] || tokens[0] == tokens[2] {
+		t.Errorf("stop tokens = %v: each pair must match and pairs must differ", tokens)
+	}
+}
+
+func TestVerdictAnnotations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		result, duration, want string
+	}{
+		{"SUCCESS", "3s", "SUCCESS: deploy #7 in 3s https://ci/7/\n"},
+		{"UNSTABLE", "3s", "::warning::UNSTABLE: deploy #7 in 3s https://ci/7/\n"},
+		{"FAILURE", "3s", "::error::FAILURE: deploy #7 in 3s https://ci/7/\n"},
+		{"ABORTED", "3s", "::error::ABORTED: deploy #7 in 3s https://ci/7/\n"},
+		{"NOT_BUILT", "3s", "::error::NOT_BUILT: deploy #7 in 3s https://ci/7/\n"},
+		{"TIMEOUT", "2m0s", "::error::TIMEOUT: deploy #7 after 2m0s https://ci/7/\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.result, func(t *testing.T) {
+			t.Parallel()
+			r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
+			r.Verdict(Verdict{Job: "deploy", Number: 7, Result: tt.result, URL: "https://ci/7/", Duration: tt.duration})
+			if stdout.String() != tt.want {
+				t.Errorf("got %q, want %q", stdout.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestPlainConsoleEndsItsLine(t *testing.T) {
+	t.Parallel()
+	r, stdout, _ := newTestReporter(t, map[string]string{})
+	r.BeginConsole("deploy #7 console")
+	r.Console().Write([]byte("downloading..."))
+	r.Status("still running: 30s")
+	r.Console().Write([]byte("done"))
+	r.EndConsole()
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: "SUCCESS"})
+	want := "» deploy #7 console\ndownloading...\n» still running: 30s\ndone\n» SUCCESS: deploy #7\n"
+	if stdout.String() != want {
+		t.Errorf("got %q, want %q", stdout.String(), want)
+	}
+}
+
+func TestSummaryOnlyWithStepSummaryFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"github with file", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md")}, true},
+		{"github without file", map[string]string{"GITHUB_ACTIONS": "true"}, false},
+		{"plain", map[string]string{"GITHUB_STEP_SUMMARY": filepath.Join(dir, "plain.md")}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, _, _ := newTestReporter(t, tt.env)
+			if r.WantsSummary() != tt.want {
+				t.Errorf("WantsSummary = %v", r.WantsSummary())
+			}
+			r.Summary(Summary{Job: "deploy", Result: "SUCCESS"})
+			_, err := os.Stat(tt.env["GITHUB_STEP_SUMMARY"])
+			if (err == nil) != tt.want {
+				t.Errorf("summary file written: %v, want %v", err == nil, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummaryWriteFailureWarns(t *testing.T) {
+	t.Parallel()
+	r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "missing", "summary.md")})
+	r.Summary(Summary{Job: "deploy", Result: "SUCCESS"})
+	if !strings.HasPrefix(stdout.String(), "::warning::cannot write the step summary: ") {
+		t.Errorf("stdout = %q", stdout.String())
+	}
+}
+
+func TestSummaryMarkdown(t *testing.T) {
+	t.Parallel()
+	mask := func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") }
+	tests := []struct {
+		name     string
+		s        Summary
+		contains []string
+		absent   []string
+	}{
+		{
+			name: "secret-looking names hidden, files by name",
+			s: Summary{Job: "deploy", Number: 7, URL: "https://ci/job/deploy/7/", Result: "SUCCESS", Params: []Param{
+				{Name: "VERSION", Value: "1.2.3"}, {Name: "db_password", Value: "hunter2"}, {Name: "ApiKey", Value: "k"},
+				{Name: "GH_TOKEN", Value: "t"}, {Name: "Secret_Sauce", Value: "x"}, {Name: "BUNDLE", Value: "app.tgz", File: true},
+				{Name: "PIPE", Value: "a|b"}, {Name: "TICK", Value: "a`b"}, {Name: "EMPTY"},
+			}},
+			contains: []string{"| `VERSION` | `1.2.3` |", "| `db_password` | `***` |", "| `ApiKey` | `***` |", "| `GH_TOKEN` | `***` |",
+				"| `Secret_Sauce` | `***` |", "| `BUNDLE` | file `app.tgz` |", "| `PIPE` | `a\\|b` |", "| `TICK` | ``a`b`` |", "| `EMPTY` | (empty) |"},
+			absent: []string{"hunter2", "`k`", "`t`", "`x`"},
+		},
+		{
+			name:     "masked before escaping",
+			s:        Summary{Job: "deploy", Result: "FAILURE", Number: 7, Params: []Param{{Name: "NOTE", Value: "has s3cr_t in it"}}, Notes: []string{"failed with s3cr_t"}},
+			contains: []string{"`has *** in it`", "failed with \\*\\*\\*"},
+			absent:   []string{"s3cr", `s3cr\_t`},
+		},
+		{
+			name:     "never started",
+			s:        Summary{Job: "deploy", URL: "https://ci/queue/item/4/", Result: "CANCELLED"},
+			contains: []string{"### ❌ Jenkins: deploy CANCELLED", "| not started ([queue item](https://ci/queue/item/4/)) | CANCELLED | – | – |"},
+		},
+		{
+			name:     "reached wait_for",
+			s:        Summary{Job: "deploy", Number: 7, URL: "https://ci/7/"},
+			contains: []string{"### Jenkins: deploy #7 started", "| [#7](https://ci/7/) | – |"},
+		},
+		{
+			name: "tests with more failures than shown",
+			s: Summary{Job: "deploy", Number: 7, Result: "UNSTABLE", Tests: &Tests{Passed: 5, Failed: 12, Skipped: 1, URL: "https://ci/7/testReport/",
+				Failures: []FailedTest{{Name: "p.T.a_b", URL: "https://ci/7/testReport/(root)/T/a_b/", Details: "\nexpected <1>\nbut was <2>"}}}},
+			contains: []string{"**Tests:** 5 passed, 12 failed, 1 skipped ([test report](https://ci/7/testReport/))",
+				"- [p.T.a\\_b](https://ci/7/testReport/%28root%29/T/a_b/): expected \\<1\\>\n", "- … and 11 more in the [test report](https://ci/7/testReport/)"},
+		},
+		{
+			name:   "no tests, no section",
+			s:      Summary{Job: "deploy", Number: 7, Result: "SUCCESS"},
+			absent: []string{"Tests", "Parameters"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			md := tt.s.markdown(mask)
+			for _, want := range tt.contains {
+				if !strings.Contains(md, want) {
+					t.Errorf("missing %q in:\n%s", want, md)
+				}
+			}
+			for _, bad := range tt.absent {
+				if strings.Contains(md, bad) {
+					t.Errorf("unexpected %q in:\n%s", bad, md)
+				}
+			}
+		})
+	}
+}
+
+func TestJUnitXML(t *testing.T) {
+	t.Parallel()
+	report := &jenkins.TestReport{Duration: 1.25, FailCount: 1, PassCount: 1, SkipCount: 1, Suites: []jenkins.TestSuite{{
+		Name: "p.T", Duration: 1.25, Timestamp: "2026-11-23T09:00:00",
+		Cases: []jenkins.TestCase{
+			{ClassName: "p.T", Name: "ok", Status: "FIXED", Duration: 0.5},
+			{ClassName: "p.T", Name: "bad", Status: "REGRESSION", Duration: 0.75, ErrorDetails: "expected <1> & token s3cr_t", ErrorStackTrace: "at p.T.bad\n\x1b[31mred\x1b[0m"},
+			{ClassName: "p.T", Name: "later", Status: "SKIPPED", SkippedMessage: "not today"},
+		},
+	}}}
+	data, err := junitXML("deploy #7", report, func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Name   string `xml:"name,attr"`
+		Tests  int    `xml:"tests,attr"`
+		Suites []struct {
+			Failures int `xml:"failures,attr"`
+			Skipped  int `xml:"skipped,attr"`
+			Cases    []struct {
+				Name    string `xml:"name,attr"`
+				Time    string `xml:"time,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &got); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, data)
+	}
+	if got.Name != "deploy #7" || got.Tests != 3 || len(got.Suites) != 1 || got.Suites[0].Failures != 1 || got.Suites[0].Skipped != 1 {
+		t.Fatalf("got %+v", got)
+	}
+	cases := got.Suites[0].Cases
+	if cases[0].Failure != nil || cases[0].Skipped != nil || cases[0].Time != "0.500" {
+		t.Errorf("passed case = %+v", cases[0])
+	}
+	if f := cases[1].Failure; f == nil || f.Message != "expected <1> & token ***" || !strings.HasPrefix(f.Text, "at p.T.bad\n") || strings.Contains(f.Text, "\x1b") {
+		t.Errorf("failed case = %+v", cases[1].Failure)
+	}
+	if s := cases[2].Skipped; s == nil || s.Message != "not today" {
+		t.Errorf("skipped case = %+v", cases[2])
+	}
+}
+
+// FuzzMarkdownCell checks that a parameter of any name and value stays in
+// its one table row.
+func FuzzMarkdownCell(f *testing.F) {
+	for _, s := range []string{"", "a|b", "`", "``x``", "line\nbreak", "\\|", "a\\", "<b>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		md := Summary{Job: "j", Result: "SUCCESS", Params: []Param{{Name: s, Value: s}}}.markdown(func(s string) string { return s })
+		i := strings.Index(md, "| Name | Value |\n|---|---|\n")
+		if i < 0 {
+			t.Fatalf("no parameter table:\n%s", md)
+		}
+		row := strings.TrimSuffix(md[i+len("| Name | Value |\n|---|---|\n"):], "\n")
+		if strings.Contains(row, "\n") {
+			t.Fatalf("row spans lines: %q", row)
+		}
+		// GitHub splits a row at each pipe not taken by a backslash escape,
+		// as cmark-gfm's table extension does: 3 of them here.
+		pipes := 0
+		for i := 0; i < len(row); i++ {
+			switch row[i] {
+			case '\\':
+				i++
+			case '|':
+				pipes++
+			}
+		}
+		if pipes != 3 {
+			t.Fatalf("row %q has %d cell separators", row, pipes)
+		}
+	})
+}
