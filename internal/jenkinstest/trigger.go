@@ -1,6 +1,7 @@
 package jenkinstest
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -67,7 +69,7 @@ func parseForm(r *http.Request, multipartOK bool) (*form, error) {
 	for k, v := range r.URL.Query() {
 		f.values[k] = append(f.values[k], v...)
 	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if r.Method == http.MethodPost && ct == "application/x-www-form-urlencoded" {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxField))
 		if err != nil {
@@ -83,18 +85,20 @@ func parseForm(r *http.Request, multipartOK bool) (*form, error) {
 	}
 	f.crumbField = f.first("Jenkins-Crumb")
 	if r.Method == http.MethodPost && ct == "multipart/form-data" && multipartOK {
-		if err := f.readMultipart(r); err != nil {
+		if err := f.readMultipart(r.Body, ctParams["boundary"]); err != nil {
 			return f, err
 		}
 	}
 	return f, nil
 }
 
-func (f *form) readMultipart(r *http.Request) error {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return err
+func (f *form) readMultipart(body io.Reader, boundary string) error {
+	if boundary == "" {
+		return errors.New("multipart body without a boundary")
 	}
+	// multipart.Reader reads 4 KiB at a time; a big buffer underneath saves
+	// a read from the connection for each of those.
+	mr := multipart.NewReader(bufio.NewReaderSize(body, 256<<10), boundary)
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
