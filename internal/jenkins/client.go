@@ -7,6 +7,7 @@ package jenkins
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +30,9 @@ type Options struct {
 	BuildToken string // the job's "Trigger builds remotely" token
 	UserAgent  string
 	Clock      clock.Clock
-	// RequestTimeout bounds each request but file uploads.
+	// RequestTimeout bounds each request. A console read gets four times
+	// as long; an upload gets it as an idle deadline while its body is
+	// sent, and four times as long for the answer after that.
 	RequestTimeout time.Duration
 	// RetryBudget bounds how long one idempotent request is retried.
 	RetryBudget time.Duration
@@ -46,6 +49,10 @@ type Client struct {
 	http  *http.Client
 	opts  Options
 	clock clock.Clock
+
+	// secrets are the forms in which the credentials could come back in
+	// an answer: plain, escaped, and as the Basic auth header value.
+	secrets *strings.Replacer
 
 	mu         sync.Mutex
 	crumb      *crumb // nil until fetched
@@ -85,7 +92,27 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 		}
 		return nil
 	}
-	return &Client{base: &b, http: &c, opts: opts, clock: opts.Clock}
+	return &Client{base: &b, http: &c, opts: opts, clock: opts.Clock, secrets: secretForms(opts)}
+}
+
+// secretForms builds the replacer that scrubs credentials out of what a
+// server echoes back, such as an error page that dumps the request.
+func secretForms(opts Options) *strings.Replacer {
+	var pairs []string
+	add := func(forms ...string) {
+		for _, f := range forms {
+			pairs = append(pairs, f, "***")
+		}
+	}
+	if opts.User != "" || opts.Token != "" {
+		add(base64.StdEncoding.EncodeToString([]byte(opts.User + ":" + opts.Token)))
+	}
+	for _, s := range []string{opts.Token, opts.BuildToken} {
+		if s != "" {
+			add(s, url.QueryEscape(s), url.PathEscape(s))
+		}
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 func sameOrigin(u, base *url.URL) bool {
@@ -122,10 +149,15 @@ type request struct {
 	query  url.Values
 	header http.Header
 	body   func() (io.Reader, int64, error) // fresh body for each attempt
-	// timeout overrides Options.RequestTimeout; negative means none
-	// (uploads, bounded only by the run's own deadline).
+	// timeout overrides Options.RequestTimeout; negative makes it an idle
+	// deadline instead (uploads, whose size says nothing about how long
+	// they may take).
 	timeout time.Duration
 }
+
+// longTimeout bounds requests that carry a large body: a console read, and
+// the answer to an upload, which may wait for the socket's buffer to drain.
+func (c *Client) longTimeout() time.Duration { return 4 * c.opts.RequestTimeout }
 
 // do sends r once and hands a successful (2xx or 3xx) answer to handle
 // while the request's deadline still holds. Other answers become an
@@ -133,11 +165,14 @@ type request struct {
 func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) error) error {
 	u := c.endpoint(r.path, r.query)
 	timeout := c.opts.RequestTimeout
-	if r.timeout != 0 {
+	if r.timeout > 0 {
 		timeout = r.timeout
 	}
-	reqCtx, cancel := ctx, context.CancelFunc(func() {})
-	if timeout > 0 {
+	var reqCtx context.Context
+	var cancel context.CancelFunc
+	if r.timeout < 0 {
+		reqCtx, cancel = context.WithCancel(ctx)
+	} else {
 		reqCtx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	defer cancel()
@@ -147,6 +182,11 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 		var err error
 		if body, length, err = r.body(); err != nil {
 			return err
+		}
+		if r.timeout < 0 {
+			idle := time.AfterFunc(timeout, cancel)
+			defer idle.Stop()
+			body = &progressBody{Reader: body, idle: idle, timeout: timeout, answer: c.longTimeout()}
 		}
 	}
 	req, err := http.NewRequestWithContext(reqCtx, r.method, u.String(), body)
@@ -173,7 +213,39 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 		return c.statusError(r.method, u, resp)
 	}
 	if err := handle(resp); err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return err // it names the request already
+		}
 		return c.transportError(ctx, reqCtx, r.method, u, err)
+	}
+	return nil
+}
+
+// progressBody renews an upload's idle deadline each time the transport
+// takes more of it, so a large file may take as long as it needs while a
+// server that stops reading is still given up on.
+type progressBody struct {
+	io.Reader
+	idle    *time.Timer
+	timeout time.Duration
+	answer  time.Duration // the deadline once the whole body is taken
+}
+
+func (p *progressBody) Read(b []byte) (int, error) {
+	n, err := p.Reader.Read(b)
+	switch {
+	case err == io.EOF:
+		p.idle.Reset(p.answer)
+	case n > 0:
+		p.idle.Reset(p.timeout)
+	}
+	return n, err
+}
+
+func (p *progressBody) Close() error {
+	if c, ok := p.Reader.(io.Closer); ok {
+		return c.Close()
 	}
 	return nil
 }
@@ -185,19 +257,24 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method string, u *u
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if reqCtx.Err() != nil && ctx.Err() == nil {
+	switch {
+	case isCertificateError(err):
+		err = &CertificateError{Host: u.Host, Err: err}
+	case reqCtx.Err() != nil && ctx.Err() == nil:
 		err = &requestTimeoutError{err: err}
 	}
-	return fmt.Errorf("%s %s: %w", method, Redact(u), err)
+	return fmt.Errorf("%s %s: %w", method, Redact(u), &scrubbed{err: err, secrets: c.secrets})
 }
 
 func (c *Client) statusError(method string, u *url.URL, resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	// Credentials are scrubbed before the excerpt is cut, which could
+	// otherwise leave a prefix of one, and after, which undoes entities.
 	return &HTTPError{
 		Method:       method,
 		URL:          Redact(u),
 		Status:       resp.StatusCode,
-		Body:         excerpt(body),
+		Body:         c.secrets.Replace(excerpt([]byte(c.secrets.Replace(string(body))))),
 		RetryAfter:   parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()),
 		NoValidCrumb: resp.StatusCode == http.StatusForbidden && strings.Contains(string(body), "No valid crumb"),
 	}

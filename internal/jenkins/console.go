@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 )
 
 // LogChunk tells where the console stands after one progressiveText read.
@@ -23,8 +22,15 @@ type LogChunk struct {
 	Bytes int64
 }
 
-// consoleTimeout bounds one console read, which may carry a large body.
-const consoleTimeout = 2 * time.Minute
+// maxTextSize bounds the X-Text-Size believed: no console reaches a
+// pebibyte, and the bound keeps the arithmetic below far from overflow.
+const maxTextSize = 1 << 50
+
+// consoleLimit bounds the body of an answer whose X-Text-Size is next, so
+// that a body that never ends is cut off. The body holds at most the raw
+// bytes [0, next), each LF widened to CRLF and, for a log not in UTF-8,
+// each byte to a three-byte replacement; 8x and a margin leave room.
+func consoleLimit(next int64) int64 { return 8*next + 1<<20 }
 
 // ProgressiveText copies the console of build n from offset start to w. A
 // read that fails midway is retried, and what w already received is not
@@ -32,15 +38,19 @@ const consoleTimeout = 2 * time.Minute
 func (c *Client) ProgressiveText(ctx context.Context, job Job, n int, start int64, w io.Writer) (LogChunk, error) {
 	path := BuildPath(job, n) + "logText/progressiveText"
 	q := url.Values{"start": {strconv.FormatInt(start, 10)}}
-	r := request{method: http.MethodGet, path: path, query: q, timeout: consoleTimeout}
+	r := request{method: http.MethodGet, path: path, query: q, timeout: c.longTimeout()}
 	var chunk LogChunk
 	err := c.withRetry(ctx, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
 			if resp.StatusCode != http.StatusOK {
 				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"), Err: fmt.Errorf("status %d instead of 200", resp.StatusCode)}
 			}
-			next, err := strconv.ParseInt(resp.Header.Get("X-Text-Size"), 10, 64)
-			if err != nil || next < 0 {
+			size := resp.Header.Values("X-Text-Size")
+			if len(size) == 0 {
+				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"), Err: errors.New("no X-Text-Size, so not a console answer; is a proxy or login page in the way?")}
+			}
+			next, err := strconv.ParseInt(size[0], 10, 64)
+			if err != nil || next < 0 || next > maxTextSize {
 				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"), Err: fmt.Errorf("bad X-Text-Size %q", resp.Header.Get("X-Text-Size"))}
 			}
 			chunk.Next, chunk.More = next, resp.Header.Get("X-More-Data") == "true"
@@ -49,9 +59,17 @@ func (c *Client) ProgressiveText(ctx context.Context, job Job, n int, start int6
 			if _, err := io.CopyN(io.Discard, resp.Body, chunk.Bytes); err != nil {
 				return noEOF(err)
 			}
-			m, err := io.Copy(w, resp.Body)
+			limit := consoleLimit(next)
+			m, err := io.Copy(w, io.LimitReader(resp.Body, max(limit-chunk.Bytes, 0)))
 			chunk.Bytes += m
-			return err
+			if err != nil {
+				return err
+			}
+			if k, _ := io.ReadFull(resp.Body, make([]byte, 1)); k > 0 {
+				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"),
+					Err: fmt.Errorf("the console answer goes on past %d bytes, more than its X-Text-Size of %d allows", limit, next)}
+			}
+			return nil
 		})
 	})
 	if err != nil {

@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -54,6 +56,29 @@ func NotSent(err error) bool {
 	// runs; a rate limiter's 429 likewise means nothing was done.
 	return errors.As(err, &he) && (he.Status == http.StatusServiceUnavailable || he.Status == http.StatusTooManyRequests)
 }
+
+// CertificateError is a TLS certificate that could not be verified. It is
+// never retried: the same certificate comes back every time.
+type CertificateError struct {
+	Host string
+	Err  error
+}
+
+func (e *CertificateError) Error() string {
+	return fmt.Sprintf("the TLS certificate of %s cannot be verified (%v); if Jenkins' certificate comes from a private CA, give that CA in ca_cert (PEM text or a file)", e.Host, e.Err)
+}
+
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// scrubbed hides credentials a server echoed into a transport error, such
+// as a malformed status line that quotes the request back.
+type scrubbed struct {
+	err     error
+	secrets *strings.Replacer
+}
+
+func (s *scrubbed) Error() string { return s.secrets.Replace(s.err.Error()) }
+func (s *scrubbed) Unwrap() error { return s.err }
 
 func isCertificateError(err error) bool {
 	var (

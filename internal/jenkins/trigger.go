@@ -158,6 +158,11 @@ func (c *Client) triggerFailure(job Job, err error) error {
 		}
 		return &AnswerLostError{Err: err}
 	}
+	if he.Status == http.StatusBadGateway || he.Status == http.StatusGatewayTimeout {
+		// A proxy's gateway error does not say whether Jenkins got the
+		// trigger before the proxy gave up on it.
+		return &AnswerLostError{Err: err}
+	}
 	reason := fmt.Sprintf("Jenkins refused the trigger (%d)", he.Status)
 	switch he.Status {
 	case http.StatusBadRequest:
