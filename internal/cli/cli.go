@@ -141,7 +141,7 @@ func trigger(ctx context.Context, e Env) int {
 	if cfg.Insecure {
 		rep.Warning("insecure is true: TLS certificates of %s are not verified", cfg.BaseURL.Host)
 	}
-	if cfg.BaseURL.Scheme == "http" && cfg.Token != "" && !isLoopback(cfg.BaseURL.Hostname()) {
+	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "") && !isLoopback(cfg.BaseURL.Hostname()) {
 		rep.Warning("credentials are sent over plain http:// to %s; use https://", cfg.BaseURL.Host)
 	}
 	client := jenkins.New(cfg.BaseURL, hc, jenkins.Options{
