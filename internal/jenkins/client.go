@@ -322,6 +322,11 @@ func decodeJSON(resp *http.Response, u *url.URL, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return &DecodeError{URL: Redact(u), ContentType: ct, Err: err}
 	}
+	if val, ok := v.(validator); ok {
+		if err := val.validate(); err != nil {
+			return &DecodeError{URL: Redact(u), ContentType: ct, Err: err}
+		}
+	}
 	return nil
 }
 
