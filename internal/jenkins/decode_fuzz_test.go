@@ -83,6 +83,9 @@ func FuzzDecodeQueueItem(f *testing.F) {
 		if q.Left() != (q.Cancelled != nil) {
 			t.Fatalf("Left() disagrees with cancelled: %+v", q)
 		}
+		if q.Executable != nil && q.Executable.Number <= 0 {
+			t.Fatalf("accepted build #%d", q.Executable.Number)
+		}
 	})
 }
 
@@ -94,8 +97,14 @@ func FuzzDecodeBuild(f *testing.F) {
 		var b Build
 		err := decodeAs(body, "application/json;charset=UTF-8", &b)
 		checkDecoded(t, body, &b, err)
-		if err == nil && b.Finished() && (b.Building || b.InProgress != nil && *b.InProgress) {
+		if err != nil {
+			return
+		}
+		if b.Finished() && (b.Building || b.InProgress != nil && *b.InProgress) {
 			t.Fatalf("finished while building: %+v", b)
+		}
+		if b.Number <= 0 || b.Duration < 0 {
+			t.Fatalf("accepted build #%d of duration %d", b.Number, b.Duration)
 		}
 	})
 }
