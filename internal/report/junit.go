@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
@@ -43,7 +44,8 @@ type junitCase struct {
 
 type junitMessage struct {
 	Message string `xml:"message,attr,omitempty"`
-	Text    string `xml:",chardata"`
+	// Text is CDATA so that a stack trace keeps its lines as they are.
+	Text string `xml:",cdata"`
 }
 
 // junitXML renders t. Jenkins does not tell a JUnit error from a failure,
@@ -61,7 +63,7 @@ func junitXML(name string, t *jenkins.TestReport, mask func(string) string) ([]b
 				if trace == "" {
 					trace = c.ErrorDetails
 				}
-				jc.Failure = &junitMessage{Message: mask(c.ErrorDetails), Text: mask(trace)}
+				jc.Failure = &junitMessage{Message: mask(c.ErrorDetails), Text: xmlChars(mask(trace))}
 				js.Failures++
 			case c.Skipped():
 				jc.Skipped = &junitMessage{Message: mask(c.SkippedMessage)}
@@ -80,6 +82,20 @@ func junitXML(name string, t *jenkins.TestReport, mask func(string) string) ([]b
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(data, '\n')...), nil
+}
+
+// xmlChars replaces what XML 1.0 cannot hold, such as the ANSI escapes
+// of a coloured stack trace, with U+FFFD: CDATA is written as it is, and
+// one such character makes the whole file unreadable.
+func xmlChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t', r == '\n', r == '\r',
+			0x20 <= r && r <= 0xD7FF, 0xE000 <= r && r <= 0xFFFD, 0x10000 <= r && r <= 0x10FFFF:
+			return r
+		}
+		return '\uFFFD'
+	}, s)
 }
 
 // seconds formats a JUnit time attribute: seconds, to the millisecond.

@@ -282,3 +282,44 @@ func FuzzMarkdownCell(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJUnitXML checks that any names, messages and stack traces give a
+// file a JUnit parser reads back, with the trace's lines intact.
+func FuzzJUnitXML(f *testing.F) {
+	f.Add("p.T", "t", "boom", "at p.T.t\n\tat x]]>y\x1b[31m")
+	f.Add("", "", "", "")
+	f.Add("a&b", "<c>", "\"d\"", "\xff\r\n")
+	f.Fuzz(func(t *testing.T, className, name, details, trace string) {
+		report := &jenkins.TestReport{Suites: []jenkins.TestSuite{{Name: className, Cases: []jenkins.TestCase{
+			{ClassName: className, Name: name, Status: "FAILED", ErrorDetails: details, ErrorStackTrace: trace},
+		}}}}
+		data, err := junitXML(name, report, func(s string) string { return s })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Suites []struct {
+				Cases []struct {
+					Failure struct {
+						Text string `xml:",chardata"`
+					} `xml:"failure"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		if err := xml.Unmarshal(data, &got); err != nil {
+			t.Fatalf("unreadable: %v\n%s", err, data)
+		}
+		if len(got.Suites) != 1 || len(got.Suites[0].Cases) != 1 {
+			t.Fatalf("got %+v from\n%s", got, data)
+		}
+		want := trace
+		if want == "" {
+			want = details
+		}
+		// XML readers turn every line break into "\n".
+		crlf := strings.NewReplacer("\r\n", "\n", "\r", "\n")
+		if g, w := got.Suites[0].Cases[0].Failure.Text, crlf.Replace(xmlChars(want)); g != w {
+			t.Fatalf("trace %q read back as %q", w, g)
+		}
+	})
+}
