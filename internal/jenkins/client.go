@@ -95,6 +95,19 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 	return &Client{base: &b, http: &c, opts: opts, clock: opts.Clock, secrets: secretForms(opts)}
 }
 
+// scrub hides the credentials, and the session cookies Jenkins bound to
+// them, in text a server sent back. Short cookie values are left alone:
+// they are no session, and hiding them would garble the text.
+func (c *Client) scrub(s string) string {
+	s = c.secrets.Replace(s)
+	for _, ck := range c.http.Jar.Cookies(c.endpoint("/", nil)) {
+		if len(ck.Value) >= 8 {
+			s = strings.ReplaceAll(s, ck.Value, "***")
+		}
+	}
+	return s
+}
+
 // secretForms builds the replacer that scrubs credentials out of what a
 // server echoes back, such as an error page that dumps the request.
 func secretForms(opts Options) *strings.Replacer {
@@ -263,7 +276,7 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method string, u *u
 	case reqCtx.Err() != nil && ctx.Err() == nil:
 		err = &requestTimeoutError{err: err}
 	}
-	return fmt.Errorf("%s %s: %w", method, Redact(u), &scrubbed{err: err, secrets: c.secrets})
+	return fmt.Errorf("%s %s: %w", method, Redact(u), &scrubbed{err: err, scrub: c.scrub})
 }
 
 func (c *Client) statusError(method string, u *url.URL, resp *http.Response) error {
@@ -274,7 +287,7 @@ func (c *Client) statusError(method string, u *url.URL, resp *http.Response) err
 		Method:       method,
 		URL:          Redact(u),
 		Status:       resp.StatusCode,
-		Body:         c.secrets.Replace(excerpt([]byte(c.secrets.Replace(string(body))))),
+		Body:         c.scrub(excerpt([]byte(c.scrub(string(body))))),
 		RetryAfter:   parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()),
 		NoValidCrumb: resp.StatusCode == http.StatusForbidden && strings.Contains(string(body), "No valid crumb"),
 	}

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -73,11 +72,11 @@ func (e *CertificateError) Unwrap() error { return e.Err }
 // scrubbed hides credentials a server echoed into a transport error, such
 // as a malformed status line that quotes the request back.
 type scrubbed struct {
-	err     error
-	secrets *strings.Replacer
+	err   error
+	scrub func(string) string
 }
 
-func (s *scrubbed) Error() string { return s.secrets.Replace(s.err.Error()) }
+func (s *scrubbed) Error() string { return s.scrub(s.err.Error()) }
 func (s *scrubbed) Unwrap() error { return s.err }
 
 func isCertificateError(err error) bool {
