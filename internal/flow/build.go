@@ -10,9 +10,10 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
-// buildCheckEvery is how many console polls may pass before the build's own
-// state is read again while the console still says more is coming: a build
-// whose log file is missing says so forever.
+// buildCheckEvery is how many quiet console polls in a row may pass before
+// the build's own state is read again while the console says more is
+// coming: it says so forever when the log file is missing, or behind a
+// broken proxy. A growing console needs no such check.
 const buildCheckEvery = 10
 
 // maxDrain bounds the console reads after Jenkins says the build finished.
@@ -21,9 +22,12 @@ const maxDrain = 20
 // followBuild follows the build until Jenkins is done with it and its
 // console is drained, then reports the result.
 func (r *run) followBuild(ctx context.Context) (string, error) {
-	b, err := r.Client.Build(ctx, r.job, r.number)
-	if err != nil {
-		return "", err
+	b := r.first
+	var err error
+	if b == nil {
+		if b, err = r.Client.Build(ctx, r.job, r.number); err != nil {
+			return "", err
+		}
 	}
 	p := r.Schedule.pacer(r.Clock, r.remaining(b))
 	if r.cfg.Log {
@@ -42,11 +46,7 @@ func (r *run) remaining(b *jenkins.Build) time.Duration {
 	if b.EstimatedDuration <= 0 || b.Timestamp <= 0 {
 		return 0
 	}
-	now := r.Client.ServerDate()
-	if now.IsZero() {
-		now = r.Clock.Now()
-	}
-	return time.Duration(b.EstimatedDuration)*time.Millisecond - now.Sub(time.UnixMilli(b.Timestamp))
+	return r.untilJenkins(b.Timestamp + b.EstimatedDuration)
 }
 
 func (r *run) streamConsole(ctx context.Context, b *jenkins.Build, p *pacer) (*jenkins.Build, error) {
@@ -57,15 +57,19 @@ func (r *run) streamConsole(ctx context.Context, b *jenkins.Build, p *pacer) (*j
 		r.Report.EndConsole()
 	}()
 	var start int64
-	polls, drains := 0, 0
+	quiet, drains := 0, 0
 	for {
 		chunk, err := r.Client.ProgressiveText(ctx, r.job, r.number, start, filter)
 		if err != nil {
 			return nil, err
 		}
 		start = chunk.Next
-		polls++
-		if !chunk.More || b.Finished() || polls%buildCheckEvery == 0 {
+		if chunk.Bytes > 0 {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		if !chunk.More || b.Finished() || quiet > 0 && quiet%buildCheckEvery == 0 {
 			if b, err = r.Client.Build(ctx, r.job, r.number); err != nil {
 				return nil, err
 			}

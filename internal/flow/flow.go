@@ -81,6 +81,9 @@ type run struct {
 
 	queueID int
 	number  int
+	// first is the build as its queue item showed it on starting; nil when
+	// it was found otherwise.
+	first *jenkins.Build
 }
 
 func (r *run) run(ctx context.Context) (string, error) {

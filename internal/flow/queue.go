@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
@@ -54,12 +55,17 @@ func (r *run) followQueue(ctx context.Context) (string, error) {
 			r.Report.Verdict(verdictFor(r, ResultCancelled, 0, true))
 			return ResultCancelled, nil
 		case item.Left() && item.Executable != nil && item.Executable.Number > 0:
+			r.first = item.Executable
 			return "", r.started(item.Executable.Number)
 		case !item.Left() && item.Why != nil && countdown.ReplaceAllString(*item.Why, "#") != lastWhy:
 			lastWhy = countdown.ReplaceAllString(*item.Why, "#")
 			r.Report.Status("Waiting in the queue: %s", *item.Why)
 		}
-		if err := r.sleep(ctx, sched.NextBackOff()); err != nil {
+		var due time.Duration
+		if item != nil && item.Timestamp > 0 {
+			due = r.untilJenkins(item.Timestamp)
+		}
+		if err := r.sleep(ctx, sched.next(due)); err != nil {
 			return "", err
 		}
 	}

@@ -8,24 +8,38 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
-// Schedule shapes how often Jenkins is asked about the queue and the build.
+// Schedule shapes how often Jenkins is asked about a queue item and a build.
+// Every poll costs Jenkins a request and every wait delays what the user
+// sees, so the waits follow what is likely to change: short while the
+// console grows and around the build's expected end, growing while nothing
+// happens, never longer than Max.
 type Schedule struct {
-	// Initial is the first wait, and the wait while output flows.
-	Initial time.Duration
-	// Max caps every wait, which bounds how late a finished build is
-	// noticed.
+	// Flow is the wait while the console grows, so that lines appear about
+	// this long after Jenkins writes them; it is also the first wait after
+	// a quiet spell.
+	Flow time.Duration
+	// Near is the first wait once a build is due to end by Jenkins'
+	// estimatedDuration, or a queue item's quiet period is over.
+	Near time.Duration
+	// Max caps every wait: it bounds how late an unexpected end, or a
+	// start, is noticed.
 	Max time.Duration
 	// Multiplier grows the wait while nothing changes.
 	Multiplier float64
 }
 
-// DefaultSchedule polls fast at first and while the build writes output,
-// and backs off to Max while it is quiet.
-var DefaultSchedule = Schedule{Initial: 500 * time.Millisecond, Max: 5 * time.Second, Multiplier: 1.5}
+// DefaultSchedule shows console lines within about a second, notices a
+// build that ends when Jenkins expects within a fraction of a second, and
+// asks at most every 10 s otherwise.
+var DefaultSchedule = Schedule{Flow: time.Second, Near: 250 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
 
-func (s Schedule) backOff(c clock.Clock) *backoff.ExponentialBackOff {
+// dateResolution is the precision of Jenkins' clock as its Date header
+// tells it.
+const dateResolution = time.Second
+
+func (s Schedule) backOff(c clock.Clock, initial time.Duration) *backoff.ExponentialBackOff {
 	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = s.Initial
+	b.InitialInterval = initial
 	b.MaxInterval = s.Max
 	b.Multiplier = s.Multiplier
 	b.RandomizationFactor = 0
@@ -35,49 +49,107 @@ func (s Schedule) backOff(c clock.Clock) *backoff.ExponentialBackOff {
 	return b
 }
 
-// queue returns the schedule for polling a queue item. Its cap stays far
-// below the five minutes a left item is kept, so none expires unseen.
-func (s Schedule) queue(c clock.Clock) backoff.BackOff { return s.backOff(c) }
+// queuePacer schedules the polls of a queue item. Its cap stays far below
+// the five minutes a left item is kept, so none expires unseen.
+type queuePacer struct {
+	s Schedule
+	b *backoff.ExponentialBackOff
+}
+
+func (s Schedule) queue(c clock.Clock) *queuePacer {
+	return &queuePacer{s: s, b: s.backOff(c, s.Flow)}
+}
+
+// next returns the wait before the next poll of an item whose quiet period
+// ends in about due (zero or less: not in one). Nothing happens to an item
+// in its quiet period, so the next poll comes once it has surely ended;
+// after that the item waits for an executor, for as long as it takes.
+func (q *queuePacer) next(due time.Duration) time.Duration {
+	if due > 0 {
+		q.b.Reset()
+		return min(due+dateResolution/2, q.s.Max)
+	}
+	return q.b.NextBackOff()
+}
 
 // pacer schedules the polls of a running build.
 type pacer struct {
-	b     *backoff.ExponentialBackOff
 	s     Schedule
 	clock clock.Clock
-	// end is when the build is expected to finish, from Jenkins' estimate;
-	// zero when there is none.
+	quiet *backoff.ExponentialBackOff
+	// busy is set when the latest poll brought output.
+	busy bool
+	// end is when the build is expected to finish by Jenkins' estimate, on
+	// our clock; zero when there is none.
 	end time.Time
-	// overdue is set once end has passed and the schedule was reset for it.
-	overdue bool
+	// late paces the polls once end has passed; nil until then.
+	late *backoff.ExponentialBackOff
 }
 
 // pacer starts a schedule for a build expected to finish in remaining
 // (zero or less: no estimate).
 func (s Schedule) pacer(c clock.Clock, remaining time.Duration) *pacer {
-	p := &pacer{b: s.backOff(c), s: s, clock: c}
+	p := &pacer{s: s, clock: c, quiet: s.backOff(c, s.Flow)}
 	if remaining > 0 {
 		p.end = c.Now().Add(remaining)
 	}
 	return p
 }
 
-// next returns the wait before the next poll. Fresh output means the build
-// is busy, so the schedule goes back to fast; near the expected end it
-// never waits past that end.
+// next returns the wait before the next poll, given whether the latest one
+// brought output.
 func (p *pacer) next(output bool) time.Duration {
-	if output {
-		p.b.Reset()
+	var d time.Duration
+	switch {
+	case output && p.busy:
+		// Output poll after poll: keep up with it, and start backing off
+		// afresh once it stops.
+		p.quiet.Reset()
+		d = p.s.Flow
+	case output:
+		// A line after a quiet spell may open a burst: look again soon, and
+		// go back to the quiet pace if it does not.
+		d = p.s.Flow
+	default:
+		d = p.quiet.NextBackOff()
 	}
-	now := p.clock.Now()
-	if !p.end.IsZero() && !p.overdue && !now.Before(p.end) {
-		p.overdue = true
-		p.b.Reset()
+	p.busy = output
+	return p.aim(d)
+}
+
+// aim shortens a wait so as not to sleep past the build's expected end, and
+// polls densely just after it, when a build that runs about as long as
+// usual ends.
+func (p *pacer) aim(d time.Duration) time.Duration {
+	if p.end.IsZero() {
+		return d
 	}
-	d := p.b.NextBackOff()
-	if !p.end.IsZero() && now.Before(p.end) {
-		if left := p.end.Sub(now); d > left {
-			d = max(left, p.s.Initial)
+	left := p.end.Sub(p.clock.Now())
+	if left > 0 {
+		if left-d < p.s.Near {
+			return left
 		}
+		return d
 	}
-	return d
+	if p.late == nil {
+		p.late = p.s.backOff(p.clock, p.s.Near)
+	}
+	return min(d, p.late.NextBackOff())
+}
+
+// untilJenkins returns how long, on our clock, until ms on Jenkins' clock.
+// Call it right after an answer, whose Date tells Jenkins' time.
+func (r *run) untilJenkins(ms int64) time.Duration {
+	return until(time.UnixMilli(ms), r.Client.ServerDate(), r.Clock.Now())
+}
+
+// until returns how long until t on Jenkins' clock, which read date (a Date
+// header; zero if none) just now. Date has whole seconds, so the middle of
+// that second is the best guess; without a Date, Jenkins' clock is taken to
+// agree with ours, which reads now.
+func until(t, date, now time.Time) time.Duration {
+	if !date.IsZero() {
+		now = date.Add(dateResolution / 2)
+	}
+	return t.Sub(now)
 }

@@ -20,9 +20,11 @@ type QueueItem struct {
 	// Cancelled is present only once the item has left the queue.
 	Cancelled    *bool `json:"cancelled"`
 	InQueueSince int64 `json:"inQueueSince"`
-	Executable   *struct {
-		Number int `json:"number"`
-	} `json:"executable"`
+	// Timestamp is when a waiting item's quiet period ends; 0 for others.
+	Timestamp int64 `json:"timestamp"`
+	// Executable is the build, read with the item so that following it
+	// starts without another request.
+	Executable *Build `json:"executable"`
 }
 
 // Left reports whether the item has left the queue (started or cancelled).
@@ -35,7 +37,7 @@ func QueuePath(id int) string { return "/queue/item/" + strconv.Itoa(id) + "/" }
 // leaving the queue, or Jenkins restarted) is an *HTTPError with Status 404.
 func (c *Client) QueueItem(ctx context.Context, id int) (*QueueItem, error) {
 	var q QueueItem
-	err := c.getJSON(ctx, QueuePath(id)+"api/json", "id,why,blocked,buildable,stuck,cancelled,inQueueSince,executable[number]", &q)
+	err := c.getJSON(ctx, QueuePath(id)+"api/json", "id,why,blocked,buildable,stuck,cancelled,inQueueSince,timestamp,executable["+buildTree+"]", &q)
 	if err != nil {
 		return nil, fmt.Errorf("read queue item %d: %w", id, err)
 	}
@@ -67,13 +69,16 @@ func (b *Build) Finished() bool {
 	return !b.Building && (b.InProgress == nil || !*b.InProgress)
 }
 
+// buildTree names the fields of Build.
+const buildTree = "number,building,inProgress,result,duration,estimatedDuration,timestamp,queueId"
+
 // BuildPath is the escaped path of build number n of job.
 func BuildPath(job Job, n int) string { return job.Path + strconv.Itoa(n) + "/" }
 
 // Build reads build n of job.
 func (c *Client) Build(ctx context.Context, job Job, n int) (*Build, error) {
 	var b Build
-	err := c.getJSON(ctx, BuildPath(job, n)+"api/json", "number,building,inProgress,result,duration,estimatedDuration,timestamp,queueId", &b)
+	err := c.getJSON(ctx, BuildPath(job, n)+"api/json", buildTree, &b)
 	if err != nil {
 		return nil, fmt.Errorf("read build %s #%d: %w", job.Name, n, err)
 	}
