@@ -42,7 +42,11 @@ func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client,
 		ResponseHeaderTimeout: 60 * time.Second,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   2,
-		ForceAttemptHTTP2:     true,
+		// Requests go one at a time; without this, one sent right after
+		// the previous answer may dial a second connection before the
+		// first is back in the idle pool.
+		MaxConnsPerHost:   1,
+		ForceAttemptHTTP2: true,
 	}
 	return &http.Client{Transport: transport}, nil
 }
