@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -270,10 +271,14 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method string, u *u
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
+	var ne net.Error
 	switch {
 	case isCertificateError(err):
 		err = &CertificateError{Host: u.Host, Err: err}
-	case reqCtx.Err() != nil && ctx.Err() == nil:
+	case ctx.Err() == nil && (reqCtx.Err() != nil || errors.As(err, &ne) && ne.Timeout()):
+		// The request's own deadline, or one of the transport's (dial,
+		// TLS handshake, response headers), which Go reports as
+		// context.DeadlineExceeded too: worth a retry, unlike the run's.
 		err = &requestTimeoutError{err: err}
 	}
 	return fmt.Errorf("%s %s: %w", method, Redact(u), &scrubbed{err: err, scrub: c.scrub})

@@ -345,3 +345,17 @@ func TestCertificateErrorNamesHostAndIsNotRetried(t *testing.T) {
 		t.Errorf("%d retries; a certificate error must not be retried", n)
 	}
 }
+
+// TestTransportTimeoutIsRetried: the transport's own deadlines (here the
+// one for response headers) surface as context.DeadlineExceeded, like the
+// run's end; they are still the request's failure, and retried.
+func TestTransportTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
+	c, n := hostile(t, silent)
+	c.http.Transport = &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}
+	c.opts.RequestTimeout = 10 * time.Second
+	_, err := c.JobInfo(context.Background(), testJob)
+	if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") || n.Load() < 2 {
+		t.Fatalf("err = %v after %d requests, want retries", err, n.Load())
+	}
+}
