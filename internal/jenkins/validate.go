@@ -12,8 +12,14 @@ type validator interface{ validate() error }
 // validate refuses a build number Jenkins never gives: following it could
 // only end at the timeout, or stop a build that does not exist.
 func (q *QueueItem) validate() error {
-	if q.Executable != nil && q.Executable.Number <= 0 {
+	if q.Executable == nil {
+		return nil
+	}
+	if q.Executable.Number <= 0 {
 		return fmt.Errorf("queue item %d names build #%d", q.ID, q.Executable.Number)
+	}
+	if err := q.Executable.validate(); err != nil {
+		return fmt.Errorf("queue item %d names %w", q.ID, err)
 	}
 	return nil
 }
