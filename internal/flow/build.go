@@ -29,6 +29,7 @@ func (r *run) followBuild(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+	r.build = b
 	p := r.Schedule.pacer(r.Clock, r.remaining(b))
 	if r.cfg.Log {
 		b, err = r.streamConsole(ctx, b, p)
@@ -38,7 +39,7 @@ func (r *run) followBuild(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.finish(b)
+	return r.finish(ctx, b)
 }
 
 // remaining estimates how long the build still runs, on Jenkins' clock.
@@ -85,6 +86,7 @@ func (r *run) streamConsole(ctx context.Context, b *jenkins.Build, p *pacer) (*j
 				return b, nil
 			}
 		}
+		r.heartbeat(b, chunk.Bytes > 0)
 		if err := r.sleep(ctx, p.next(chunk.Bytes > 0)); err != nil {
 			return nil, err
 		}
@@ -94,6 +96,7 @@ func (r *run) streamConsole(ctx context.Context, b *jenkins.Build, p *pacer) (*j
 func (r *run) waitQuietly(ctx context.Context, b *jenkins.Build, p *pacer) (*jenkins.Build, error) {
 	r.Report.Status("Waiting for %s #%d to finish", r.job.Name, r.number)
 	for !b.Finished() {
+		r.heartbeat(b, false)
 		if err := r.sleep(ctx, p.next(false)); err != nil {
 			return nil, err
 		}
@@ -105,13 +108,15 @@ func (r *run) waitQuietly(ctx context.Context, b *jenkins.Build, p *pacer) (*jen
 	return b, nil
 }
 
-func (r *run) finish(b *jenkins.Build) (string, error) {
+func (r *run) finish(ctx context.Context, b *jenkins.Build) (string, error) {
+	r.build = b
 	if b.Result == nil {
 		return "", fmt.Errorf("jenkins says %s #%d finished but gives no result", r.job.Name, r.number)
 	}
 	result := *b.Result
 	r.output(report.OutputDurationMS, strconv.FormatInt(b.Duration, 10))
 	r.output(report.OutputResult, result)
+	r.readTests(ctx)
 	failed := result != "SUCCESS" && (result != "UNSTABLE" || r.cfg.FailOnUnstable)
 	r.Report.Verdict(verdictFor(r, result, b.Duration, failed))
 	return result, nil

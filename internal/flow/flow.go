@@ -46,7 +46,7 @@ const graceTimeout = 15 * time.Second
 // Run triggers cfg's job and follows it as far as cfg.WaitFor. It returns
 // the build's result ("" when wait_for was reached before there was one)
 // and an error when the run failed or was stopped.
-func Run(ctx context.Context, cfg *config.Config, job jenkins.Job, d Deps) (string, error) {
+func Run(ctx context.Context, cfg *config.Config, job jenkins.Job, d Deps) (result string, err error) {
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
 	}
@@ -56,7 +56,8 @@ func Run(ctx context.Context, cfg *config.Config, job jenkins.Job, d Deps) (stri
 	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, ErrTimeout)
 	defer cancel()
 	r := &run{cfg: cfg, job: job, Deps: d, deadline: d.Clock.Now().Add(cfg.Timeout)}
-	result, err := r.run(ctx)
+	defer func() { r.summarize(result, err) }()
+	result, err = r.run(ctx)
 	if err == nil {
 		return result, nil
 	}
@@ -66,6 +67,7 @@ func Run(ctx context.Context, cfg *config.Config, job jenkins.Job, d Deps) (stri
 		}
 		if errors.Is(stop, ErrTimeout) {
 			r.output(report.OutputResult, ResultTimeout)
+			r.Report.Verdict(r.timedOut())
 			return ResultTimeout, ErrTimeout
 		}
 		return "", stop
@@ -81,6 +83,7 @@ type run struct {
 
 	queueID int
 	number  int
+	facts
 	// first is the build as its queue item showed it on starting; nil when
 	// it was found otherwise.
 	first *jenkins.Build

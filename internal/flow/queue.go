@@ -29,6 +29,9 @@ func (r *run) followQueue(ctx context.Context) (string, error) {
 	notFound := 0
 	for {
 		item, err := r.Client.QueueItem(ctx, r.queueID)
+		if err == nil {
+			r.inQueueSince = item.InQueueSince
+		}
 		switch {
 		case isForbidden(err):
 			return "", r.unreadable(err)
