@@ -70,6 +70,9 @@ func TestTLS(t *testing.T) {
 		{"ca_cert that is no certificate", func(*harness) []string {
 			return []string{"JENKINS_CA_CERT", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"}
 		}, ExitBadInput, []string{"input ca_cert"}, 0},
+		{"certificate for other names", func(h *harness) []string {
+			return []string{"JENKINS_CA_CERT", string(h.srv.CAPEM()), "JENKINS_URL", strings.Replace(h.srv.URL(), "127.0.0.1", "localhost", 1)}
+		}, ExitJenkins, []string{"TLS certificate of localhost:", "not localhost", "name Jenkins in url as its certificate does"}, 0},
 		{"insecure", func(*harness) []string {
 			return []string{"JENKINS_INSECURE", "true"}
 		}, ExitOK, []string{"warning: insecure is true: TLS certificates of 127.0.0.1:"}, 1},

@@ -64,6 +64,11 @@ type CertificateError struct {
 }
 
 func (e *CertificateError) Error() string {
+	var hn x509.HostnameError
+	if errors.As(e.Err, &hn) {
+		// No CA can fix a certificate made out to other names.
+		return fmt.Sprintf("the TLS certificate of %s cannot be verified (%v); name Jenkins in url as its certificate does", e.Host, e.Err)
+	}
 	return fmt.Sprintf("the TLS certificate of %s cannot be verified (%v); if Jenkins' certificate comes from a private CA, give that CA in ca_cert (PEM text or a file)", e.Host, e.Err)
 }
 
