@@ -1,0 +1,8 @@
+// Package benchmark measures how jenkins-trigger follows a build: how many
+// requests and bytes it costs Jenkins, how many connections it opens, how
+// late it notices that a build finished, how late console lines appear,
+// and how much memory the process needs for a huge console. It compares
+// the figures with a fixed-interval poller like the tools it replaces.
+//
+// Everything lives in its benchmarks; see README.md, "Performance".
+package benchmark

@@ -1,0 +1,117 @@
+package benchmark
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+)
+
+// BenchmarkConsole256MiB runs the jenkins-trigger binary against a fake
+// Jenkins, served from this process, whose build writes 256 MiB of console
+// in 10 s. It reports the child process's peak RSS and checks that the
+// console it printed is Jenkins' consoleText, byte for byte.
+func BenchmarkConsole256MiB(b *testing.B) {
+	const size = 256 << 20
+	bin := buildBinary(b)
+	f := newFixture(b, clock.Real{}, jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size})
+	var rss int64
+	b.SetBytes(size)
+	b.ResetTimer()
+	for i := range b.N {
+		before := len(f.fake.Requests())
+		out := &consoleTee{sum: sha256.New()}
+		var stderr bytes.Buffer
+		cmd := exec.Command(bin)
+		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
+		cmd.Stdout, cmd.Stderr = out, &stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
+		}
+		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			b.Skip("no rusage on this platform")
+		}
+		rss = max(rss, ru.Maxrss*1024) // Linux reports KiB
+		b.StopTimer()
+		requests := len(f.fake.Requests()) - before
+		want, n := consoleText(b, f, i+1)
+		if out.n != n || !bytes.Equal(out.sum.Sum(nil), want) {
+			b.Fatalf("printed %d bytes of console, Jenkins has %d, or they differ", out.n, n)
+		}
+		b.ReportMetric(float64(out.n)/(1<<20), "console-MiB")
+		b.ReportMetric(float64(requests), "requests")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	if rss >= 30<<20 {
+		b.Errorf("peak RSS %.1f MiB, over the 30 MiB bound", float64(rss)/(1<<20))
+	}
+}
+
+// buildBinary compiles jenkins-trigger, so that the benchmark measures the
+// process users run rather than the test binary.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "jenkins-trigger")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// consoleTee counts and hashes the console lines of the child's stdout: all
+// but its own status lines, which start with "» ".
+type consoleTee struct {
+	sum     hash.Hash
+	n       int64
+	partial []byte
+}
+
+func (c *consoleTee) Write(p []byte) (int, error) {
+	buf := append(c.partial, p...)
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		if line := buf[:i+1]; !bytes.HasPrefix(line, []byte("» ")) {
+			c.sum.Write(line)
+			c.n += int64(len(line))
+		}
+		buf = buf[i+1:]
+	}
+	c.partial = append(c.partial[:0], buf...)
+	return len(p), nil
+}
+
+// consoleText returns the hash and size of build n's consoleText.
+func consoleText(tb testing.TB, f *fixture, n int) ([]byte, int64) {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s%s%d/consoleText", f.url(), jobPath, n), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.SetBasicAuth(user, token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sum := sha256.New()
+	size, err := io.Copy(sum, resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sum.Sum(nil), size
+}
