@@ -34,17 +34,17 @@ func TestCheckParameters(t *testing.T) {
 		input  string
 		want   []string
 	}{
-		{"all good", defs, p("VERSION", "1", "TARGET", "production", "DRY_RUN", "TRUE"), []config.File{{"PLAN", "x"}, {"BUNDLE", "y"}, {"MANIFEST", "z"}}, "", nil},
+		{"all good", defs, p("VERSION", "1", "TARGET", "production", "DRY_RUN", "TRUE"), []config.File{{Name: "PLAN", Path: "x"}, {Name: "BUNDLE", Path: "y"}, {Name: "MANIFEST", Path: "z"}}, "", nil},
 		{"typo", defs, p("VERSON", "1"), nil, "parameters", []string{"did you mean VERSION?"}},
 		{"case typo", defs, p("version", "1"), nil, "parameters", []string{"did you mean VERSION?"}},
 		{"far off", defs, p("COLOUR", "1"), nil, "parameters", []string{"COLOUR is not a parameter of job (it takes"}},
 		{"bad choice", defs, p("TARGET", "prod"), nil, "parameters", []string{"choices: staging, production"}},
 		{"bad boolean", defs, p("DRY_RUN", "1"), nil, "parameters", []string{"give true or false"}},
 		{"file in parameters", defs, p("BUNDLE", "x"), nil, "parameters", []string{"BUNDLE is a file parameter"}},
-		{"string in files", defs, nil, []config.File{{"VERSION", "x"}}, "files", []string{"VERSION is not a file parameter"}},
-		{"both at once", defs, p("VERSON", "1"), []config.File{{"TARGET", "x"}}, "parameters", []string{"VERSON", "TARGET is not a file parameter"}},
+		{"string in files", defs, nil, []config.File{{Name: "VERSION", Path: "x"}}, "files", []string{"VERSION is not a file parameter"}},
+		{"both at once", defs, p("VERSON", "1"), []config.File{{Name: "TARGET", Path: "x"}}, "parameters", []string{"VERSON", "TARGET is not a file parameter"}},
 		{"no parameters defined", nil, p("A", "1"), nil, "parameters", []string{"job takes no parameters"}},
-		{"only files, none defined", nil, nil, []config.File{{"F", "x"}}, "files", []string{"job takes no parameters"}},
+		{"only files, none defined", nil, nil, []config.File{{Name: "F", Path: "x"}}, "files", []string{"job takes no parameters"}},
 		{"nothing given, none defined", nil, nil, nil, "", nil},
 	}
 	for _, tt := range tests {
