@@ -38,8 +38,9 @@ var hostileForms = []string{
 var testJob = Job{Path: "/job/deploy/", Name: "deploy"}
 
 // hostile serves h under a context path and returns a client for it with
-// a short per-request deadline and a retry budget on a virtual clock, and
-// a count of the requests h saw.
+// a retry budget on a virtual clock, and a count of the requests h saw. Its
+// request deadline is generous, so that only the tests that shorten it to
+// short meet it, however loaded the machine.
 func hostile(t *testing.T, h http.HandlerFunc) (*Client, *atomic.Int32) {
 	t.Helper()
 	var n atomic.Int32
@@ -69,10 +70,13 @@ func hostile(t *testing.T, h http.HandlerFunc) (*Client, *atomic.Int32) {
 	return New(base, ts.Client(), Options{
 		User: hostileUser, Token: hostileToken, BuildToken: hostileBuildToken,
 		Clock:          clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
-		RequestTimeout: 100 * time.Millisecond,
+		RequestTimeout: 5 * time.Second,
 		RetryBudget:    1500 * time.Millisecond,
 	}), &n
 }
+
+// short is the request deadline of the tests that wait for it to pass.
+const short = 100 * time.Millisecond
 
 func jsonAnswer(body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -150,8 +154,7 @@ func TestHostileJSONAnswers(t *testing.T) {
 		handler http.HandlerFunc
 		want    string
 		retried bool
-		// timeout, when set, replaces the short deadline for answers
-		// that are large on purpose.
+		// timeout, when set, replaces the request deadline.
 		timeout time.Duration
 	}{
 		{"login page", func(w http.ResponseWriter, r *http.Request) {
@@ -172,7 +175,7 @@ func TestHostileJSONAnswers(t *testing.T) {
 			endless(w, r)
 		}, "answer too large", false, time.Minute},
 		{"dropped halfway", cutShort, "unexpected EOF", true, 0},
-		{"silent", silent, "no answer in time", true, 0},
+		{"silent", silent, "no answer in time", true, short},
 		{"redirect elsewhere", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", http.StatusFound)
 		}, "status 302 instead of 200", false, 0},
@@ -244,6 +247,9 @@ func TestHostileConsoleAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, n := hostile(t, tt.handler)
+			if tt.retried { // the retried ones wait for the deadline
+				c.opts.RequestTimeout = short
+			}
 			var out countingWriter
 			_, err := c.ProgressiveText(context.Background(), testJob, 1, 0, &out)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -279,6 +285,7 @@ func TestUploadIdleDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		c, _ := hostile(t, silent)
+		c.opts.RequestTimeout = short
 		_, err := c.Trigger(context.Background(), testJob, TriggerRequest{Files: []FileParam{{Name: "F", Path: big}}})
 		var lost *AnswerLostError
 		if !errors.As(err, &lost) || !isRequestTimeout(err) {
@@ -295,11 +302,12 @@ func TestUploadIdleDeadline(t *testing.T) {
 			w.Header().Set("Location", "/jenkins/queue/item/7/")
 			w.WriteHeader(http.StatusCreated)
 		})
-		// Five pieces 40 ms apart: longer than the 100 ms deadline in all.
+		// Eight pieces 40 ms apart: longer than the 250 ms deadline in all.
+		c.opts.RequestTimeout = 250 * time.Millisecond
 		err := c.do(context.Background(), request{method: http.MethodPost, path: "/job/deploy/buildWithParameters", timeout: -1,
-			body: func() (io.Reader, int64, error) { return &trickle{left: 5, every: 40 * time.Millisecond}, 5, nil },
+			body: func() (io.Reader, int64, error) { return &trickle{left: 8, every: 40 * time.Millisecond}, 8, nil },
 		}, discard)
-		if err != nil || got.Load() != 5 {
+		if err != nil || got.Load() != 8 {
 			t.Fatalf("err = %v, server got %d bytes", err, got.Load())
 		}
 	})
