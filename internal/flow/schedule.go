@@ -15,11 +15,11 @@ import (
 // happens, never longer than Max.
 type Schedule struct {
 	// Flow is the wait while the console grows, so that lines appear about
-	// this long after Jenkins writes them; it is also the first wait after
-	// a quiet spell.
+	// this long after Jenkins writes them; it is also the first wait of a
+	// quiet spell, and once a queue item's quiet period is over.
 	Flow time.Duration
 	// Near is the first wait once a build is due to end by Jenkins'
-	// estimatedDuration, or a queue item's quiet period is over.
+	// estimatedDuration.
 	Near time.Duration
 	// Max caps every wait: it bounds how late an unexpected end, or a
 	// start, is noticed.
@@ -28,10 +28,12 @@ type Schedule struct {
 	Multiplier float64
 }
 
-// DefaultSchedule shows console lines within about a second, notices a
-// build that ends when Jenkins expects within a fraction of a second, and
-// asks at most every 10 s otherwise.
-var DefaultSchedule = Schedule{Flow: time.Second, Near: 250 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
+// DefaultSchedule shows flowing console lines within about a second, and
+// notices a build that ends when Jenkins expects within half a second:
+// Jenkins tells its time to the second, so the expected end is known to a
+// second, which a poll in its middle and one at its end cover. Otherwise
+// it asks at most every 12 s, about fifty times for a quiet ten minutes.
+var DefaultSchedule = Schedule{Flow: time.Second, Near: 500 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
 
 // dateResolution is the precision of Jenkins' clock as its Date header
 // tells it.
@@ -117,9 +119,9 @@ func (p *pacer) next(output bool) time.Duration {
 	return p.aim(d)
 }
 
-// aim shortens a wait so as not to sleep past the build's expected end, and
-// polls densely just after it, when a build that runs about as long as
-// usual ends.
+// aim fits a wait to the build's expected end: it never sleeps past it,
+// stretches a wait that would end just short of it, and polls densely just
+// after it, when a build that runs about as long as usual ends.
 func (p *pacer) aim(d time.Duration) time.Duration {
 	if p.end.IsZero() {
 		return d
