@@ -11,15 +11,15 @@ import (
 // variants is how many runs make up a scenario's figures. They differ in how
 // long the build waits for an executor and in the sub-second phase of the
 // clock, so that polls meet the build's end at every phase.
-const variants = 10
+const variants = 100
 
-func variantStart(v int) time.Time { return epoch.Add(time.Duration(v) * 170 * time.Millisecond) }
+func variantStart(v int) time.Time { return epoch.Add(time.Duration(v) * 170 * time.Millisecond % time.Second) }
 
 // withQueue is a build behind Jenkins' default 5 s quiet period and a wait
 // for an executor that depends on the variant.
 func withQueue(v int, s jenkinstest.Script) jenkinstest.Script {
 	s.QuietPeriod = 5 * time.Second
-	s.QueueWait = time.Duration(v) * 530 * time.Millisecond
+	s.QueueWait = time.Duration(v) * 530 * time.Millisecond % (5 * time.Second)
 	return s
 }
 

@@ -58,14 +58,16 @@ type queuePacer struct {
 	b *backoff.ExponentialBackOff
 }
 
+// queue starts a schedule for a queue item. An item not started when its
+// quiet period is over waits for an executor, usually for long, so its
+// backoff starts a step later than a quiet console's.
 func (s Schedule) queue(c clock.Clock) *queuePacer {
-	return &queuePacer{s: s, b: s.backOff(c, s.Flow)}
+	return &queuePacer{s: s, b: s.backOff(c, time.Duration(float64(s.Flow)*s.Multiplier))}
 }
 
 // next returns the wait before the next poll of an item whose quiet period
 // ends in about due (zero or less: not in one). Nothing happens to an item
-// in its quiet period, so the next poll comes once it has surely ended;
-// after that the item waits for an executor, for as long as it takes.
+// in its quiet period, so the next poll comes once it has surely ended.
 func (q *queuePacer) next(due time.Duration) time.Duration {
 	if due > 0 {
 		q.b.Reset()

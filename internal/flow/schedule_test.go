@@ -57,8 +57,8 @@ func TestQueuePacer(t *testing.T) {
 	}{
 		{"a quiet period is waited out, with the slack of Date's whole seconds", []time.Duration{5000 * ms}, []time.Duration{5500 * ms}},
 		{"a long quiet period is polled at the cap", []time.Duration{60 * time.Second}, []time.Duration{12000 * ms}},
-		{"waiting for an executor backs off from Flow to the cap", []time.Duration{5000 * ms, 0, 0, 0, 0, 0, 0}, []time.Duration{5500 * ms, 1000 * ms, 2000 * ms, 4000 * ms, 8000 * ms, 12000 * ms, 12000 * ms}},
-		{"a new quiet period starts the backoff afresh", []time.Duration{0, 0, 0, 3000 * ms, 0}, []time.Duration{1000 * ms, 2000 * ms, 4000 * ms, 3500 * ms, 1000 * ms}},
+		{"waiting for an executor backs off from twice Flow to the cap", []time.Duration{5000 * ms, 0, 0, 0, 0, 0}, []time.Duration{5500 * ms, 2000 * ms, 4000 * ms, 8000 * ms, 12000 * ms, 12000 * ms}},
+		{"a new quiet period starts the backoff afresh", []time.Duration{0, 0, 0, 3000 * ms, 0}, []time.Duration{2000 * ms, 4000 * ms, 8000 * ms, 3500 * ms, 2000 * ms}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
