@@ -138,7 +138,9 @@ func TestHostileAnswers(t *testing.T) {
 			// A hang fails here rather than at the suite's deadline.
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
-			if code := h.run(ctx); code != tt.code {
+			// The command's own transport: its limits are part of the test.
+			env := Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, Clock: h.clock, HTTPClient: builtClient(t, h.env)}
+			if code := Run(ctx, env); code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, h.stdout.String(), h.stderr.String())
 			}
 			if ctx.Err() != nil {
