@@ -130,7 +130,7 @@ func (p *pacer) aim(d time.Duration) time.Duration {
 	}
 	left := p.end.Sub(p.clock.Now())
 	if left > 0 {
-		if left-d < p.s.Near {
+		if left-d < p.s.Near && left <= p.s.Max {
 			return left
 		}
 		return d

@@ -27,6 +27,7 @@ func TestPacer(t *testing.T) {
 		{"never past the expected end, dense just after it", 20 * time.Second, ".........", []time.Duration{1000 * ms, 2000 * ms, 4000 * ms, 8000 * ms, 5000 * ms, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms}},
 		{"late polls back off to the cap", 1 * time.Second, "........", []time.Duration{1000 * ms, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 4000 * ms, 8000 * ms, 12000 * ms}},
 		{"a wait ending just short of the end is stretched to it", 7200 * ms, "....", []time.Duration{1000 * ms, 2000 * ms, 4200 * ms, 250 * ms}},
+		{"but never beyond the cap", 27100 * ms, "......", []time.Duration{1000 * ms, 2000 * ms, 4000 * ms, 8000 * ms, 12000 * ms, 100 * ms}},
 		{"flowing output near the end", 2500 * ms, "xxxxx", []time.Duration{1000 * ms, 1000 * ms, 500 * ms, 250 * ms, 500 * ms}},
 		{"late output is read every Flow", 500 * ms, "xxxxxx", []time.Duration{500 * ms, 250 * ms, 500 * ms, 1000 * ms, 1000 * ms, 1000 * ms}},
 	}
