@@ -13,7 +13,11 @@ import (
 // clock, so that polls meet the build's end at every phase.
 const variants = 100
 
-func variantStart(v int) time.Time { return epoch.Add(time.Duration(v) * 170 * time.Millisecond % time.Second) }
+// variantStart is when variant v's clock starts: the variants cover the
+// phases of a second in steps of 10 ms.
+func variantStart(v int) time.Time {
+	return epoch.Add(time.Duration(v) * 170 * time.Millisecond % time.Second)
+}
 
 // withQueue is a build behind Jenkins' default 5 s quiet period and a wait
 // for an executor that depends on the variant.
