@@ -16,7 +16,7 @@ import (
 type Schedule struct {
 	// Flow is the wait while the console grows, so that lines appear about
 	// this long after Jenkins writes them; it is also the first wait of a
-	// quiet spell, and once a queue item's quiet period is over.
+	// quiet spell.
 	Flow time.Duration
 	// Near is the first wait once a build is due to end by Jenkins'
 	// estimatedDuration.
