@@ -298,3 +298,38 @@ func TestAuthentication(t *testing.T) {
 		})
 	}
 }
+
+// An API token needs no crumb, so none is fetched; a password that merely
+// looks like one is refused once for want of a crumb, then goes through.
+func TestCrumbOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
+	const hexToken = "11a1b2c3d4e5f60718293a4b5c6d7e8f90"
+	const hexPassword = "0123456789abcdef0123456789abcdef"
+	for _, tt := range []struct {
+		name, user, token string
+		crumbFetches      int
+	}{
+		{"api token", "carol", hexToken, 0},
+		{"password shaped like a token", "dave", hexPassword, 1},
+		{"password", "bob", secretPassword, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, jenkinstest.Options{Users: map[string]jenkinstest.User{
+				"carol": {APIToken: hexToken}, "dave": {Password: hexPassword}, "bob": {Password: secretPassword},
+			}})
+			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
+			h.set("JENKINS_JOB", "deploy", "JENKINS_USER", tt.user, "JENKINS_TOKEN", tt.token)
+			h.runWant(ExitOK)
+			fetches := 0
+			for _, r := range h.srv.Requests() {
+				if strings.Contains(r.Path, "/crumbIssuer/") {
+					fetches++
+				}
+			}
+			if fetches != tt.crumbFetches || len(h.srv.Builds("deploy")) != 1 {
+				t.Errorf("%d crumb fetches (want %d), %d builds", fetches, tt.crumbFetches, len(h.srv.Builds("deploy")))
+			}
+		})
+	}
+}

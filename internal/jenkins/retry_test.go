@@ -83,3 +83,19 @@ func TestExcerpt(t *testing.T) {
 		t.Errorf("excerpt not bounded: %d bytes", len(long))
 	}
 }
+
+func TestLooksLikeAPIToken(t *testing.T) {
+	t.Parallel()
+	for token, want := range map[string]bool{
+		"11a1b2c3d4e5f60718293a4b5c6d7e8f90": true,
+		"0123456789abcdef0123456789abcdef":   true,
+		"0123456789ABCDEF0123456789ABCDEF":   false,
+		"22a1b2c3d4e5f60718293a4b5c6d7e8f90": false,
+		"hunter2":                            false,
+		"":                                   false,
+	} {
+		if got := LooksLikeAPIToken(token); got != want {
+			t.Errorf("LooksLikeAPIToken(%q) = %v", token, got)
+		}
+	}
+}
