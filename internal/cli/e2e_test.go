@@ -215,7 +215,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 			h := newHarness(t, jenkinstest.Options{})
 			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
 			h.set("JENKINS_JOB", "deploy").set(tt.env...)
-			env := Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: &http.Client{}, Clock: h.clock}
+			env := Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: h.http, Clock: h.clock}
 			if tt.env == nil {
 				env.Args = []string{"--frobnicate"}
 			}

@@ -28,6 +28,7 @@ type harness struct {
 	t      *testing.T
 	clock  *clock.Virtual
 	srv    *jenkinstest.Server
+	http   *http.Client
 	dir    string
 	env    map[string]string
 	stdout syncBuffer
@@ -72,6 +73,11 @@ func newHarness(t *testing.T, opts jenkinstest.Options) *harness {
 	}
 	h.srv = jenkinstest.New(opts)
 	t.Cleanup(h.srv.Close)
+	// A transport of its own: httptest.Server.Close drops the idle
+	// connections of http.DefaultTransport, under other tests' feet.
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	h.http = &http.Client{Transport: transport}
 	h.env = map[string]string{
 		"JENKINS_URL":    h.srv.URL(),
 		"JENKINS_USER":   "alice",
@@ -93,7 +99,7 @@ func (h *harness) run(ctx context.Context) int {
 		Environ:    h.env,
 		Stdout:     &h.stdout,
 		Stderr:     &h.stderr,
-		HTTPClient: &http.Client{},
+		HTTPClient: h.http,
 		Clock:      h.clock,
 	})
 }

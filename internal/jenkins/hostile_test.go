@@ -352,7 +352,7 @@ func TestCertificateErrorNamesHostAndIsNotRetried(t *testing.T) {
 	t.Cleanup(ts.Close)
 	base, _ := url.Parse(ts.URL + "/jenkins")
 	var retries atomic.Int32
-	c := New(base, &http.Client{}, Options{Token: hostileToken, Clock: clock.NewVirtual(time.Unix(0, 0)), RequestTimeout: 5 * time.Second,
+	c := New(base, &http.Client{Transport: &http.Transport{}}, Options{Token: hostileToken, Clock: clock.NewVirtual(time.Unix(0, 0)), RequestTimeout: 5 * time.Second,
 		OnRetry: func(error, time.Duration) { retries.Add(1) }})
 	_, err := c.JobInfo(context.Background(), testJob)
 	var ce *CertificateError

@@ -51,6 +51,9 @@ func newFixture(t *testing.T, opts Options, jobs ...JobSpec) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{t: t, clk: clk, srv: srv, client: &http.Client{
+		// Not http.DefaultTransport, whose idle connections every
+		// httptest.Server.Close drops under the other tests' feet.
+		Transport:     &http.Transport{},
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
