@@ -122,7 +122,10 @@ type Server struct {
 	crumbSalt   string            // secret mixed into crumbs
 	sessions    map[string]string // session id -> user id ("" = anonymous)
 	downUntil   time.Time
-	requests    []RequestRecord
+	// reqMu guards requests apart from mu, since a response is written,
+	// and counted into its record, without mu held.
+	reqMu    sync.Mutex
+	requests []RequestRecord
 }
 
 // New starts a fake Jenkins over plain HTTP.
@@ -226,8 +229,8 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // Requests returns every request received so far, in order.
 func (s *Server) Requests() []RequestRecord {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
 	return append([]RequestRecord(nil), s.requests...)
 }
 
@@ -342,32 +345,26 @@ func requestBase(r *http.Request) string {
 
 // serveHTTP applies faults, records the request and handles it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	cw := &countingWriter{ResponseWriter: w}
 	// Jenkins' Date header comes from its own clock; so does the fake's.
 	w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 	fault := FaultNone
 	if s.opts.Fault != nil {
 		fault = s.opts.Fault(r)
 	}
-	// The record is made before the client can see the end of the answer
-	// (or of the connection), so Requests never lags behind a client.
-	record := func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, RequestRecord{
-			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-			Status: cw.status, ResponseBytes: cw.n, Fault: fault,
-		})
-		s.mu.Unlock()
-	}
+	// The record is made before the client can see any answer (or the end
+	// of the connection), and the status and bytes are counted into it
+	// before they are written, so Requests never lags behind a client.
+	s.reqMu.Lock()
+	s.requests = append(s.requests, RequestRecord{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Fault: fault})
+	cw := &countingWriter{ResponseWriter: w, srv: s, index: len(s.requests) - 1}
+	s.reqMu.Unlock()
 	if fault == FaultReset || fault == FaultResetAfter {
 		if fault == FaultResetAfter {
 			s.handle(discardWriter{header: http.Header{}}, r)
 		}
-		record()
 		reset(w)
 		return
 	}
-	defer record()
 	switch fault {
 	case Fault502:
 		writeResponse(cw, r, proxyPage(http.StatusBadGateway, "502 Bad Gateway"))
@@ -413,26 +410,35 @@ func reset(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// countingWriter records the status and body size of a response.
+// countingWriter counts the status and body size of a response into its
+// request's record, each before the client can see it.
 type countingWriter struct {
 	http.ResponseWriter
-	status int
-	n      int64
+	srv   *Server
+	index int
+}
+
+func (c *countingWriter) count(status int, n int64) {
+	c.srv.reqMu.Lock()
+	rec := &c.srv.requests[c.index]
+	if rec.Status == 0 {
+		rec.Status = status
+	}
+	rec.ResponseBytes += n
+	c.srv.reqMu.Unlock()
 }
 
 func (c *countingWriter) WriteHeader(code int) {
-	if c.status == 0 {
-		c.status = code
-	}
+	c.count(code, 0)
 	c.ResponseWriter.WriteHeader(code)
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
+	c.count(http.StatusOK, int64(len(p)))
 	n, err := c.ResponseWriter.Write(p)
-	c.n += int64(n)
+	if n < len(p) {
+		c.count(http.StatusOK, int64(n-len(p)))
+	}
 	return n, err
 }
 
