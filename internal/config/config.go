@@ -67,11 +67,34 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// OnInput says what to do when a Pipeline build pauses at an input step.
+type OnInput string
+
+// The answers to an input step.
+const (
+	InputWait    OnInput = "wait"
+	InputAbort   OnInput = "abort"
+	InputProceed OnInput = "proceed"
+)
+
+// UnmarshalText accepts the three answers in any case.
+func (o *OnInput) UnmarshalText(b []byte) error {
+	switch v := OnInput(strings.ToLower(strings.TrimSpace(string(b)))); v {
+	case InputWait, InputAbort, InputProceed:
+		*o = v
+		return nil
+	}
+	return fmt.Errorf("%q is not one of wait, abort, proceed", b)
+}
+
 // inputs declares every input of the contract. The env tag is the name
-// without its prefix: JENKINS_<env> everywhere, INPUT_<env> on GitHub.
+// without its prefix: JENKINS_<env> everywhere, INPUT_<env> on GitHub. The
+// doc tag, where present, is how the README and --help state a default that
+// depends on other inputs.
 type inputs struct {
 	URL            string   `env:"URL" input:"url" required:"true" desc:"Jenkins base URL, with its context path if any (https://ci.example.com/jenkins). May carry user:token@, which is then used as credentials and never printed."`
-	Job            string   `env:"JOB" input:"job" required:"true" desc:"The job's full name as Jenkins shows it, folders separated by / (team/app/deploy), or the job's URL. A multibranch branch is named by its item name (repo/feature%2Flogin)."`
+	Job            string   `env:"JOB" input:"job" doc:"required, unless follow is given" desc:"The job's full name as Jenkins shows it, folders separated by / (team/app/deploy), or the job's URL. A multibranch branch is named by its item name (repo/feature%2Flogin)."`
+	Follow         string   `env:"FOLLOW" input:"follow" desc:"A build's URL or a queue item's URL, as the build_url and queue_url outputs give them: follow that build (or that queue item to its build) instead of triggering one. It must lie under url."`
 	User           string   `env:"USER" input:"user" desc:"Jenkins user id."`
 	Token          string   `env:"TOKEN" input:"token" desc:"That user's API token (recommended) or password."`
 	BuildToken     string   `env:"BUILD_TOKEN" input:"build_token" desc:"The job's \"Trigger builds remotely\" token, for triggering without a user."`
@@ -79,9 +102,12 @@ type inputs struct {
 	Files          string   `env:"FILES" input:"files" desc:"File parameters: one NAME=path a line; the file at path is uploaded as parameter NAME."`
 	WaitFor        WaitFor  `env:"WAIT_FOR" input:"wait_for" envDefault:"completion" desc:"How far to follow the build before exiting: queue (accepted into the queue), start (has a build number), completion (finished)."`
 	Timeout        Duration `env:"TIMEOUT" input:"timeout" envDefault:"1h" desc:"Longest time to wait, queue included, as a Go duration (90s, 30m, 2h)."`
-	AbortOnStop    Bool     `env:"ABORT_ON_STOP" input:"abort_on_stop" envDefault:"true" desc:"When the step is stopped (timeout, SIGINT, SIGTERM), stop the Jenkins build, or cancel its queue item if it has not started."`
+	AbortOnStop    *Bool    `env:"ABORT_ON_STOP" input:"abort_on_stop" doc:"true for a build this step triggers; false for one it follows through follow" desc:"When the step is stopped (timeout, SIGINT, SIGTERM), stop the Jenkins build, or cancel its queue item if it has not started."`
 	FailOnUnstable Bool     `env:"FAIL_ON_UNSTABLE" input:"fail_on_unstable" envDefault:"true" desc:"Whether an UNSTABLE result fails the step."`
 	Log            Bool     `env:"LOG" input:"log" envDefault:"true" desc:"Stream the build's console output while it runs."`
+	OnInput        OnInput  `env:"ON_INPUT" input:"on_input" envDefault:"wait" desc:"What to do when a Pipeline build pauses at an input step: wait (say so, with the input's message and the page where it is answered, and keep following until someone answers or timeout passes); abort (answer Abort; the build then usually ends ABORTED); proceed (answer with the input's OK button, sending every parameter of the input with its default value; an input with a parameter that has no default is not answered, and the run waits as with wait)."`
+	Artifacts      string   `env:"ARTIFACTS" input:"artifacts" desc:"Ant-style patterns as in Jenkins' archiveArtifacts (dist/*.zip, **/*.xml), separated by commas or new lines: once the build has finished, whatever its result, download its archived artifacts that match."`
+	ArtifactsDir   string   `env:"ARTIFACTS_DIR" input:"artifacts_dir" envDefault:"jenkins-artifacts" desc:"Directory the artifacts are downloaded into, each at its path relative to the build's archive."`
 	Dotenv         string   `env:"DOTENV" input:"dotenv" desc:"Path of a dotenv file to write the outputs to (GitLab CI's artifacts:reports:dotenv)."`
 	JUnit          string   `env:"JUNIT" input:"junit" desc:"Path of a JUnit XML file to write the build's test report to (GitLab CI's artifacts:reports:junit), when the build has one."`
 	CACert         string   `env:"CA_CERT" input:"ca_cert" desc:"PEM text, or the path of a PEM file, of CAs to trust besides the system's."`
@@ -90,10 +116,13 @@ type inputs struct {
 
 // Input describes one input of the contract.
 type Input struct {
-	Name        string // snake_case name, as in action.yml
-	Env         string // JENKINS_<NAME>
-	GitHubEnv   string // INPUT_<NAME>
-	Default     string
+	Name      string // snake_case name, as in action.yml
+	Env       string // JENKINS_<NAME>
+	GitHubEnv string // INPUT_<NAME>
+	Default   string
+	// DefaultDoc states a default that depends on other inputs, for the
+	// README and --help; "" when Default says it all.
+	DefaultDoc  string
 	Required    bool
 	Description string
 	field       string
@@ -111,6 +140,7 @@ func Inputs() []Input {
 			Env:         "JENKINS_" + name,
 			GitHubEnv:   "INPUT_" + name,
 			Default:     f.Tag.Get("envDefault"),
+			DefaultDoc:  f.Tag.Get("doc"),
 			Required:    f.Tag.Get("required") == "true",
 			Description: f.Tag.Get("desc"),
 			field:       f.Name,

@@ -31,8 +31,52 @@ func TestLoadDefaults(t *testing.T) {
 	if got := c.BaseURL.String(); got != "https://ci.example.com/jenkins" {
 		t.Errorf("BaseURL = %q", got)
 	}
-	if c.WaitFor != WaitCompletion || c.Timeout != time.Hour || !c.AbortOnStop || !c.FailOnUnstable || !c.Log || c.Insecure {
+	if c.WaitFor != WaitCompletion || c.Timeout != time.Hour || c.AbortOnStop != nil || !c.FailOnUnstable || !c.Log || c.Insecure ||
+		c.OnInput != InputWait || c.ArtifactsDir != "jenkins-artifacts" || c.Follow != "" || c.Artifacts != "" {
 		t.Errorf("defaults wrong: %+v", c)
+	}
+}
+
+func TestLoadAbortOnStopGiven(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"false", "true"} {
+		c, err := Load(with("JENKINS_ABORT_ON_STOP", v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AbortOnStop == nil || *c.AbortOnStop != (v == "true") {
+			t.Errorf("abort_on_stop %s: got %v", v, c.AbortOnStop)
+		}
+	}
+}
+
+func TestLoadFollow(t *testing.T) {
+	t.Parallel()
+	build := "https://ci.example.com/jenkins/job/deploy/42/"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // "" for none
+	}{
+		{"follow without job", without(with("JENKINS_FOLLOW", build), "JENKINS_JOB"), ""},
+		{"follow with job", with("JENKINS_FOLLOW", build), ""},
+		{"neither job nor follow", without(base(), "JENKINS_JOB"), "input job (JENKINS_JOB): is required, unless follow is given"},
+		{"follow with parameters", with("JENKINS_FOLLOW", build, "JENKINS_PARAMETERS", "A=1"), "input follow (JENKINS_FOLLOW): follows a build that is already queued or running, so parameters cannot be given with it"},
+		{"follow with files", with("JENKINS_FOLLOW", build, "JENKINS_FILES", "F=/etc/hostname"), "input follow (JENKINS_FOLLOW): follows a build that is already queued or running, so files cannot be given with it"},
+		{"bad on_input", with("JENKINS_ON_INPUT", "maybe"), `input on_input (JENKINS_ON_INPUT): "maybe" is not one of wait, abort, proceed`},
+		{"on_input any case", with("INPUT_ON_INPUT", "Proceed"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(tt.env)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("Load: %v", err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Fatalf("Load error = %v, want %s", err, tt.wantErr)
+			}
+		})
 	}
 }
 
@@ -229,4 +273,11 @@ func FuzzParseParameters(f *testing.F) {
 			}
 		}
 	})
+}
+
+func without(m map[string]string, keys ...string) map[string]string {
+	for _, k := range keys {
+		delete(m, k)
+	}
+	return m
 }

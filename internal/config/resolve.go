@@ -15,18 +15,24 @@ import (
 
 // Config is the validated configuration of one run.
 type Config struct {
-	BaseURL        *url.URL // scheme, host and context path; no user info, no trailing slash
-	Job            string   // as given: a full name or a URL under BaseURL
-	User           string
-	Token          string
-	BuildToken     string
-	Parameters     []Param
-	Files          []File
-	WaitFor        WaitFor
-	Timeout        time.Duration
-	AbortOnStop    bool
+	BaseURL    *url.URL // scheme, host and context path; no user info, no trailing slash
+	Job        string   // as given: a full name or a URL under BaseURL; "" with Follow
+	Follow     string   // a build or queue item URL to follow instead of triggering
+	User       string
+	Token      string
+	BuildToken string
+	Parameters []Param
+	Files      []File
+	WaitFor    WaitFor
+	Timeout    time.Duration
+	// AbortOnStop is nil when not given: then a build this step
+	// triggers is stopped, and one it follows is left alone.
+	AbortOnStop    *bool
 	FailOnUnstable bool
 	Log            bool
+	OnInput        OnInput
+	Artifacts      string // patterns as given
+	ArtifactsDir   string
 	Dotenv         string
 	JUnit          string
 	CACert         []byte // PEM
@@ -68,13 +74,34 @@ func resolve(raw inputs) (*Config, error) {
 		BuildToken:     raw.BuildToken,
 		WaitFor:        raw.WaitFor,
 		Timeout:        time.Duration(raw.Timeout),
-		AbortOnStop:    bool(raw.AbortOnStop),
+		Follow:         strings.TrimSpace(raw.Follow),
 		FailOnUnstable: bool(raw.FailOnUnstable),
 		Log:            bool(raw.Log),
+		OnInput:        raw.OnInput,
+		Artifacts:      raw.Artifacts,
+		ArtifactsDir:   strings.TrimSpace(raw.ArtifactsDir),
 		Dotenv:         raw.Dotenv,
 		JUnit:          raw.JUnit,
 		Insecure:       bool(raw.Insecure),
 		Job:            strings.TrimSpace(raw.Job),
+	}
+	if raw.AbortOnStop != nil {
+		v := bool(*raw.AbortOnStop)
+		c.AbortOnStop = &v
+	}
+	if c.Job == "" && c.Follow == "" {
+		return nil, inputErr("job", "is required, unless follow is given")
+	}
+	if c.Follow != "" {
+		if strings.TrimSpace(raw.Parameters) != "" {
+			return nil, inputErr("follow", "follows a build that is already queued or running, so parameters cannot be given with it")
+		}
+		if strings.TrimSpace(raw.Files) != "" {
+			return nil, inputErr("follow", "follows a build that is already queued or running, so files cannot be given with it")
+		}
+	}
+	if c.ArtifactsDir == "" {
+		return nil, inputErr("artifacts_dir", "is empty")
 	}
 	base, user, pass, err := ParseBaseURL(raw.URL)
 	if err != nil {
