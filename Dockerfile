@@ -42,12 +42,11 @@ ARG VERSION=dev
 ARG COMMIT=unknown
 # Release builds pass docker/metadata-action's labels, which take source and
 # licenses from the repository that builds them (a fork's own); these are the
-# defaults for a local build. The repository has no LICENSE file yet, hence
-# NOASSERTION (SPDX for "not stated"): put its SPDX id here when it has one.
+# defaults for a local build. The license is MIT (LICENSE), as an SPDX id.
 LABEL org.opencontainers.image.title="jenkins-trigger" \
       org.opencontainers.image.description="Trigger a Jenkins job, follow it to its result and report its outputs and exit code" \
       org.opencontainers.image.source="https://github.com/jenkins-trigger/jenkins-trigger" \
-      org.opencontainers.image.licenses="NOASSERTION" \
+      org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${COMMIT}"
 
