@@ -7,16 +7,15 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // github speaks GitHub's workflow commands on stdout.
 type github struct {
 	action  *githubactions.Action
 	stdout  io.Writer
-	dotenv  *dotenv
+	outputs *outputs
 	masks   *masker
-	outputs bool // GITHUB_OUTPUT is set; the library panics otherwise
 	summary bool // GITHUB_STEP_SUMMARY is set
 	grouped bool
 	console *lineWriter
@@ -29,13 +28,12 @@ type github struct {
 	annotated bool
 }
 
-func newGitHub(e Env, d *dotenv, masks *masker) *github {
+func newGitHub(e Env, action *githubactions.Action, outs *outputs, masks *masker) *github {
 	return &github{
-		action:  githubactions.New(githubactions.WithWriter(e.Stdout), githubactions.WithGetenv(e.Getenv)),
+		action:  action,
 		stdout:  e.Stdout,
-		dotenv:  d,
+		outputs: outs,
 		masks:   masks,
-		outputs: e.Getenv("GITHUB_OUTPUT") != "",
 		summary: e.Getenv("GITHUB_STEP_SUMMARY") != "",
 		console: &lineWriter{w: e.Stdout},
 	}
@@ -55,6 +53,11 @@ func (g *github) Status(format string, args ...any) {
 	fmt.Fprintln(g.stdout, g.masks.apply(fmt.Sprintf(format, args...)))
 }
 
+func (g *github) Notice(format string, args ...any) {
+	g.console.endLine()
+	g.command(func() { g.action.Noticef("%s", g.masks.apply(fmt.Sprintf(format, args...))) })
+}
+
 func (g *github) Warning(format string, args ...any) {
 	g.console.endLine()
 	g.command(func() { g.action.Warningf("%s", g.masks.apply(fmt.Sprintf(format, args...))) })
@@ -70,16 +73,11 @@ func (g *github) Error(format string, args ...any) {
 	g.command(func() { g.action.Errorf("%s", msg) })
 }
 
-func (g *github) Output(name, value string) error {
-	if g.outputs {
-		g.action.SetOutput(name, value)
-	}
-	return g.dotenv.set(name, value)
-}
+func (g *github) Output(name, value string) error { return g.outputs.set(name, value) }
 
 func (g *github) BeginConsole(title string) {
 	g.console.endLine()
-	g.action.Group(g.masks.apply(title))
+	g.issue(func() { g.action.Group(g.masks.apply(title)) })
 	g.grouped = true
 	g.stopCommands()
 }
@@ -90,7 +88,7 @@ func (g *github) EndConsole() {
 	g.console.endLine()
 	if g.grouped {
 		g.resumeCommands()
-		g.action.EndGroup()
+		g.issue(g.action.EndGroup)
 		g.grouped = false
 	}
 }
@@ -100,39 +98,45 @@ func (g *github) EndConsole() {
 // them itself.
 func (g *github) stopCommands() {
 	g.stopToken = rand.Text()
-	g.action.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: g.stopToken})
+	g.issue(func() { g.action.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: g.stopToken}) })
 }
 
 func (g *github) resumeCommands() {
 	if g.stopToken != "" {
-		g.action.IssueCommand(&githubactions.Command{Name: g.stopToken})
+		token := g.stopToken
+		g.issue(func() { g.action.IssueCommand(&githubactions.Command{Name: token}) })
 		g.stopToken = ""
 	}
 }
 
 // command issues a workflow command, resuming commands around it when the
 // console has them stopped.
-func (g *github) command(issue func()) {
+func (g *github) command(cmd func()) {
 	if g.stopToken == "" {
-		issue()
+		g.issue(cmd)
 		return
 	}
 	g.resumeCommands()
-	issue()
+	g.issue(cmd)
 	g.stopCommands()
 }
+
+// issue runs a go-githubactions call that writes to stdout, which panics
+// when the write fails. Nothing is said about it: the failure is stdout's,
+// where it would be said.
+func (g *github) issue(cmd func()) { _ = catch(cmd) }
 
 func (g *github) Verdict(v Verdict) {
 	g.EndConsole()
 	line := g.masks.apply(v.line())
 	switch v.Result {
-	case "SUCCESS":
+	case result.Success, result.None:
 		fmt.Fprintln(g.stdout, line)
-	case "UNSTABLE":
-		g.action.Warningf("%s", line)
+	case result.Unstable:
+		g.issue(func() { g.action.Warningf("%s", line) })
 		g.annotated = true
 	default:
-		g.action.Errorf("%s", line)
+		g.issue(func() { g.action.Errorf("%s", line) })
 		g.annotated = true
 	}
 }
@@ -149,18 +153,6 @@ func (g *github) Summary(s Summary) {
 	}
 }
 
-func (g *github) WriteJUnit(path, name string, t *jenkins.TestReport) error {
-	return writeJUnit(path, name, t, g.masks)
-}
-
-// catch turns the panic with which go-githubactions reports a file command
-// it could not write into an error.
-func catch(f func()) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
-		}
-	}()
-	f()
-	return nil
+func (g *github) WriteJUnit(path, name string, run *TestRun) error {
+	return writeJUnit(path, name, run, g.masks)
 }

@@ -6,8 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // The JUnit XML shape that GitLab, Jenkins and most CI tools read: Ant's
@@ -48,24 +46,24 @@ type junitMessage struct {
 	Text string `xml:",cdata"`
 }
 
-// junitXML renders t. Jenkins does not tell a JUnit error from a failure,
+// junitXML renders run. Jenkins does not tell a JUnit error from a failure,
 // so every failed test has a failure element: its message is Jenkins'
 // error details, its text the stack trace. mask hides secrets.
-func junitXML(name string, t *jenkins.TestReport, mask func(string) string) ([]byte, error) {
-	out := junitSuites{Name: mask(name), Time: seconds(t.Duration)}
-	for _, s := range t.Suites {
+func junitXML(name string, run *TestRun, mask func(string) string) ([]byte, error) {
+	out := junitSuites{Name: mask(name), Time: seconds(run.Duration)}
+	for _, s := range run.Suites {
 		js := junitSuite{Name: mask(s.Name), Time: seconds(s.Duration), Timestamp: s.Timestamp}
 		for _, c := range s.Cases {
 			jc := junitCase{Name: mask(c.Name), ClassName: mask(c.ClassName), Time: seconds(c.Duration)}
-			switch {
-			case c.Failed():
+			switch c.Status {
+			case TestFailed:
 				trace := c.ErrorStackTrace
 				if trace == "" {
 					trace = c.ErrorDetails
 				}
 				jc.Failure = &junitMessage{Message: mask(c.ErrorDetails), Text: xmlChars(mask(trace))}
 				js.Failures++
-			case c.Skipped():
+			case TestSkipped:
 				jc.Skipped = &junitMessage{Message: mask(c.SkippedMessage)}
 				js.Skipped++
 			}
@@ -101,8 +99,8 @@ func xmlChars(s string) string {
 // seconds formats a JUnit time attribute: seconds, to the millisecond.
 func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
 
-func writeJUnit(path, name string, t *jenkins.TestReport, masks *masker) error {
-	data, err := junitXML(name, t, masks.apply)
+func writeJUnit(path, name string, run *TestRun, masks *masker) error {
+	data, err := junitXML(name, run, masks.apply)
 	if err != nil {
 		return fmt.Errorf("write junit %s: %w", path, err)
 	}

@@ -6,13 +6,16 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"sync"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // The step outputs, as the contract names them.
@@ -22,6 +25,7 @@ const (
 	OutputBuildURL    = "build_url"
 	OutputResult      = "result"
 	OutputDurationMS  = "duration_ms"
+	OutputFailedStage = "failed_stage"
 )
 
 // OutputDef describes one step output.
@@ -34,6 +38,7 @@ var Outputs = []OutputDef{
 	{OutputBuildURL, "URL of the build, under the configured url (not under Jenkins' own configured root URL, which the runner may not reach)"},
 	{OutputResult, "SUCCESS, UNSTABLE, FAILURE, ABORTED, NOT_BUILT; or CANCELLED (the queue item was cancelled), TIMEOUT (gave up waiting)"},
 	{OutputDurationMS, "the build's duration as Jenkins reports it"},
+	{OutputFailedStage, "for a Pipeline build, the name of the first stage that ended FAILED, UNSTABLE or ABORTED; empty otherwise"},
 }
 
 // Reporter receives everything a run has to say.
@@ -42,6 +47,9 @@ type Reporter interface {
 	Mask(secret string)
 	// Status prints a line about the run's progress.
 	Status(format string, args ...any)
+	// Notice prints a line the reader should not miss, such as a build
+	// waiting for input.
+	Notice(format string, args ...any)
 	// Warning prints a warning line.
 	Warning(format string, args ...any)
 	// Error prints the one line that says why the run failed.
@@ -62,24 +70,29 @@ type Reporter interface {
 	// Summary writes the run's step summary, where there is one.
 	Summary(s Summary)
 	// WriteJUnit writes a build's test report to path as a JUnit XML file
-	// whose top element is called name.
-	WriteJUnit(path, name string, t *jenkins.TestReport) error
+	// whose top element is called name, with secrets masked.
+	WriteJUnit(path, name string, run *TestRun) error
 }
 
 // Verdict is how a run ended.
 type Verdict struct {
 	Job      string
 	Number   int // 0 when the build never started
-	Result   string
+	Result   result.Result
 	URL      string
 	Duration string
 	// Failed marks a result that fails the step.
 	Failed bool
+	// FailedStage is the Pipeline stage that failed, or "".
+	FailedStage string
 }
 
 func (v Verdict) line() string {
 	var b strings.Builder
-	b.WriteString(v.Result)
+	b.WriteString(string(v.Result))
+	if v.FailedStage != "" {
+		b.WriteString(" in stage " + v.FailedStage)
+	}
 	b.WriteString(": ")
 	b.WriteString(v.Job)
 	if v.Number > 0 {
@@ -88,7 +101,7 @@ func (v Verdict) line() string {
 	if v.Duration != "" {
 		// A timed-out run has no duration of its own, only how long it
 		// waited.
-		if v.Result == "TIMEOUT" {
+		if v.Result == result.Timeout {
 			b.WriteString(" after " + v.Duration)
 		} else {
 			b.WriteString(" in " + v.Duration)
@@ -109,23 +122,91 @@ type Env struct {
 	Dotenv string
 }
 
+// FileError is a file the reporter was asked to write and cannot.
+type FileError struct {
+	// Name says who asked for it: "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"
+	// or "dotenv" (the input).
+	Name string
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	if e.Name == "dotenv" {
+		return fmt.Sprintf("input dotenv (JENKINS_DOTENV): cannot write %s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("cannot write %s (%s): %v", e.Name, e.Path, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
 // New returns the GitHub reporter when GITHUB_ACTIONS is true, else the
-// plain one. It creates the dotenv file at once, so that a path that cannot
-// be written is known before anything is triggered.
+// plain one. It checks at once that every file it will write can be
+// written, so that a bad path is known before anything is triggered: it
+// opens GITHUB_OUTPUT and, on GitHub, GITHUB_STEP_SUMMARY for appending,
+// and creates the dotenv file. When one cannot be written it returns a
+// *FileError together with a reporter that writes no files, through which
+// the error can be printed, masked.
 func New(e Env) (Reporter, error) {
-	var d *dotenv
-	if e.Dotenv != "" {
-		f, err := os.Create(e.Dotenv)
-		if err != nil {
-			return nil, fmt.Errorf("cannot write %s: %w", e.Dotenv, unwrapPath(err))
+	github := e.Getenv("GITHUB_ACTIONS") == "true"
+	checks := []string{"GITHUB_OUTPUT"}
+	if github {
+		// The summary is only written on GitHub.
+		checks = append(checks, "GITHUB_STEP_SUMMARY")
+	}
+	var err error
+	for _, name := range checks {
+		if err = appendable(name, e.Getenv(name)); err != nil {
+			break
 		}
-		d = &dotenv{f: f}
 	}
+	var d *dotenv
+	if err == nil && e.Dotenv != "" {
+		f, cerr := os.Create(e.Dotenv)
+		if cerr != nil {
+			err = &FileError{Name: "dotenv", Path: e.Dotenv, Err: unwrapPath(cerr)}
+		} else {
+			d = &dotenv{f: f}
+		}
+	}
+	if err != nil {
+		// No files: the getenv that names them sees none.
+		e.Getenv = withoutFiles(e.Getenv)
+	}
+	action := githubactions.New(githubactions.WithWriter(e.Stdout), githubactions.WithGetenv(e.Getenv))
+	outs := &outputs{action: action, github: e.Getenv("GITHUB_OUTPUT") != "", dotenv: d}
 	masks := &masker{}
-	if e.Getenv("GITHUB_ACTIONS") == "true" {
-		return newGitHub(e, d, masks), nil
+	if github {
+		return newGitHub(e, action, outs, masks), err
 	}
-	return &plain{stdout: e.Stdout, stderr: e.Stderr, console: &lineWriter{w: e.Stdout}, dotenv: d, masks: masks}, nil
+	return &plain{stdout: e.Stdout, stderr: e.Stderr, console: &lineWriter{w: e.Stdout}, outputs: outs, masks: masks}, err
+}
+
+// appendable checks that the file the variable name gives, if any, can be
+// opened for appending, as go-githubactions will open it: without
+// truncating what earlier steps wrote.
+func appendable(name, path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return &FileError{Name: name, Path: path, Err: unwrapPath(err)}
+	}
+	if err := f.Close(); err != nil {
+		return &FileError{Name: name, Path: path, Err: err}
+	}
+	return nil
+}
+
+// withoutFiles hides the variables that name the files the reporter writes.
+func withoutFiles(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		if k == "GITHUB_OUTPUT" || k == "GITHUB_STEP_SUMMARY" {
+			return ""
+		}
+		return getenv(k)
+	}
 }
 
 func unwrapPath(err error) error {
@@ -182,8 +263,36 @@ func (l *lineWriter) endLine() {
 	}
 }
 
-// dotenv writes outputs as JENKINS_<NAME>=value lines, each as soon as it is
-// known, so that a run that fails later still leaves what it reached.
+// outputs writes each step output, as soon as it is known, to
+// GITHUB_OUTPUT when it is set (on GitHub or not, as the contract says) and
+// to the dotenv file when asked for, so that a run that fails later still
+// leaves what it reached.
+type outputs struct {
+	action *githubactions.Action
+	github bool // GITHUB_OUTPUT is set; the library panics otherwise
+	dotenv *dotenv
+}
+
+// oneLine replaces line breaks: every output is one line, and a value
+// with a line of its own equal to go-githubactions' fixed delimiter would
+// end the value early and set outputs of the value's choosing.
+var oneLine = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
+func (o *outputs) set(name, value string) error {
+	value = oneLine.Replace(value)
+	var errs []error
+	if o.github {
+		if err := catch(func() { o.action.SetOutput(name, value) }); err != nil {
+			errs = append(errs, fmt.Errorf("write step output %s: %w", name, err))
+		}
+	}
+	if err := o.dotenv.set(name, value); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// dotenv writes outputs as JENKINS_<NAME>=value lines.
 type dotenv struct {
 	mu sync.Mutex
 	f  *os.File
@@ -195,18 +304,33 @@ func (d *dotenv) set(name, value string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	line := "JENKINS_" + strings.ToUpper(name) + "=" + strings.ReplaceAll(value, "\n", " ") + "\n"
+	line := "JENKINS_" + strings.ToUpper(name) + "=" + value + "\n"
 	if _, err := d.f.WriteString(line); err != nil {
 		return fmt.Errorf("write dotenv %s: %w", d.f.Name(), err)
 	}
-	return d.f.Sync()
+	if err := d.f.Sync(); err != nil {
+		return fmt.Errorf("write dotenv %s: %w", d.f.Name(), err)
+	}
+	return nil
+}
+
+// catch turns the panic with which go-githubactions reports a command it
+// could not write into an error.
+func catch(f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	f()
+	return nil
 }
 
 // plain writes text for GitLab CI, docker run and terminals.
 type plain struct {
 	stdout, stderr io.Writer
 	console        *lineWriter
-	dotenv         *dotenv
+	outputs        *outputs
 	masks          *masker
 }
 
@@ -217,6 +341,8 @@ func (p *plain) Status(format string, args ...any) {
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+fmt.Sprintf(format, args...)))
 }
 
+func (p *plain) Notice(format string, args ...any) { p.Status(format, args...) }
+
 func (p *plain) Warning(format string, args ...any) {
 	fmt.Fprintln(p.stderr, p.masks.apply("warning: "+fmt.Sprintf(format, args...)))
 }
@@ -225,7 +351,7 @@ func (p *plain) Error(format string, args ...any) {
 	fmt.Fprintln(p.stderr, p.masks.apply("error: "+fmt.Sprintf(format, args...)))
 }
 
-func (p *plain) Output(name, value string) error { return p.dotenv.set(name, value) }
+func (p *plain) Output(name, value string) error { return p.outputs.set(name, value) }
 
 func (p *plain) BeginConsole(title string) {
 	p.console.endLine()
@@ -246,6 +372,6 @@ func (p *plain) Verdict(v Verdict) {
 func (p *plain) WantsSummary() bool { return false }
 func (p *plain) Summary(Summary)    {}
 
-func (p *plain) WriteJUnit(path, name string, t *jenkins.TestReport) error {
-	return writeJUnit(path, name, t, p.masks)
+func (p *plain) WriteJUnit(path, name string, run *TestRun) error {
+	return writeJUnit(path, name, run, p.masks)
 }

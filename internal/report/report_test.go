@@ -3,13 +3,15 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 func newTestReporter(t *testing.T, env map[string]string) (Reporter, *bytes.Buffer, *bytes.Buffer) {
@@ -31,7 +33,7 @@ func TestGitHubConsoleCannotIssueCommands(t *testing.T) {
 	r.Console().Write([]byte("::endgroup::\n::error::fake\npartial"))
 	r.Warning("slow")
 	r.Console().Write([]byte("line\n"))
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: "FAILURE", URL: "https://ci/job/deploy/7/", Duration: "3s", Failed: true})
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Failure, URL: "https://ci/job/deploy/7/", Duration: "3s", Failed: true})
 	r.Error("after the verdict")
 	got := token.ReplaceAllString(stdout.String(), "TOKEN")
 	want := `::group::deploy #7 console
@@ -57,25 +59,46 @@ Error: after the verdict
 	}
 }
 
-func TestVerdictAnnotations(t *testing.T) {
+func TestVerdictLines(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		result, duration, want string
+		result              result.Result
+		stage, duration     string
+		github, plain, name string
 	}{
-		{"SUCCESS", "3s", "SUCCESS: deploy #7 in 3s https://ci/7/\n"},
-		{"UNSTABLE", "3s", "::warning::UNSTABLE: deploy #7 in 3s https://ci/7/\n"},
-		{"FAILURE", "3s", "::error::FAILURE: deploy #7 in 3s https://ci/7/\n"},
-		{"ABORTED", "3s", "::error::ABORTED: deploy #7 in 3s https://ci/7/\n"},
-		{"NOT_BUILT", "3s", "::error::NOT_BUILT: deploy #7 in 3s https://ci/7/\n"},
-		{"TIMEOUT", "2m0s", "::error::TIMEOUT: deploy #7 after 2m0s https://ci/7/\n"},
+		{result.Success, "", "3s", "SUCCESS: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{result.Unstable, "", "3s", "::warning::UNSTABLE: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{result.Failure, "", "3s", "::error::FAILURE: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{result.Aborted, "", "3s", "::error::ABORTED: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{result.NotBuilt, "", "3s", "::error::NOT_BUILT: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{result.Cancelled, "", "", "::error::CANCELLED: deploy #7 https://ci/7/\n", "", ""},
+		{result.Timeout, "", "2m0s", "::error::TIMEOUT: deploy #7 after 2m0s https://ci/7/\n", "", ""},
+		{result.Failure, "Integration Tests", "3m", "::error::FAILURE in stage Integration Tests: deploy #7 in 3m https://ci/7/\n", "", "failure in stage"},
+		{result.Unstable, "Test", "3m", "::warning::UNSTABLE in stage Test: deploy #7 in 3m https://ci/7/\n", "", "unstable in stage"},
+		{result.Aborted, "Approve", "1m", "::error::ABORTED in stage Approve: deploy #7 in 1m https://ci/7/\n", "", "aborted in stage"},
+		{result.Failure, "Deploy s3cr_t", "3m", "::error::FAILURE in stage Deploy ***: deploy #7 in 3m https://ci/7/\n", "", "masked stage"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.result, func(t *testing.T) {
+		if tt.name == "" {
+			tt.name = string(tt.result)
+		}
+		if tt.plain == "" {
+			tt.plain = "» " + strings.TrimPrefix(strings.TrimPrefix(tt.github, "::warning::"), "::error::")
+		}
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
-			r.Verdict(Verdict{Job: "deploy", Number: 7, Result: tt.result, URL: "https://ci/7/", Duration: tt.duration})
-			if stdout.String() != tt.want {
-				t.Errorf("got %q, want %q", stdout.String(), tt.want)
+			for _, env := range []map[string]string{{"GITHUB_ACTIONS": "true"}, {}} {
+				r, stdout, _ := newTestReporter(t, env)
+				r.Mask("s3cr_t")
+				stdout.Reset()
+				r.Verdict(Verdict{Job: "deploy", Number: 7, Result: tt.result, URL: "https://ci/7/", Duration: tt.duration, FailedStage: tt.stage})
+				want := tt.plain
+				if env["GITHUB_ACTIONS"] != "" {
+					want = tt.github
+				}
+				if stdout.String() != want {
+					t.Errorf("github=%v: got %q, want %q", env["GITHUB_ACTIONS"] != "", stdout.String(), want)
+				}
 			}
 		})
 	}
@@ -89,7 +112,7 @@ func TestPlainConsoleEndsItsLine(t *testing.T) {
 	r.Status("still running: 30s")
 	r.Console().Write([]byte("done"))
 	r.EndConsole()
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: "SUCCESS"})
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Success})
 	want := "» deploy #7 console\ndownloading...\n» still running: 30s\ndone\n» SUCCESS: deploy #7\n"
 	if stdout.String() != want {
 		t.Errorf("got %q, want %q", stdout.String(), want)
@@ -114,7 +137,7 @@ func TestSummaryOnlyWithStepSummaryFile(t *testing.T) {
 			if r.WantsSummary() != tt.want {
 				t.Errorf("WantsSummary = %v", r.WantsSummary())
 			}
-			r.Summary(Summary{Job: "deploy", Result: "SUCCESS"})
+			r.Summary(Summary{Job: "deploy", Result: result.Success})
 			_, err := os.Stat(tt.env["GITHUB_STEP_SUMMARY"])
 			if (err == nil) != tt.want {
 				t.Errorf("summary file written: %v, want %v", err == nil, tt.want)
@@ -123,12 +146,171 @@ func TestSummaryOnlyWithStepSummaryFile(t *testing.T) {
 	}
 }
 
-func TestSummaryWriteFailureWarns(t *testing.T) {
+// TestLaterWriteFailures checks that a file that was writable when the
+// reporter was made and is gone later gives an error or a warning, never a
+// panic.
+func TestLaterWriteFailures(t *testing.T) {
 	t.Parallel()
-	r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "missing", "summary.md")})
-	r.Summary(Summary{Job: "deploy", Result: "SUCCESS"})
-	if !strings.HasPrefix(stdout.String(), "::warning::cannot write the step summary: ") {
-		t.Errorf("stdout = %q", stdout.String())
+	for _, github := range []bool{true, false} {
+		t.Run(fmt.Sprintf("github=%v", github), func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "gone")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"GITHUB_OUTPUT": filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md")}
+			if github {
+				env["GITHUB_ACTIONS"] = "true"
+			}
+			r, stdout, _ := newTestReporter(t, env)
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+			err := r.Output(OutputBuildURL, "https://ci/7/")
+			if err == nil || !strings.HasPrefix(err.Error(), "write step output build_url: ") || !strings.Contains(err.Error(), "no such file or directory") {
+				t.Errorf("Output error = %v", err)
+			}
+			r.Summary(Summary{Job: "deploy", Result: result.Success})
+			if want := "::warning::cannot write the step summary: "; github != strings.HasPrefix(stdout.String(), want) {
+				t.Errorf("stdout = %q, want a warning: %v", stdout.String(), github)
+			}
+		})
+	}
+}
+
+// TestUnwritableFiles checks that New names a file it cannot write before
+// anything is sent, and still gives a reporter that writes no files.
+func TestUnwritableFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing", "file")
+	good := func(name string) string { return filepath.Join(dir, name) }
+	tests := []struct {
+		name   string
+		env    map[string]string
+		dotenv string
+		want   *FileError // nil: no error
+		line   string
+	}{
+		{"GITHUB_OUTPUT on GitHub", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": missing, "GITHUB_STEP_SUMMARY": good("s1")}, good("d1"),
+			&FileError{Name: "GITHUB_OUTPUT", Path: missing}, "cannot write GITHUB_OUTPUT (" + missing + "): no such file or directory"},
+		{"GITHUB_OUTPUT in plain mode", map[string]string{"GITHUB_OUTPUT": missing}, "",
+			&FileError{Name: "GITHUB_OUTPUT", Path: missing}, "cannot write GITHUB_OUTPUT (" + missing + "): no such file or directory"},
+		{"GITHUB_STEP_SUMMARY on GitHub", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good("o3"), "GITHUB_STEP_SUMMARY": missing}, "",
+			&FileError{Name: "GITHUB_STEP_SUMMARY", Path: missing}, "cannot write GITHUB_STEP_SUMMARY (" + missing + "): no such file or directory"},
+		{"GITHUB_STEP_SUMMARY ignored in plain mode", map[string]string{"GITHUB_STEP_SUMMARY": missing}, "", nil, ""},
+		{"dotenv", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good("o5")}, missing,
+			&FileError{Name: "dotenv", Path: missing}, "input dotenv (JENKINS_DOTENV): cannot write " + missing + ": no such file or directory"},
+		{"a directory", map[string]string{"GITHUB_OUTPUT": dir}, "",
+			&FileError{Name: "GITHUB_OUTPUT", Path: dir}, "cannot write GITHUB_OUTPUT (" + dir + "): is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			r, err := New(Env{Getenv: func(k string) string { return tt.env[k] }, Stdout: &stdout, Stderr: &stderr, Dotenv: tt.dotenv})
+			if r == nil {
+				t.Fatal("no reporter")
+			}
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Name != tt.want.Name || fe.Path != tt.want.Path || err.Error() != tt.line {
+				t.Fatalf("New error = %#v (%v), want %s %s: %q", err, err, tt.want.Name, tt.want.Path, tt.line)
+			}
+			if r.WantsSummary() {
+				t.Error("the reporter of a failed New wants a summary")
+			}
+			if err := r.Output(OutputResult, "SUCCESS"); err != nil {
+				t.Errorf("Output: %v", err)
+			}
+			r.Summary(Summary{Job: "deploy", Result: result.Success})
+			r.Error("%v", err)
+			for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
+				if p := tt.env[k]; p != "" && p != missing && p != dir {
+					if data, _ := os.ReadFile(p); len(data) > 0 {
+						t.Errorf("%s written: %q", k, data)
+					}
+				}
+			}
+			if _, err := os.Stat(tt.dotenv); tt.dotenv != "" && tt.dotenv != missing && err == nil {
+				t.Errorf("dotenv %s created after an earlier error", tt.dotenv)
+			}
+			if !strings.Contains(stdout.String()+stderr.String(), tt.line) {
+				t.Errorf("error not printed: %q %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// TestOutputs checks that outputs reach GITHUB_OUTPUT whenever it is set,
+// on GitHub or not, and the dotenv file, each one line.
+func TestOutputs(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+	}{
+		{"github", map[string]string{"GITHUB_ACTIONS": "true"}},
+		{"plain", map[string]string{}},
+		{"plain, GITHUB_ACTIONS false", map[string]string{"GITHUB_ACTIONS": "false"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out, dot := filepath.Join(dir, "out"), filepath.Join(dir, "jenkins.env")
+			if err := os.WriteFile(out, []byte("earlier<<EOF\nstep\nEOF\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tt.env["GITHUB_OUTPUT"] = out
+			var stdout, stderr bytes.Buffer
+			r, err := New(Env{Getenv: func(k string) string { return tt.env[k] }, Stdout: &stdout, Stderr: &stderr, Dotenv: dot})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range [][2]string{{OutputBuildNumber, "7"}, {OutputFailedStage, "Deploy\n_GitHubActionsFileCommandDelimeter_\nresult<<X\nSUCCESS"}} {
+				if err := r.Output(o[0], o[1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := "_GitHubActionsFileCommandDelimeter_"
+			want := "earlier<<EOF\nstep\nEOF\n" +
+				"build_number<<" + d + "\n7\n" + d + "\n" +
+				"failed_stage<<" + d + "\nDeploy " + d + " result<<X SUCCESS\n" + d + "\n"
+			if string(data) != want {
+				t.Errorf("GITHUB_OUTPUT:\n%s\nwant:\n%s", data, want)
+			}
+			data, err = os.ReadFile(dot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "JENKINS_BUILD_NUMBER=7\nJENKINS_FAILED_STAGE=Deploy " + d + " result<<X SUCCESS\n"; string(data) != want {
+				t.Errorf("dotenv:\n%s\nwant:\n%s", data, want)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("printed %q %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+func TestOutputsInContractOrder(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for _, o := range Outputs {
+		names = append(names, o.Name)
+	}
+	want := []string{OutputQueueURL, OutputBuildNumber, OutputBuildURL, OutputResult, OutputDurationMS, OutputFailedStage}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("Outputs = %v, want %v", names, want)
 	}
 }
 
@@ -143,7 +325,7 @@ func TestSummaryMarkdown(t *testing.T) {
 	}{
 		{
 			name: "secret-looking names hidden, files by name",
-			s: Summary{Job: "deploy", Number: 7, URL: "https://ci/job/deploy/7/", Result: "SUCCESS", Params: []Param{
+			s: Summary{Job: "deploy", Number: 7, URL: "https://ci/job/deploy/7/", Result: result.Success, Params: []Param{
 				{Name: "VERSION", Value: "1.2.3"}, {Name: "db_password", Value: "hunter2"}, {Name: "ApiKey", Value: "k"},
 				{Name: "GH_TOKEN", Value: "t"}, {Name: "Secret_Sauce", Value: "x"}, {Name: "BUNDLE", Value: "app.tgz", File: true},
 				{Name: "PIPE", Value: "a|b"}, {Name: "TICK", Value: "a`b"}, {Name: "EMPTY"},
@@ -154,13 +336,13 @@ func TestSummaryMarkdown(t *testing.T) {
 		},
 		{
 			name:     "masked before escaping",
-			s:        Summary{Job: "deploy", Result: "FAILURE", Number: 7, Params: []Param{{Name: "NOTE", Value: "has s3cr_t in it"}}, Notes: []string{"failed with s3cr_t"}},
+			s:        Summary{Job: "deploy", Result: result.Failure, Number: 7, Params: []Param{{Name: "NOTE", Value: "has s3cr_t in it"}}, Notes: []string{"failed with s3cr_t"}},
 			contains: []string{"`has *** in it`", "failed with \\*\\*\\*"},
 			absent:   []string{"s3cr", `s3cr\_t`},
 		},
 		{
 			name:     "never started",
-			s:        Summary{Job: "deploy", URL: "https://ci/queue/item/4/", Result: "CANCELLED"},
+			s:        Summary{Job: "deploy", URL: "https://ci/queue/item/4/", Result: result.Cancelled},
 			contains: []string{"### ❌ Jenkins: deploy CANCELLED", "| not started ([queue item](https://ci/queue/item/4/)) | CANCELLED | – | – |"},
 		},
 		{
@@ -170,14 +352,17 @@ func TestSummaryMarkdown(t *testing.T) {
 		},
 		{
 			name: "tests with more failures than shown",
-			s: Summary{Job: "deploy", Number: 7, Result: "UNSTABLE", Tests: &Tests{Passed: 5, Failed: 12, Skipped: 1, URL: "https://ci/7/testReport/",
-				Failures: []FailedTest{{Name: "p.T.a_b", URL: "https://ci/7/testReport/(root)/T/a_b/", Details: "\nexpected <1>\nbut was <2>"}}}},
+			s: Summary{Job: "deploy", Number: 7, Result: result.Unstable, Tests: &TestRun{Passed: 5, Failed: 12, Skipped: 1, URL: "https://ci/7/testReport/",
+				Suites: []TestSuite{{Name: "p.T", Cases: []TestCase{
+					{ClassName: "p.T", Name: "ok", Status: TestPassed},
+					{ClassName: "p.T", Name: "a_b", Status: TestFailed, URL: "https://ci/7/testReport/(root)/T/a_b/", ErrorDetails: "\nexpected <1>\nbut was <2>"},
+				}}}}},
 			contains: []string{"**Tests:** 5 passed, 12 failed, 1 skipped ([test report](https://ci/7/testReport/))",
 				"- [p.T.a\\_b](https://ci/7/testReport/%28root%29/T/a_b/): expected \\<1\\>\n", "- … and 11 more in the [test report](https://ci/7/testReport/)"},
 		},
 		{
 			name:   "no tests, no section",
-			s:      Summary{Job: "deploy", Number: 7, Result: "SUCCESS"},
+			s:      Summary{Job: "deploy", Number: 7, Result: result.Success},
 			absent: []string{"Tests", "Parameters"},
 		},
 	}
@@ -201,12 +386,12 @@ func TestSummaryMarkdown(t *testing.T) {
 
 func TestJUnitXML(t *testing.T) {
 	t.Parallel()
-	report := &jenkins.TestReport{Duration: 1.25, FailCount: 1, PassCount: 1, SkipCount: 1, Suites: []jenkins.TestSuite{{
+	report := &TestRun{Duration: 1.25, Failed: 1, Passed: 1, Skipped: 1, Suites: []TestSuite{{
 		Name: "p.T", Duration: 1.25, Timestamp: "2026-11-23T09:00:00",
-		Cases: []jenkins.TestCase{
-			{ClassName: "p.T", Name: "ok", Status: "FIXED", Duration: 0.5},
-			{ClassName: "p.T", Name: "bad", Status: "REGRESSION", Duration: 0.75, ErrorDetails: "expected <1> & token s3cr_t", ErrorStackTrace: "at p.T.bad\n\x1b[31mred\x1b[0m"},
-			{ClassName: "p.T", Name: "later", Status: "SKIPPED", SkippedMessage: "not today"},
+		Cases: []TestCase{
+			{ClassName: "p.T", Name: "ok", Status: TestPassed, Duration: 0.5},
+			{ClassName: "p.T", Name: "bad", Status: TestFailed, Duration: 0.75, ErrorDetails: "expected <1> & token s3cr_t", ErrorStackTrace: "at p.T.bad\n\x1b[31mred\x1b[0m"},
+			{ClassName: "p.T", Name: "later", Status: TestSkipped, SkippedMessage: "not today"},
 		},
 	}}}
 	data, err := junitXML("deploy #7", report, func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") })
@@ -257,7 +442,7 @@ func FuzzMarkdownCell(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		md := Summary{Job: "j", Result: "SUCCESS", Params: []Param{{Name: s, Value: s}}}.markdown(func(s string) string { return s })
+		md := Summary{Job: "j", Result: result.Success, Params: []Param{{Name: s, Value: s}}}.markdown(func(s string) string { return s })
 		i := strings.Index(md, "| Name | Value |\n|---|---|\n")
 		if i < 0 {
 			t.Fatalf("no parameter table:\n%s", md)
@@ -290,8 +475,8 @@ func FuzzJUnitXML(f *testing.F) {
 	f.Add("", "", "", "")
 	f.Add("a&b", "<c>", "\"d\"", "\xff\r\n")
 	f.Fuzz(func(t *testing.T, className, name, details, trace string) {
-		report := &jenkins.TestReport{Suites: []jenkins.TestSuite{{Name: className, Cases: []jenkins.TestCase{
-			{ClassName: className, Name: name, Status: "FAILED", ErrorDetails: details, ErrorStackTrace: trace},
+		report := &TestRun{Suites: []TestSuite{{Name: className, Cases: []TestCase{
+			{ClassName: className, Name: name, Status: TestFailed, ErrorDetails: details, ErrorStackTrace: trace},
 		}}}}
 		data, err := junitXML(name, report, func(s string) string { return s })
 		if err != nil {

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // Summary is what the step summary shows of a run: how far it got, the
-// parameters it sent, and the build's tests.
+// parameters it sent, the build's stages and tests, whether it waited for
+// input, and the artifacts downloaded. Every optional part is shown only
+// when set.
 type Summary struct {
 	Job    string // full name
 	JobURL string
@@ -15,13 +19,21 @@ type Summary struct {
 	// item's.
 	Number int
 	URL    string
-	// Result is "" when the run ended before there was one (wait_for was
+	// Result is None when the run ended before there was one (wait_for was
 	// reached, or it failed).
-	Result    string
+	Result    result.Result
 	Duration  string // "" when unknown
 	QueueTime string // "" when unknown
 	Params    []Param
-	Tests     *Tests // nil when the build has no test report
+	Tests     *TestRun // nil when the build has no test report
+	// Stages are a Pipeline build's stages, in order.
+	Stages []Stage
+	// FailedStage is the first stage that failed, named in the heading.
+	FailedStage string
+	// Input is set when the build paused for input.
+	Input *InputWait
+	// Artifacts are the files downloaded from the build.
+	Artifacts []Artifact
 	// Notes say what else the reader should know, one sentence each.
 	Notes []string
 }
@@ -33,19 +45,48 @@ type Param struct {
 	File bool
 }
 
-// Tests are a build's test results.
-type Tests struct {
-	Passed, Failed, Skipped int
-	URL                     string // the build's test report page
-	// Failures are the first failed tests, in report order.
-	Failures []FailedTest
+// StageStatus is how a Pipeline stage stands, in report's own words: the
+// flow translates the two spellings Jenkins' plugins use.
+type StageStatus string
+
+// The stage statuses.
+const (
+	StageSuccess     StageStatus = "success"
+	StageFailed      StageStatus = "failed"
+	StageUnstable    StageStatus = "unstable"
+	StageAborted     StageStatus = "aborted"
+	StageRunning     StageStatus = "running"
+	StagePaused      StageStatus = "paused"
+	StageNotExecuted StageStatus = "not executed"
+	StageQueued      StageStatus = "queued"
+	StageUnknown     StageStatus = "unknown"
+)
+
+// Stage is one stage of a Pipeline build.
+type Stage struct {
+	Name     string
+	Status   StageStatus
+	Duration string // "" when unknown
+	Paused   string // time paused for input; "" when none
 }
 
-// FailedTest is one failed test with a link to its page.
-type FailedTest struct {
-	Name    string // class and test name
-	URL     string
-	Details string // Jenkins' error details; "" when none
+// InputWait is a build's pause for input.
+type InputWait struct {
+	Message string
+	URL     string // the page where it is answered
+	Waited  string // how long it waited; "" when unknown
+	// StillWaiting is set when the step stopped with the build paused.
+	StillWaiting bool
+	// Answer says how it was answered, e.g. "answered Proceed by
+	// jenkins-trigger"; "" when unknown.
+	Answer string
+}
+
+// Artifact is a file downloaded from the build.
+type Artifact struct {
+	Path string // relative to the build's artifacts
+	Size int64  // bytes
+	URL  string // the file in Jenkins
 }
 
 // MaxFailures is how many failed tests the summary names.
@@ -61,16 +102,20 @@ var secretName = regexp.MustCompile(`(?i)PASSWORD|TOKEN|SECRET|KEY`)
 // runs before any Markdown escaping, which could otherwise split a secret.
 func (s Summary) markdown(mask func(string) string) string {
 	var b strings.Builder
+	link := func(label, url string) string { return link(mask(label), mask(url)) }
 	title := text(mask(s.Job))
 	if s.Number > 0 {
 		title += fmt.Sprintf(" #%d", s.Number)
 	}
-	state := s.Result
-	if state == "" {
+	state := string(s.Result)
+	if s.Result == result.None {
 		state = "queued"
 		if s.Number > 0 {
 			state = "started"
 		}
+	}
+	if s.FailedStage != "" {
+		state += " in stage " + text(mask(s.FailedStage))
 	}
 	fmt.Fprintf(&b, "### %sJenkins: %s %s\n\n", icon(s.Result), title, state)
 
@@ -81,7 +126,18 @@ func (s Summary) markdown(mask func(string) string) string {
 		build = "not started (" + link("queue item", s.URL) + ")"
 	}
 	b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", link(mask(s.Job), s.JobURL), build, orDash(s.Result), orDash(s.Duration), orDash(s.QueueTime))
+	fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", link(s.Job, s.JobURL), build, orDash(string(s.Result)), orDash(s.Duration), orDash(s.QueueTime))
+
+	if in := s.Input; in != nil {
+		b.WriteString("\n" + in.markdown(mask, link) + "\n")
+	}
+
+	if len(s.Stages) > 0 {
+		b.WriteString("\n**Stages**\n\n| | Stage | Duration | Paused for input |\n|---|---|---|---|\n")
+		for _, st := range s.Stages {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", st.Status.icon(), orDash(mask(st.Name)), orDash(st.Duration), orDash(st.Paused))
+		}
+	}
 
 	if len(s.Params) > 0 {
 		b.WriteString("\n**Parameters**\n\n| Name | Value |\n|---|---|\n")
@@ -99,18 +155,37 @@ func (s Summary) markdown(mask func(string) string) string {
 
 	if t := s.Tests; t != nil {
 		fmt.Fprintf(&b, "\n**Tests:** %d passed, %d failed, %d skipped (%s)\n", t.Passed, t.Failed, t.Skipped, link("test report", t.URL))
-		if len(t.Failures) > 0 {
+		if failures := t.failures(MaxFailures); len(failures) > 0 {
 			b.WriteString("\nFailed tests:\n\n")
-			for _, f := range t.Failures {
-				line := "- " + link(mask(f.Name), f.URL)
-				if d := firstLine(mask(f.Details), maxDetails); d != "" {
+			for _, c := range failures {
+				name := c.Name
+				if c.ClassName != "" {
+					name = c.ClassName + "." + c.Name
+				}
+				line := "- " + link(name, c.URL)
+				if d := firstLine(mask(c.ErrorDetails), maxDetails); d != "" {
 					line += ": " + text(d)
 				}
 				b.WriteString(line + "\n")
 			}
-			if more := t.Failed - len(t.Failures); more > 0 {
+			if more := t.Failed - len(failures); more > 0 {
 				fmt.Fprintf(&b, "- … and %d more in the %s\n", more, link("test report", t.URL))
 			}
+		}
+	}
+
+	if len(s.Artifacts) > 0 {
+		var total int64
+		for _, a := range s.Artifacts {
+			total += a.Size
+		}
+		files := "files"
+		if len(s.Artifacts) == 1 {
+			files = "file"
+		}
+		fmt.Fprintf(&b, "\n**Artifacts:** %d %s, %s\n\n", len(s.Artifacts), files, humanSize(total))
+		for _, a := range s.Artifacts {
+			fmt.Fprintf(&b, "- %s (%s)\n", link(a.Path, a.URL), humanSize(a.Size))
 		}
 	}
 
@@ -123,18 +198,83 @@ func (s Summary) markdown(mask func(string) string) string {
 	return b.String()
 }
 
-func icon(result string) string {
-	switch result {
-	case "SUCCESS":
+// markdown is the line that says the build paused for input. link is
+// the summary's, which masks.
+func (in *InputWait) markdown(mask func(string) string, link func(label, url string) string) string {
+	var b strings.Builder
+	if in.StillWaiting {
+		b.WriteString("⏸️ **Input:** the build was still waiting for input when the step stopped")
+	} else {
+		b.WriteString("⏸️ **Input:** the build waited for input")
+	}
+	if in.Waited != "" {
+		b.WriteString(" (" + text(in.Waited) + ")")
+	}
+	if m := firstLine(mask(in.Message), maxDetails); m != "" {
+		b.WriteString(": " + text(m))
+	}
+	if in.Answer != "" && !in.StillWaiting {
+		b.WriteString("; " + text(mask(in.Answer)))
+	}
+	if in.URL != "" {
+		label := "input page"
+		if in.StillWaiting {
+			label = "answer it"
+		}
+		b.WriteString(" (" + link(label, in.URL) + ")")
+	}
+	return b.String()
+}
+
+func icon(r result.Result) string {
+	switch r {
+	case result.Success:
 		return "✅ "
-	case "UNSTABLE":
+	case result.Unstable:
 		return "⚠️ "
-	case "":
+	case result.None:
 		return ""
-	case "TIMEOUT":
+	case result.Timeout:
 		return "⏱️ "
 	}
 	return "❌ "
+}
+
+func (st StageStatus) icon() string {
+	switch st {
+	case StageSuccess:
+		return "✅"
+	case StageFailed:
+		return "❌"
+	case StageUnstable:
+		return "⚠️"
+	case StageAborted:
+		return "⛔"
+	case StageNotExecuted:
+		return "⏭️"
+	case StagePaused:
+		return "⏸️"
+	case StageRunning:
+		return "🔄"
+	case StageQueued:
+		return "⏳"
+	}
+	return "❔"
+}
+
+// humanSize formats a size in bytes as people read it: 512 B, 12.4 MiB.
+func humanSize(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	const units = "KMGTPE"
+	f, i := float64(n)/1024, 0
+	// 1023.95 would print as 1024.0 of the smaller unit.
+	for f >= 1023.95 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, units[i])
 }
 
 func orDash(s string) string {
