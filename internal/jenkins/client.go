@@ -16,9 +16,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
@@ -32,11 +34,17 @@ type Options struct {
 	UserAgent  string
 	Clock      clock.Clock
 	// RequestTimeout bounds each request. A console read gets four times
-	// as long; an upload gets it as an idle deadline while its body is
-	// sent, and four times as long for the answer after that.
+	// as long in all, and this long without progress; an upload or an
+	// artifact download gets it only as an idle deadline while its body
+	// moves (see deadline).
 	RequestTimeout time.Duration
 	// RetryBudget bounds how long one idempotent request is retried.
 	RetryBudget time.Duration
+	// FirstContactBudget bounds how long a request that cannot reach
+	// Jenkins at all is retried, until Jenkins has answered once: a wrong
+	// URL should fail within a minute, while a Jenkins that answered
+	// before and then restarts is waited for under RetryBudget.
+	FirstContactBudget time.Duration
 	// OnRetry, when set, hears about each retry before its wait.
 	OnRetry func(err error, wait time.Duration)
 }
@@ -46,10 +54,17 @@ const maxBody = 4 << 20
 
 // Client talks to one Jenkins.
 type Client struct {
-	base  *url.URL
-	http  *http.Client
-	opts  Options
-	clock clock.Clock
+	base *url.URL
+	http *http.Client
+	// direct is http without redirects, for the artifact downloads that
+	// follow theirs by hand; foreign is that without the cookie jar, for
+	// the hops that have left Jenkins' origin.
+	direct, foreign *http.Client
+	opts            Options
+	clock           clock.Clock
+	// answered turns true at Jenkins' first HTTP answer, whatever its
+	// status; see Options.FirstContactBudget.
+	answered atomic.Bool
 
 	// secrets are the forms in which the credentials could come back in
 	// an answer: plain, escaped, and as the Basic auth header value.
@@ -78,6 +93,9 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 	if opts.RetryBudget == 0 {
 		opts.RetryBudget = 10 * time.Minute
 	}
+	if opts.FirstContactBudget == 0 {
+		opts.FirstContactBudget = 45 * time.Second
+	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "jenkins-trigger"
 	}
@@ -93,7 +111,11 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 		}
 		return nil
 	}
-	return &Client{base: &b, http: &c, opts: opts, clock: opts.Clock, secrets: secretForms(opts)}
+	direct := c
+	direct.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	foreign := direct
+	foreign.Jar = nil
+	return &Client{base: &b, http: &c, direct: &direct, foreign: &foreign, opts: opts, clock: opts.Clock, secrets: secretForms(opts)}
 }
 
 // scrub hides the credentials, and the session cookies Jenkins bound to
@@ -129,8 +151,23 @@ func secretForms(opts Options) *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }
 
+// sameOrigin compares scheme, host name and port, a missing port being the
+// scheme's default.
 func sameOrigin(u, base *url.URL) bool {
-	return strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host)
+	return strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Hostname(), base.Hostname()) && port(u) == port(base)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
 }
 
 // URL returns the absolute URL of an escaped path below the base URL.
@@ -163,49 +200,109 @@ type request struct {
 	query  url.Values
 	header http.Header
 	body   func() (io.Reader, int64, error) // fresh body for each attempt
-	// timeout overrides Options.RequestTimeout; negative makes it an idle
-	// deadline instead (uploads, whose size says nothing about how long
-	// they may take).
-	timeout time.Duration
+	// deadline bounds the exchange; the zero value is the default one,
+	// Options.RequestTimeout for the whole exchange.
+	deadline deadline
 }
 
-// longTimeout bounds requests that carry a large body: a console read, and
-// the answer to an upload, which may wait for the socket's buffer to drain.
-func (c *Client) longTimeout() time.Duration { return 4 * c.opts.RequestTimeout }
+// deadline names how long an exchange may take. With total set, the whole
+// exchange, body included, must end within it. With idle set, no stretch
+// without progress may last longer: the wait for the answer, and each wait
+// for more of a request or response body; once an upload's body is sent,
+// the server gets four times as long to answer, since it may store a large
+// file first. A body that keeps moving is then never cut.
+type deadline struct {
+	total time.Duration
+	idle  time.Duration
+}
 
-// do sends r once and hands a successful (2xx or 3xx) answer to handle
-// while the request's deadline still holds. Other answers become an
+// consoleDeadline suits a console read: its answer may be large, and an
+// endless one must still end.
+func (c *Client) consoleDeadline() deadline {
+	return deadline{total: 4 * c.opts.RequestTimeout, idle: c.opts.RequestTimeout}
+}
+
+// streamDeadline suits an upload or a download, whose size says nothing
+// about how long it may take.
+func (c *Client) streamDeadline() deadline { return deadline{idle: c.opts.RequestTimeout} }
+
+// do sends r to Jenkins once and hands a successful (2xx or 3xx) answer to
+// handle while the request's deadline still holds. Other answers become an
 // *HTTPError.
 func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) error) error {
 	u := c.endpoint(r.path, r.query)
-	timeout := c.opts.RequestTimeout
-	if r.timeout > 0 {
-		timeout = r.timeout
+	return c.exchange(ctx, c.http, u, Redact(u), true, r, handle)
+}
+
+// exchange sends r to u through hc. own says u is Jenkins, which gets the
+// credentials; shown is how errors name u.
+func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, shown string, own bool, r request, handle func(*http.Response) error) error {
+	if r.deadline == (deadline{}) {
+		r.deadline.total = c.opts.RequestTimeout
 	}
-	var reqCtx context.Context
-	var cancel context.CancelFunc
-	if r.timeout < 0 {
-		reqCtx, cancel = context.WithCancel(ctx)
-	} else {
-		reqCtx, cancel = context.WithTimeout(ctx, timeout)
-	}
+	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if r.deadline.total > 0 {
+		reqCtx, cancel = context.WithTimeout(reqCtx, r.deadline.total)
+		defer cancel()
+	}
+	var idle *idleTimer
+	if r.deadline.idle > 0 {
+		idle = &idleTimer{t: time.AfterFunc(r.deadline.idle, cancel), d: r.deadline.idle}
+		defer idle.t.Stop()
+	}
+	var connected atomic.Bool
+	traced := httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
+	req, err := c.newHTTPRequest(traced, u, own, r, idle)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.method, shown, err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return c.transportError(ctx, reqCtx, r.method, shown, u.Host, err, !connected.Load())
+	}
+	defer resp.Body.Close()
+	if own {
+		c.answered.Store(true)
+		c.noteDate(resp)
+	}
+	if resp.StatusCode >= 400 {
+		return c.statusError(r.method, shown, resp)
+	}
+	if idle != nil {
+		idle.reset(idle.d)
+		resp.Body = &progressBody{ReadCloser: resp.Body, idle: idle}
+	}
+	if err := handle(resp); err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return err // it names the request already
+		}
+		return c.transportError(ctx, reqCtx, r.method, shown, u.Host, err, false)
+	}
+	return nil
+}
+
+// newHTTPRequest builds the HTTP request for r at u, with the credentials
+// when own, and with an upload body that renews idle as it is taken.
+func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r request, idle *idleTimer) (*http.Request, error) {
 	var body io.Reader
 	var length int64
 	if r.body != nil {
 		var err error
 		if body, length, err = r.body(); err != nil {
-			return err
+			return nil, err
 		}
-		if r.timeout < 0 {
-			idle := time.AfterFunc(timeout, cancel)
-			defer idle.Stop()
-			body = &progressBody{Reader: body, idle: idle, timeout: timeout, answer: c.longTimeout()}
+		if idle != nil {
+			body = &uploadBody{Reader: body, idle: idle}
 		}
 	}
-	req, err := http.NewRequestWithContext(reqCtx, r.method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", r.method, Redact(u), err)
+		if c, ok := body.(io.Closer); ok {
+			c.Close()
+		}
+		return nil, err
 	}
 	if body != nil {
 		req.ContentLength = length
@@ -214,59 +311,65 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	if c.opts.User != "" || c.opts.Token != "" {
+	if own && (c.opts.User != "" || c.opts.Token != "") {
 		req.SetBasicAuth(c.opts.User, c.opts.Token)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return c.transportError(ctx, reqCtx, r.method, u, err)
-	}
-	defer resp.Body.Close()
-	c.noteDate(resp)
-	if resp.StatusCode >= 400 {
-		return c.statusError(r.method, u, resp)
-	}
-	if err := handle(resp); err != nil {
-		var de *DecodeError
-		if errors.As(err, &de) {
-			return err // it names the request already
-		}
-		return c.transportError(ctx, reqCtx, r.method, u, err)
-	}
-	return nil
+	return req, nil
 }
 
-// progressBody renews an upload's idle deadline each time the transport
-// takes more of it, so a large file may take as long as it needs while a
-// server that stops reading is still given up on.
-type progressBody struct {
+// idleTimer cancels an exchange that makes no progress for d.
+type idleTimer struct {
+	t *time.Timer
+	d time.Duration
+}
+
+func (i *idleTimer) reset(d time.Duration) { i.t.Reset(d) }
+
+// uploadBody renews the idle deadline each time the transport takes more of
+// an upload, and gives the server four times as long to answer once it has
+// it all.
+type uploadBody struct {
 	io.Reader
-	idle    *time.Timer
-	timeout time.Duration
-	answer  time.Duration // the deadline once the whole body is taken
+	idle *idleTimer
 }
 
-func (p *progressBody) Read(b []byte) (int, error) {
+func (p *uploadBody) Read(b []byte) (int, error) {
 	n, err := p.Reader.Read(b)
 	switch {
 	case err == io.EOF:
-		p.idle.Reset(p.answer)
+		p.idle.reset(4 * p.idle.d)
 	case n > 0:
-		p.idle.Reset(p.timeout)
+		p.idle.reset(p.idle.d)
 	}
 	return n, err
 }
 
-func (p *progressBody) Close() error {
+func (p *uploadBody) Close() error {
 	if c, ok := p.Reader.(io.Closer); ok {
 		return c.Close()
 	}
 	return nil
 }
 
+// progressBody renews the idle deadline each time more of an answer
+// arrives, so that a large one may take as long as it needs while one that
+// stalls is still given up on.
+type progressBody struct {
+	io.ReadCloser
+	idle *idleTimer
+}
+
+func (p *progressBody) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if n > 0 {
+		p.idle.reset(p.idle.d)
+	}
+	return n, err
+}
+
 // transportError names the request and tells the client's own per-request
-// deadline apart from the caller's.
-func (c *Client) transportError(ctx, reqCtx context.Context, method string, u *url.URL, err error) error {
+// deadline apart from the caller's, and a server never connected to.
+func (c *Client) transportError(ctx, reqCtx context.Context, method, shown, host string, err error, unconnected bool) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -274,23 +377,26 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method string, u *u
 	var ne net.Error
 	switch {
 	case isCertificateError(err):
-		err = &CertificateError{Host: u.Host, Err: err}
+		err = &CertificateError{Host: host, Err: err}
 	case ctx.Err() == nil && (reqCtx.Err() != nil || errors.As(err, &ne) && ne.Timeout()):
 		// The request's own deadline, or one of the transport's (dial,
 		// TLS handshake, response headers), which Go reports as
 		// context.DeadlineExceeded too: worth a retry, unlike the run's.
 		err = &requestTimeoutError{err: err}
 	}
-	return fmt.Errorf("%s %s: %w", method, Redact(u), &scrubbed{err: err, scrub: c.scrub})
+	if unconnected && !isCertificateError(err) {
+		err = &unconnectedError{err: err}
+	}
+	return fmt.Errorf("%s %s: %w", method, shown, &scrubbed{err: err, scrub: c.scrub})
 }
 
-func (c *Client) statusError(method string, u *url.URL, resp *http.Response) error {
+func (c *Client) statusError(method, shown string, resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	// Credentials are scrubbed before the excerpt is cut, which could
 	// otherwise leave a prefix of one, and after, which undoes entities.
 	return &HTTPError{
 		Method:       method,
-		URL:          Redact(u),
+		URL:          shown,
 		Status:       resp.StatusCode,
 		Body:         c.scrub(excerpt([]byte(c.scrub(string(body))))),
 		RetryAfter:   parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()),
@@ -314,7 +420,7 @@ func (c *Client) getJSON(ctx context.Context, path, tree string, v any) error {
 		q.Set("tree", tree)
 	}
 	r := request{method: http.MethodGet, path: path, query: q, header: http.Header{"Accept": {"application/json"}}}
-	return c.withRetry(ctx, func() error {
+	return c.retry(ctx, Retryable, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
 			return decodeJSON(resp, c.endpoint(path, q), v)
 		})

@@ -38,9 +38,9 @@ func consoleLimit(next int64) int64 { return 8*next + 1<<20 }
 func (c *Client) ProgressiveText(ctx context.Context, job Job, n int, start int64, w io.Writer) (LogChunk, error) {
 	path := BuildPath(job, n) + "logText/progressiveText"
 	q := url.Values{"start": {strconv.FormatInt(start, 10)}}
-	r := request{method: http.MethodGet, path: path, query: q, timeout: c.longTimeout()}
+	r := request{method: http.MethodGet, path: path, query: q, deadline: c.consoleDeadline()}
 	var chunk LogChunk
-	err := c.withRetry(ctx, func() error {
+	err := c.retry(ctx, Retryable, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
 			if resp.StatusCode != http.StatusOK {
 				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"), Err: fmt.Errorf("status %d instead of 200", resp.StatusCode)}

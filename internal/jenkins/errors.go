@@ -1,6 +1,7 @@
 package jenkins
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -29,6 +30,26 @@ func (e *HTTPError) Error() string {
 	return msg
 }
 
+// Is lets errors.Is match an HTTPError to the sentinel for its status.
+func (e *HTTPError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	}
+	return false
+}
+
+// Sentinels for the statuses callers tell apart; see HTTPError.Is.
+var (
+	ErrNotFound     = errors.New("not found (404)")
+	ErrForbidden    = errors.New("forbidden (403)")
+	ErrUnauthorized = errors.New("unauthorized (401)")
+)
+
 // DecodeError is a 2xx answer whose body is not what Jenkins sends, such as
 // a proxy's HTML login page where JSON was expected.
 type DecodeError struct {
@@ -43,13 +64,17 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// Redact renders u without user info and with the value of any token query
-// parameter hidden, for messages.
+// Redact renders u for messages: without user info, with the value of any
+// token query parameter hidden, and without the tree parameter, which says
+// which fields were read and is noise to a reader.
 func Redact(u *url.URL) string {
 	c := *u
 	c.User = nil
-	if q := c.Query(); q.Has("token") {
-		q.Set("token", "***")
+	if q := c.Query(); q.Has("token") || q.Has("tree") {
+		if q.Has("token") {
+			q.Set("token", "***")
+		}
+		q.Del("tree")
 		c.RawQuery = q.Encode()
 	}
 	return c.String()

@@ -317,7 +317,7 @@ func TestUploadIdleDeadline(t *testing.T) {
 		// 25 pieces 20 ms apart: longer than the 400 ms deadline in all,
 		// with room for a busy machine to be late with each.
 		c.opts.RequestTimeout = 400 * time.Millisecond
-		err := c.do(context.Background(), request{method: http.MethodPost, path: "/job/deploy/buildWithParameters", timeout: -1,
+		err := c.do(context.Background(), request{method: http.MethodPost, path: "/job/deploy/buildWithParameters", deadline: c.streamDeadline(),
 			body: func() (io.Reader, int64, error) { return &trickle{left: 25, every: 20 * time.Millisecond}, 25, nil },
 		}, discard)
 		if err != nil || got.Load() != 25 {

@@ -19,7 +19,13 @@ import (
 // away if the same request is sent again, and the least wait the server
 // asked for. It decides nothing about how long to wait.
 func Retryable(err error) (retry bool, wait time.Duration) {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isRequestTimeout(err) {
+	switch {
+	case err == nil:
+		return false, 0
+	case isRequestTimeout(err):
+		// The client's own deadline, which ends a request by cancelling it.
+		return true, 0
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false, 0
 	}
 	var he *HTTPError
@@ -142,21 +148,44 @@ func (c *Client) retryBackOff() backoff.BackOff {
 	return b
 }
 
-// withRetry runs op until it succeeds, fails for good under the policy, or
-// the backoff gives up.
-func (c *Client) withRetry(ctx context.Context, op func() error) error {
+// retry runs op until it succeeds, fails for good under policy, or the
+// backoff gives up, and then says how many attempts it made over how long.
+// Until Jenkins has answered once, a failure to reach it is retried only
+// within Options.FirstContactBudget and then ends as an *UnreachableError.
+func (c *Client) retry(ctx context.Context, policy func(error) (retry bool, wait time.Duration), op func() error) error {
+	return c.retryProgress(ctx, policy, op, nil)
+}
+
+// retryProgress is retry for an op that resumes where it stopped: when
+// progressed reports that the failed attempt moved forward, the backoff
+// starts over, so that a long transfer that breaks now and then is not
+// given up on for the time it spent moving.
+func (c *Client) retryProgress(ctx context.Context, policy func(error) (bool, time.Duration), op func() error, progressed func() bool) error {
 	b := c.retryBackOff()
-	for {
+	start := c.clock.Now()
+	for attempt := 1; ; attempt++ {
 		err := op()
-		retry, least := Retryable(err)
+		retry, least := policy(err)
 		if !retry {
 			return err
 		}
-		wait := b.NextBackOff()
-		if wait == backoff.Stop {
-			return err
+		if progressed != nil && progressed() {
+			b.Reset()
 		}
-		wait = max(wait, least)
+		wait := b.NextBackOff()
+		elapsed := c.clock.Now().Sub(start)
+		first := !c.answered.Load() && neverConnected(err)
+		switch {
+		case first && (wait == backoff.Stop || elapsed >= c.opts.FirstContactBudget):
+			return &UnreachableError{URL: Redact(c.base), Err: err, Attempts: attempt, Over: elapsed}
+		case wait == backoff.Stop:
+			return &GiveUpError{Attempts: attempt, Over: elapsed, Err: err}
+		case first:
+			// The last attempt comes at the end of the budget.
+			wait = min(max(wait, least), c.opts.FirstContactBudget-elapsed)
+		default:
+			wait = max(wait, least)
+		}
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(err, wait)
 		}
@@ -164,4 +193,76 @@ func (c *Client) withRetry(ctx context.Context, op func() error) error {
 			return err
 		}
 	}
+}
+
+// notSentPolicy is the retry policy for a POST that must not be repeated
+// unless Jenkins certainly did not act on it.
+func notSentPolicy(err error) (bool, time.Duration) {
+	if !NotSent(err) {
+		return false, 0
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return true, he.RetryAfter
+	}
+	return true, 0
+}
+
+// GiveUpError is the last error of a request retried until its budget ran
+// out.
+type GiveUpError struct {
+	Attempts int
+	Over     time.Duration
+	Err      error
+}
+
+func (e *GiveUpError) Error() string {
+	return fmt.Sprintf("giving up after %d attempts over %s: %v", e.Attempts, roundDuration(e.Over), e.Err)
+}
+
+func (e *GiveUpError) Unwrap() error { return e.Err }
+
+// UnreachableError is a Jenkins that never answered: nothing listens at
+// its URL, its host name does not resolve, or the connection times out.
+type UnreachableError struct {
+	URL      string // the configured base URL, redacted
+	Err      error  // the last attempt's error
+	Attempts int
+	Over     time.Duration
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach Jenkins at %s: %s (giving up after %d attempts over %s)", e.URL, cause(e.Err), e.Attempts, roundDuration(e.Over))
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// cause is err without the method and URL the client puts in front: the
+// network's own words, such as "dial tcp 127.0.0.1:1: connect: connection
+// refused".
+func cause(err error) string {
+	var s *scrubbed
+	if errors.As(err, &s) {
+		return s.Error()
+	}
+	return err.Error()
+}
+
+// unconnectedError marks a transport error before any connection to the
+// server was made: refused, no such host, a dial or TLS handshake timeout.
+type unconnectedError struct{ err error }
+
+func (e *unconnectedError) Error() string { return e.err.Error() }
+func (e *unconnectedError) Unwrap() error { return e.err }
+
+func neverConnected(err error) bool {
+	var u *unconnectedError
+	return errors.As(err, &u)
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }

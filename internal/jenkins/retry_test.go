@@ -7,11 +7,19 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
 func TestRetryable(t *testing.T) {
@@ -96,6 +104,212 @@ func TestLooksLikeAPIToken(t *testing.T) {
 	} {
 		if got := LooksLikeAPIToken(token); got != want {
 			t.Errorf("LooksLikeAPIToken(%q) = %v", token, got)
+		}
+	}
+}
+
+// TestFirstContact: until Jenkins has answered once, a Jenkins that cannot
+// be reached is given up on after FirstContactBudget with one line naming
+// the URL and the cause; the budget is spent on the virtual clock.
+func TestFirstContact(t *testing.T) {
+	t.Parallel()
+	closed := closedPort(t)
+	// The resolver names the server it asked, which depends on the machine.
+	tests := []struct {
+		name, base, cause, end string
+	}{
+		{"connection refused", "http://" + closed + "/jenkins", "dial tcp " + closed + ": connect: connection refused", ""},
+		{"no such host", "https://ci.invalid/jenkins", "dial tcp: lookup ci.invalid", "no such host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base, _ := url.Parse(tt.base)
+			clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+			start := clk.Now()
+			var retries int
+			c := New(base, &http.Client{Transport: offlineTransport()}, Options{
+				User: hostileUser, Token: hostileToken, Clock: clk,
+				OnRetry: func(error, time.Duration) { retries++ },
+			})
+			_, err := c.JobInfo(context.Background(), testJob)
+			var ue *UnreachableError
+			if !errors.As(err, &ue) {
+				t.Fatalf("err = %v, want an *UnreachableError", err)
+			}
+			head := fmt.Sprintf("cannot reach Jenkins at %s: %s", tt.base, tt.cause)
+			end := fmt.Sprintf("%s (giving up after %d attempts over 45s)", tt.end, retries+1)
+			if msg := err.Error(); !strings.Contains(msg, head) || !strings.HasSuffix(msg, end) {
+				t.Errorf("err = %q\nwant %q … %q", err, head, end)
+			}
+			if got := clk.Now().Sub(start); got != 45*time.Second {
+				t.Errorf("gave up after %v of virtual time, want 45s", got)
+			}
+			assertClean(t, err)
+		})
+	}
+}
+
+// TestFaultsAfterFirstAnswer: once Jenkins has answered, the same fault is
+// survived with the whole RetryBudget, since a restart takes minutes.
+func TestFaultsAfterFirstAnswer(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(jsonAnswer(`{"buildable":true}`))
+	base, _ := url.Parse(ts.URL + "/jenkins")
+	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	c := New(base, &http.Client{Transport: &http.Transport{}}, Options{Clock: clk, RetryBudget: 3 * time.Minute})
+	if _, err := c.JobInfo(context.Background(), testJob); err != nil {
+		t.Fatal(err)
+	}
+	ts.Close()
+	start := clk.Now()
+	_, err := c.JobInfo(context.Background(), testJob)
+	var ue *UnreachableError
+	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "giving up after") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v, want the whole retry budget spent", err)
+	}
+	if got := clk.Now().Sub(start); got < 3*time.Minute-15*time.Second {
+		t.Errorf("gave up after %v of virtual time, want about the 3m budget", got)
+	}
+}
+
+// TestGivingUpNamesAttempts: an error retried to the end of the budget says
+// how often and how long, and keeps the typed error inside.
+func TestGivingUpNamesAttempts(t *testing.T) {
+	t.Parallel()
+	c, n := hostile(t, echo(http.StatusBadGateway))
+	_, err := c.JobInfo(context.Background(), testJob)
+	var he *HTTPError
+	if !errors.As(err, &he) || he.Status != http.StatusBadGateway {
+		t.Fatalf("err = %v, want a 502 *HTTPError inside", err)
+	}
+	want := fmt.Sprintf("giving up after %d attempts over ", n.requests.Load())
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+	if strings.Contains(he.URL, "tree=") {
+		t.Errorf("the URL should be named without its tree: %v", err)
+	}
+	assertClean(t, err)
+}
+
+// TestTriggerRetriesWhatWasNotSent: the trigger is sent again after a 503,
+// which proves nothing was queued, and never after a 502.
+func TestTriggerRetriesWhatWasNotSent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		answers []int
+		want    string
+		posts   int32
+	}{
+		{"503 then queued", []int{503, 503, 201}, "", 3},
+		{"502 is not resent", []int{502, 201}, "answer was lost", 1},
+		{"503 until the budget ends", []int{503}, "giving up after", -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var posts atomic.Int32
+			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				i := int(posts.Add(1)) - 1
+				status := tt.answers[min(i, len(tt.answers)-1)]
+				if status == http.StatusCreated {
+					w.Header().Set("Location", "/jenkins/queue/item/7/")
+				}
+				w.WriteHeader(status)
+			})
+			c.opts.RetryBudget = time.Minute
+			id, err := c.Trigger(context.Background(), testJob, TriggerRequest{Parameterized: true})
+			if tt.want == "" && (err != nil || id != 7) || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("id %d, err = %v, want %q", id, err, tt.want)
+			}
+			if tt.posts > 0 && posts.Load() != tt.posts {
+				t.Errorf("%d POSTs, want %d", posts.Load(), tt.posts)
+			}
+			assertClean(t, err)
+		})
+	}
+}
+
+func TestHTTPErrorIs(t *testing.T) {
+	t.Parallel()
+	for status, target := range map[int]error{404: ErrNotFound, 403: ErrForbidden, 401: ErrUnauthorized} {
+		err := fmt.Errorf("read job: %w", &HTTPError{Status: status})
+		if !errors.Is(err, target) {
+			t.Errorf("%d is not %v", status, target)
+		}
+		if errors.Is(&HTTPError{Status: 500}, target) {
+			t.Errorf("500 is %v", target)
+		}
+	}
+	if !IsNotFound(&HTTPError{Status: 404}) {
+		t.Error("IsNotFound no longer sees a 404")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://bob:pw@ci.example.com/jenkins/job/a/api/json?tree=x%5By%5D&token=s3cret&start=5")
+	if got, want := Redact(u), "https://ci.example.com/jenkins/job/a/api/json?start=5&token=%2A%2A%2A"; got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+}
+
+// closedPort returns a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// offlineTransport resolves names through a DNS server in this process
+// that knows none, so that no test asks the machine's resolver.
+func offlineTransport() *http.Transport {
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		client, server := net.Pipe()
+		go answerNXDomain(server)
+		return client, nil
+	}}
+	return &http.Transport{DialContext: (&net.Dialer{Resolver: r}).DialContext}
+}
+
+// answerNXDomain answers each DNS query over a stream (length-prefixed)
+// with "no such name".
+func answerNXDomain(conn net.Conn) {
+	defer conn.Close()
+	for {
+		var size [2]byte
+		if _, err := io.ReadFull(conn, size[:]); err != nil {
+			return
+		}
+		q := make([]byte, int(size[0])<<8|int(size[1]))
+		if _, err := io.ReadFull(conn, q); err != nil {
+			return
+		}
+		var p dnsmessage.Parser
+		h, err := p.Start(q)
+		if err != nil {
+			return
+		}
+		question, err := p.Question()
+		if err != nil {
+			return
+		}
+		b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RCode: dnsmessage.RCodeNameError})
+		b.StartQuestions()
+		b.Question(question)
+		msg, err := b.Finish()
+		if err != nil {
+			return
+		}
+		if _, err := conn.Write(append([]byte{byte(len(msg) >> 8), byte(len(msg))}, msg...)); err != nil {
+			return
 		}
 	}
 }

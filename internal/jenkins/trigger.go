@@ -15,8 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 // Param is a string parameter.
@@ -94,7 +92,7 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 		r.header = http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"}}
 		if len(files) > 0 {
 			r.header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-			r.timeout = -1
+			r.deadline = c.streamDeadline()
 		}
 	}
 	if c.opts.BuildToken != "" {
@@ -109,32 +107,11 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 			return nil
 		})
 	}
-	b := c.retryBackOff()
-	for {
-		err := send()
-		if err == nil {
-			break
-		}
+	if err := c.retry(ctx, notSentPolicy, send); err != nil {
 		if ctx.Err() != nil {
 			return 0, err
 		}
-		if !NotSent(err) {
-			return 0, c.triggerFailure(job, err)
-		}
-		wait := b.NextBackOff()
-		if wait == backoff.Stop {
-			return 0, c.triggerFailure(job, err)
-		}
-		var he *HTTPError
-		if errors.As(err, &he) {
-			wait = max(wait, he.RetryAfter)
-		}
-		if c.opts.OnRetry != nil {
-			c.opts.OnRetry(err, wait)
-		}
-		if serr := c.clock.Sleep(ctx, wait); serr != nil {
-			return 0, err
-		}
+		return 0, c.triggerFailure(job, err)
 	}
 	switch status {
 	case http.StatusCreated, http.StatusSeeOther:
@@ -152,6 +129,10 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 // triggerFailure explains why Jenkins refused a trigger.
 func (c *Client) triggerFailure(job Job, err error) error {
 	var he *HTTPError
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return err
+	}
 	if !errors.As(err, &he) {
 		if NotSent(err) || isCertificateError(err) {
 			return fmt.Errorf("cannot reach Jenkins: %w", err)
@@ -185,6 +166,10 @@ func (c *Client) triggerFailure(job Job, err error) error {
 	}
 	if he.Body != "" && he.Status != http.StatusNotFound {
 		reason += ": " + he.Body
+	}
+	var gu *GiveUpError
+	if errors.As(err, &gu) {
+		reason += fmt.Sprintf(" (giving up after %d attempts over %s)", gu.Attempts, roundDuration(gu.Over))
 	}
 	return &TriggerError{Job: job.Name, Reason: reason, Err: err}
 }
