@@ -61,6 +61,73 @@ type Build struct {
 	EstimatedDuration int64   `json:"estimatedDuration"`
 	Timestamp         int64   `json:"timestamp"`
 	QueueID           int     `json:"queueId"`
+	// Class is the build's Java class, which Stapler always writes at the
+	// top level.
+	Class string `json:"_class"`
+	// Actions are read only for what they say about input steps; Stapler
+	// writes each entry's _class, and {} for actions it does not export.
+	Actions []buildAction `json:"actions"`
+}
+
+// buildAction is an entry of a build's actions as read with buildTree.
+type buildAction struct {
+	Class string `json:"_class"`
+	// WaitingForInput is nil when the action does not export it: any
+	// action but InputAction, and InputAction before input-step 466.
+	WaitingForInput *bool `json:"waitingForInput"`
+}
+
+// workflowRunClass is the class of a Pipeline build.
+const workflowRunClass = "org.jenkinsci.plugins.workflow.job.WorkflowRun"
+
+// inputActionClass is the class of the action the input step adds to a
+// build; it stays there after the input is answered.
+const inputActionClass = "org.jenkinsci.plugins.workflow.support.steps.input.InputAction"
+
+// IsPipeline reports whether the build is a Pipeline (WorkflowRun), which
+// may have stages and input steps.
+func (b *Build) IsPipeline() bool { return b.Class == workflowRunClass }
+
+// InputState is what the build JSON alone tells about input steps.
+type InputState int
+
+const (
+	// InputNone: no input step is pending.
+	InputNone InputState = iota
+	// InputWaiting: the build is paused until an input is answered.
+	InputWaiting
+	// InputUnknown: the build has had an input step, but its plugin is
+	// older than input-step 466 and does not say whether one is pending;
+	// PendingInputs can still tell through wfapi.
+	InputUnknown
+)
+
+func (s InputState) String() string {
+	switch s {
+	case InputWaiting:
+		return "waiting for input"
+	case InputUnknown:
+		return "input state unknown"
+	}
+	return "no input pending"
+}
+
+// InputState says whether the build waits for input, as far as its
+// InputAction tells.
+func (b *Build) InputState() InputState {
+	state := InputNone
+	for _, a := range b.Actions {
+		if a.Class != inputActionClass {
+			continue
+		}
+		switch {
+		case a.WaitingForInput == nil:
+			state = InputUnknown
+		case *a.WaitingForInput:
+			return InputWaiting
+		}
+	}
+	return state
 }
 
 // Finished reports whether Jenkins is done with the build. A result alone
@@ -69,8 +136,10 @@ func (b *Build) Finished() bool {
 	return !b.Building && (b.InProgress == nil || !*b.InProgress)
 }
 
-// buildTree names the fields of Build.
-const buildTree = "number,building,inProgress,result,duration,estimatedDuration,timestamp,queueId"
+// buildTree names the fields of Build. Reading InputAction's
+// waitingForInput with the rest costs no request of its own, so following a
+// freestyle build costs nothing more.
+const buildTree = "number,building,inProgress,result,duration,estimatedDuration,timestamp,queueId,actions[waitingForInput]"
 
 // BuildPath is the escaped path of build number n of job.
 func BuildPath(job Job, n int) string { return job.Path + strconv.Itoa(n) + "/" }
