@@ -16,11 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // Exit codes, as the contract lists them.
@@ -46,7 +48,7 @@ var ExitCodes = []struct {
 	{"3", "the build's result is ABORTED or NOT_BUILT, or its queue item was cancelled"},
 	{"4", "timeout passed before wait_for was reached"},
 	{"5", "bad input: a missing or malformed input, a file that cannot be read, a parameter the job does not define, a choice the job does not offer. Nothing was triggered."},
-	{"6", "Jenkins could not be used: unreachable, refused the credentials, no such job, refused the trigger, or answered something unusable"},
+	{"6", "Jenkins could not be used: unreachable, refused the credentials, no such job, refused the trigger, or answered something unusable; or requested artifacts could not be downloaded (when the build's own result would have exited 0)"},
 	{"128+n", "stopped by signal n (130 for SIGINT, 143 for SIGTERM)"},
 }
 
@@ -99,18 +101,74 @@ func getenv(environ map[string]string) func(string) string {
 
 // trigger is the main job: one run from inputs to exit code.
 func trigger(ctx context.Context, e Env) int {
-	cfg, cfgErr := config.Load(e.Environ)
-	dotenv := ""
-	if cfgErr == nil {
-		dotenv = cfg.Dotenv
-	}
-	rep, err := report.New(report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr, Dotenv: dotenv})
+	cfg, rep, err := setup(e)
 	if err != nil {
-		rep, _ = report.New(report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr})
-		cfgErr = &config.InputError{Input: "dotenv", Err: err}
+		rep.Error("%v", err)
+		return ExitBadInput
 	}
-	// Secrets are masked before anything else is printed: those the
-	// environment shows now, and any the configuration adds once read.
+	opts, target, err := flowOptions(cfg)
+	if err != nil {
+		rep.Error("%v", err)
+		return ExitBadInput
+	}
+	hc := e.HTTPClient
+	if hc == nil {
+		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
+			rep.Error("%v", err)
+			return ExitBadInput
+		}
+	}
+	warnTransport(cfg, rep)
+	client := newJenkins(cfg, hc, e.Clock, rep)
+	run := flow.New(opts, flow.Deps{Client: client, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
+	out, err := run.Do(ctx, func(ctx context.Context) (result.Result, error) {
+		return steps(ctx, run, cfg.WaitFor, target)
+	})
+	code := ExitCode(out, err, cfg.FailOnUnstable)
+	switch {
+	case err != nil:
+		rep.Error("%s", errorLine(err, cfg))
+	case code == ExitJenkins:
+		rep.Error("%v", out.ArtifactsErr)
+	}
+	return code
+}
+
+// steps composes the flow's steps: trigger (unless following), wait for
+// the start, follow the build, as far as wait_for says.
+func steps(ctx context.Context, run *flow.Run, waitFor config.WaitFor, target *jenkins.Location) (result.Result, error) {
+	var q flow.Queued
+	switch {
+	case target != nil && !target.IsQueueItem() && waitFor != config.WaitCompletion:
+		run.Attach(flow.Started{Number: target.Build})
+		return result.None, nil
+	case target != nil && !target.IsQueueItem():
+		return run.Follow(ctx, flow.Started{Number: target.Build})
+	case target != nil:
+		q = flow.Queued{ID: target.Queue}
+	default:
+		var err error
+		if q, err = run.Trigger(ctx); err != nil || waitFor == config.WaitQueue {
+			return result.None, err
+		}
+	}
+	b, res, err := run.AwaitStart(ctx, q)
+	if err != nil || res != result.None || waitFor == config.WaitStart {
+		return res, err
+	}
+	return run.Follow(ctx, b)
+}
+
+// setup reads the configuration and makes the reporter, masking secrets
+// before anything else is printed. It always returns a reporter, to say
+// what went wrong through.
+func setup(e Env) (*config.Config, report.Reporter, error) {
+	cfg, cfgErr := config.Load(e.Environ)
+	renv := report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr}
+	if cfgErr == nil {
+		renv.Dotenv = cfg.Dotenv
+	}
+	rep, repErr := report.New(renv)
 	masked := make(map[string]bool)
 	mask := func(secrets []string) {
 		for _, s := range secrets {
@@ -122,71 +180,116 @@ func trigger(ctx context.Context, e Env) int {
 	}
 	mask(config.Secrets(e.Environ))
 	if cfgErr != nil {
-		rep.Error("%v", cfgErr)
-		return ExitBadInput
+		return nil, rep, cfgErr
 	}
 	mask(cfg.Secrets())
-	job, err := jenkins.ParseJob(cfg.BaseURL, cfg.Job)
-	if err != nil {
-		rep.Error("%v", &config.InputError{Input: "job", Err: err})
-		return ExitBadInput
+	if repErr != nil {
+		return nil, rep, repErr
 	}
-	hc := e.HTTPClient
-	if hc == nil {
-		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
-			rep.Error("%v", err)
-			return ExitBadInput
+	return cfg, rep, nil
+}
+
+// flowOptions translates the configuration for the flow, and reads what
+// follow names.
+func flowOptions(cfg *config.Config) (flow.Options, *jenkins.Location, error) {
+	opts := flow.Options{
+		WaitFor:        string(cfg.WaitFor),
+		Timeout:        cfg.Timeout,
+		AbortOnStop:    cfg.AbortOnStop,
+		FailOnUnstable: cfg.FailOnUnstable,
+		Log:            cfg.Log,
+		JUnit:          cfg.JUnit,
+		OnInput:        flow.InputPolicy(cfg.OnInput),
+		ArtifactsDir:   cfg.ArtifactsDir,
+		TokenOnly:      cfg.BuildToken != "" && cfg.User == "",
+	}
+	for _, p := range cfg.Parameters {
+		opts.Params = append(opts.Params, jenkins.Param{Name: p.Name, Value: p.Value})
+	}
+	for _, f := range cfg.Files {
+		opts.Files = append(opts.Files, jenkins.FileParam{Name: f.Name, Path: f.Path})
+	}
+	patterns, err := artifacts.ParsePatterns(cfg.Artifacts)
+	if err != nil {
+		return opts, nil, &config.InputError{Input: "artifacts", Err: err}
+	}
+	opts.Artifacts = patterns
+	if cfg.Job != "" {
+		if opts.Job, err = jenkins.ParseJob(cfg.BaseURL, cfg.Job); err != nil {
+			return opts, nil, &config.InputError{Input: "job", Err: err}
 		}
 	}
+	if cfg.Follow == "" {
+		return opts, nil, nil
+	}
+	loc, err := jenkins.Locate(cfg.BaseURL, cfg.Follow)
+	if err != nil {
+		return opts, nil, &config.InputError{Input: "follow", Err: err}
+	}
+	if !loc.IsQueueItem() {
+		if opts.Job.Path != "" && opts.Job.Path != loc.Job.Path {
+			return opts, nil, &config.InputError{Input: "job", Err: &flow.JobMismatchError{Given: opts.Job.Name, Actual: loc.Job.Name}}
+		}
+		opts.Job = loc.Job
+	}
+	return opts, &loc, nil
+}
+
+// warnTransport says when the connection to Jenkins is not as safe as it
+// should be.
+func warnTransport(cfg *config.Config, rep report.Reporter) {
 	if cfg.Insecure {
 		rep.Warning("insecure is true: TLS certificates of %s are not verified", cfg.BaseURL.Host)
 	}
 	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "") && !isLoopback(cfg.BaseURL.Hostname()) {
 		rep.Warning("credentials are sent over plain http:// to %s; use https://", cfg.BaseURL.Host)
 	}
-	client := jenkins.New(cfg.BaseURL, hc, jenkins.Options{
+}
+
+func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.Reporter) *jenkins.Client {
+	return jenkins.New(cfg.BaseURL, hc, jenkins.Options{
 		User:       cfg.User,
 		Token:      cfg.Token,
 		BuildToken: cfg.BuildToken,
 		UserAgent:  "jenkins-trigger/" + versionString(),
-		Clock:      e.Clock,
+		Clock:      c,
 		OnRetry: func(err error, wait time.Duration) {
 			rep.Status("%v; trying again in %s", err, wait.Round(100*time.Millisecond))
 		},
 	})
-	result, err := flow.Run(ctx, cfg, job, flow.Deps{Client: client, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
-	code := ExitCode(result, err, cfg.FailOnUnstable)
-	if err != nil {
-		rep.Error("%s", errorLine(err, cfg))
-	}
-	return code
 }
 
-// ExitCode maps how a run ended to the contract's exit code.
-func ExitCode(result string, err error, failOnUnstable bool) int {
+// ExitCode maps how a run ended to the contract's exit code: a stop or a
+// failure first, then the build's result, then requested artifacts that
+// could not be downloaded, which fail a run the result would let pass.
+func ExitCode(out flow.Outcome, err error, failOnUnstable bool) int {
 	var stopped *flow.StoppedError
 	var inputErr *config.InputError
+	var paramErr *flow.ParamError
+	var fileErr *report.FileError
+	var mismatch *flow.JobMismatchError
 	switch {
 	case errors.Is(err, flow.ErrTimeout):
 		return ExitTimeout
 	case errors.As(err, &stopped):
 		return exitSignal + signalNumber(stopped.Cause)
-	case errors.As(err, &inputErr):
+	case errors.As(err, &inputErr), errors.As(err, &paramErr), errors.As(err, &fileErr), errors.As(err, &mismatch):
 		return ExitBadInput
 	case err != nil:
 		return ExitJenkins
 	}
-	switch result {
-	case "", "SUCCESS":
-		return ExitOK
-	case "UNSTABLE":
-		if failOnUnstable {
+	switch out.Result {
+	case result.None, result.Success, result.Unstable:
+		if out.Result.Fails(failOnUnstable) {
 			return ExitUnstable
 		}
+		if out.ArtifactsErr != nil {
+			return ExitJenkins
+		}
 		return ExitOK
-	case "FAILURE":
+	case result.Failure:
 		return ExitFailure
-	case "ABORTED", "NOT_BUILT", flow.ResultCancelled:
+	case result.Aborted, result.NotBuilt, result.Cancelled:
 		return ExitAborted
 	}
 	return ExitJenkins
@@ -212,6 +315,14 @@ func errorLine(err error, cfg *config.Config) string {
 	var stopped *flow.StoppedError
 	if errors.As(err, &stopped) {
 		return fmt.Sprintf("stopped (%v)", stopped.Cause)
+	}
+	var pe *flow.ParamError
+	if errors.As(err, &pe) {
+		return (&config.InputError{Input: pe.Input, Err: pe.Err}).Error()
+	}
+	var mismatch *flow.JobMismatchError
+	if errors.As(err, &mismatch) {
+		return (&config.InputError{Input: "job", Err: mismatch}).Error()
 	}
 	var he *jenkins.HTTPError
 	if errors.As(err, &he) && he.Status == http.StatusUnauthorized {

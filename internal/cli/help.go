@@ -66,6 +66,9 @@ Inputs (on GitHub INPUT_<NAME> wins over JENKINS_<NAME> when non-empty):
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, in := range config.Inputs() {
 		def := in.Default
+		if in.DefaultDoc != "" {
+			def = in.DefaultDoc
+		}
 		if in.Required {
 			def = "required"
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"runtime"
@@ -11,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 func TestHelpListsTheContract(t *testing.T) {
@@ -51,17 +54,24 @@ func TestVersion(t *testing.T) {
 
 func TestExitCode(t *testing.T) {
 	t.Parallel()
+	lost := errors.New("download the artifacts of deploy #3: connection reset")
 	for _, tt := range []struct {
-		result   string
-		unstable bool
-		want     int
+		result    result.Result
+		unstable  bool
+		artifacts error
+		want      int
 	}{
-		{"", true, ExitOK}, {"SUCCESS", true, ExitOK}, {"UNSTABLE", true, ExitUnstable}, {"UNSTABLE", false, ExitOK},
-		{"FAILURE", true, ExitFailure}, {"ABORTED", true, ExitAborted}, {"NOT_BUILT", true, ExitAborted},
-		{"CANCELLED", true, ExitAborted}, {"SOMETHING_NEW", true, ExitJenkins},
+		{"", true, nil, ExitOK}, {"SUCCESS", true, nil, ExitOK}, {"UNSTABLE", true, nil, ExitUnstable}, {"UNSTABLE", false, nil, ExitOK},
+		{"FAILURE", true, nil, ExitFailure}, {"ABORTED", true, nil, ExitAborted}, {"NOT_BUILT", true, nil, ExitAborted},
+		{"CANCELLED", true, nil, ExitAborted}, {"SOMETHING_NEW", true, nil, ExitJenkins},
+		// Artifacts that could not be downloaded fail only a run the
+		// build's result lets pass.
+		{"SUCCESS", true, lost, ExitJenkins}, {"UNSTABLE", false, lost, ExitJenkins},
+		{"UNSTABLE", true, lost, ExitUnstable}, {"FAILURE", true, lost, ExitFailure},
 	} {
-		if got := ExitCode(tt.result, nil, tt.unstable); got != tt.want {
-			t.Errorf("ExitCode(%q, unstable fails=%v) = %d, want %d", tt.result, tt.unstable, got, tt.want)
+		out := flow.Outcome{Result: tt.result, ArtifactsErr: tt.artifacts}
+		if got := ExitCode(out, nil, tt.unstable); got != tt.want {
+			t.Errorf("ExitCode(%q, unstable fails=%v, artifacts %v) = %d, want %d", tt.result, tt.unstable, tt.artifacts, got, tt.want)
 		}
 	}
 }

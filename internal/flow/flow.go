@@ -1,25 +1,22 @@
-// Package flow triggers a Jenkins job and follows it: from the trigger to
-// the queue item, from the queue item to a build number, and from the build
-// to its result while streaming its console. It decides nothing about exit
-// codes; it reports what happened.
+// Package flow triggers a Jenkins job and follows it. It offers the steps
+// separately — Trigger queues a build, AwaitStart follows a queue item to
+// its build, Follow follows a build to its result while streaming its
+// console — and Do runs a composition of them under the timeout, stops what
+// the step owns when the run is stopped, and writes the step summary. It
+// decides nothing about exit codes; it reports what happened.
 package flow
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
-)
-
-// Results beyond Jenkins' own five.
-const (
-	ResultCancelled = "CANCELLED"
-	ResultTimeout   = "TIMEOUT"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // ErrTimeout means the timeout input passed before wait_for was reached.
@@ -31,6 +28,40 @@ type StoppedError struct{ Cause error }
 func (e *StoppedError) Error() string { return "stopped: " + e.Cause.Error() }
 func (e *StoppedError) Unwrap() error { return e.Cause }
 
+// InputPolicy says what to do when a Pipeline build pauses at an input step.
+type InputPolicy string
+
+// The answers to an input step.
+const (
+	InputWait    InputPolicy = "wait"
+	InputAbort   InputPolicy = "abort"
+	InputProceed InputPolicy = "proceed"
+)
+
+// Options are what the flow needs to know of the inputs.
+type Options struct {
+	Job    jenkins.Job
+	Params []jenkins.Param
+	Files  []jenkins.FileParam
+	// TokenOnly says the caller has a build token and no user: when the
+	// job cannot be read, the trigger goes through /buildByToken/.
+	TokenOnly bool
+	// WaitFor is how far the command follows the build, for the summary.
+	WaitFor string
+	Timeout time.Duration
+	// AbortOnStop, when nil, stops a build the step triggered and leaves
+	// one it only follows alone.
+	AbortOnStop    *bool
+	FailOnUnstable bool
+	Log            bool
+	JUnit          string
+	OnInput        InputPolicy
+	// Artifacts are the patterns of the artifacts to download into
+	// ArtifactsDir once the build has finished; none when empty.
+	Artifacts    []string
+	ArtifactsDir string
+}
+
 // Deps are the flow's collaborators.
 type Deps struct {
 	Client *jenkins.Client
@@ -40,76 +71,110 @@ type Deps struct {
 	Schedule Schedule
 }
 
-// graceTimeout bounds the stop or cancel sent when the run is stopped.
+// Queued is a queue item the run follows.
+type Queued struct{ ID int }
+
+// Started is a build the run follows.
+type Started struct {
+	Number int
+	// first is the build as its queue item showed it on starting; nil
+	// when it was found otherwise.
+	first *jenkins.Build
+}
+
+// Progress is how far a run got, and whether the step owns what it got to.
+type Progress struct {
+	// Owned is set when this step triggered the build: a stop then
+	// cancels or stops it unless abort_on_stop says otherwise.
+	Owned bool
+	// Queue is the queue item; nil when none is known.
+	Queue *Queued
+	// Build is the build; nil until it started.
+	Build *Started
+}
+
+// Outcome is how a run ended.
+type Outcome struct {
+	Result result.Result
+	// FailedStage names the first Pipeline stage that failed; "" if none.
+	FailedStage string
+	// ArtifactsErr says why requested artifacts could not all be
+	// downloaded; the build's own result stands beside it.
+	ArtifactsErr error
+}
+
+// graceTimeout bounds the stop or cancel sent when the run is stopped, and
+// the wait for the answer to a trigger that was in flight then.
 const graceTimeout = 15 * time.Second
 
-// Run triggers cfg's job and follows it as far as cfg.WaitFor. It returns
-// the build's result ("" when wait_for was reached before there was one)
-// and an error when the run failed or was stopped.
-func Run(ctx context.Context, cfg *config.Config, job jenkins.Job, d Deps) (result string, err error) {
+// Run is one run of the flow: its options, its deadline and its progress.
+type Run struct {
+	Deps
+	opts     Options
+	deadline time.Time
+	progress Progress
+	facts
+}
+
+// New prepares a run; Do starts its clock.
+func New(opts Options, d Deps) *Run {
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
 	}
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = DefaultSchedule
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, ErrTimeout)
+	if opts.OnInput == "" {
+		opts.OnInput = InputWait
+	}
+	return &Run{Deps: d, opts: opts}
+}
+
+// Progress returns how far the run got.
+func (r *Run) Progress() Progress { return r.progress }
+
+// Do runs steps, a composition of Trigger, AwaitStart and Follow, under
+// the timeout. When the run is stopped (the timeout, a signal) it stops
+// what the step owns, or what abort_on_stop names; it then writes the step
+// summary with whatever the run reached.
+func (r *Run) Do(ctx context.Context, steps func(ctx context.Context) (result.Result, error)) (out Outcome, err error) {
+	r.deadline = r.Clock.Now().Add(r.opts.Timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Timeout, ErrTimeout)
 	defer cancel()
-	r := &run{cfg: cfg, job: job, Deps: d, deadline: d.Clock.Now().Add(cfg.Timeout)}
-	defer func() { r.summarize(result, err) }()
-	result, err = r.run(ctx)
+	defer func() { r.summarize(out.Result, err) }()
+	res, err := steps(ctx)
+	out = Outcome{Result: res, FailedStage: r.failedStage, ArtifactsErr: r.artifactsErr}
 	if err == nil {
-		return result, nil
+		return out, nil
 	}
-	if stop := r.stopReason(ctx, err); stop != nil {
-		if cfg.AbortOnStop {
-			r.abort(ctx)
-		}
-		if errors.Is(stop, ErrTimeout) {
-			r.output(report.OutputResult, ResultTimeout)
-			r.Report.Verdict(r.timedOut())
-			return ResultTimeout, ErrTimeout
-		}
-		return "", stop
+	stop := r.stopReason(ctx, err)
+	if stop == nil {
+		return out, err
 	}
-	return result, err
+	if r.abortOnStop() {
+		r.abort(ctx)
+	}
+	if errors.Is(stop, ErrTimeout) {
+		r.output(report.OutputResult, string(result.Timeout))
+		r.Report.Verdict(r.timedOut())
+		return Outcome{Result: result.Timeout}, ErrTimeout
+	}
+	return Outcome{}, stop
 }
 
-type run struct {
-	Deps
-	cfg      *config.Config
-	job      jenkins.Job
-	deadline time.Time
-
-	queueID int
-	number  int
-	facts
-	// first is the build as its queue item showed it on starting; nil when
-	// it was found otherwise.
-	first *jenkins.Build
-}
-
-func (r *run) run(ctx context.Context) (string, error) {
-	if err := r.trigger(ctx); err != nil {
-		return "", err
+// abortOnStop applies abort_on_stop, whose default depends on whether the
+// step owns the build.
+func (r *Run) abortOnStop() bool {
+	if r.opts.AbortOnStop != nil {
+		return *r.opts.AbortOnStop
 	}
-	if r.cfg.WaitFor == config.WaitQueue {
-		return "", nil
-	}
-	result, err := r.followQueue(ctx)
-	if err != nil || result != "" {
-		return result, err
-	}
-	if r.cfg.WaitFor == config.WaitStart {
-		return "", nil
-	}
-	return r.followBuild(ctx)
+	return r.progress.Owned
 }
 
 // stopReason tells whether err comes from the run being stopped, by the
 // timeout (ErrTimeout) or from outside (*StoppedError), rather than from
 // Jenkins.
-func (r *run) stopReason(ctx context.Context, err error) error {
+func (r *Run) stopReason(ctx context.Context, err error) error {
 	if errors.Is(err, ErrTimeout) {
 		return ErrTimeout
 	}
@@ -125,7 +190,7 @@ func (r *run) stopReason(ctx context.Context, err error) error {
 
 // sleep waits d, or until the deadline, which it reports as ErrTimeout. The
 // deadline is kept on the injected clock, so a virtual clock times out too.
-func (r *run) sleep(ctx context.Context, d time.Duration) error {
+func (r *Run) sleep(ctx context.Context, d time.Duration) error {
 	left := r.deadline.Sub(r.Clock.Now())
 	if d >= left {
 		if err := r.Clock.Sleep(ctx, max(left, 0)); err != nil {
@@ -136,44 +201,92 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 	return r.Clock.Sleep(ctx, d)
 }
 
-func (r *run) output(name, value string) {
+func (r *Run) output(name, value string) {
 	if err := r.Report.Output(name, value); err != nil {
 		r.Report.Warning("%v", err)
 	}
 }
 
+// graceContext outlives ctx by graceTimeout, for what must still reach
+// Jenkins once the run is stopped.
+func (r *Run) graceContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), graceTimeout)
+}
+
 // abort stops the build, or cancels its queue item, when the run is stopped.
-func (r *run) abort(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), graceTimeout)
+func (r *Run) abort(ctx context.Context) {
+	ctx, cancel := r.graceContext(ctx)
 	defer cancel()
-	if r.number == 0 && r.queueID != 0 {
-		err := r.Client.CancelQueueItem(ctx, r.queueID)
+	p := r.progress
+	if p.Build == nil && p.Queue != nil {
+		err := r.Client.CancelQueueItem(ctx, p.Queue.ID)
 		switch {
 		case err == nil:
-			r.Report.Status("Cancelled queue item %d", r.queueID)
+			r.Report.Status("Cancelled queue item %d", p.Queue.ID)
 			return
 		case errors.Is(err, jenkins.ErrAlreadyLeft):
 			// It started between the last poll and now: stop the build.
-			if item, qerr := r.Client.QueueItem(ctx, r.queueID); qerr == nil && item.Executable != nil {
-				r.number = item.Executable.Number
+			if item, qerr := r.Client.QueueItem(ctx, p.Queue.ID); qerr == nil && item.Executable != nil && item.Executable.Number > 0 {
+				r.started(item.Executable.Number, nil)
 			}
 		default:
-			r.Report.Warning("could not cancel queue item %d: %v", r.queueID, err)
+			r.Report.Warning("could not cancel queue item %d: %v", p.Queue.ID, err)
 			return
 		}
 	}
-	if r.number == 0 {
+	b := r.progress.Build
+	if b == nil {
 		return
 	}
-	if err := r.Client.StopBuild(ctx, r.job, r.number); err != nil {
-		r.Report.Warning("could not stop %s #%d: %v", r.job.Name, r.number, err)
+	if err := r.Client.StopBuild(ctx, r.opts.Job, b.Number); err != nil {
+		r.Report.Warning("could not stop %s #%d: %v", r.opts.Job.Name, b.Number, err)
 		return
 	}
-	r.Report.Status("Asked Jenkins to stop %s #%d", r.job.Name, r.number)
+	r.Report.Status("Asked Jenkins to stop %s #%d", r.opts.Job.Name, b.Number)
 }
 
-func (r *run) buildURL() string {
-	return r.Client.URL(jenkins.BuildPath(r.job, r.number))
+// queued records the queue item the run follows from now on.
+func (r *Run) queued(id int) Queued {
+	q := Queued{ID: id}
+	r.progress.Queue = &q
+	r.output(report.OutputQueueURL, r.queueURL())
+	return q
+}
+
+// started records the build the run follows from now on.
+func (r *Run) started(n int, first *jenkins.Build) Started {
+	s := Started{Number: n, first: first}
+	r.progress.Build = &s
+	r.output(report.OutputBuildNumber, strconv.Itoa(n))
+	r.output(report.OutputBuildURL, r.buildURL())
+	return s
+}
+
+func (r *Run) queueURL() string {
+	return r.Client.URL(jenkins.QueuePath(r.progress.Queue.ID))
+}
+
+func (r *Run) buildURL() string {
+	return r.Client.URL(jenkins.BuildPath(r.opts.Job, r.progress.Build.Number))
+}
+
+// where is the URL of the furthest thing the run reached, "" if none.
+func (r *Run) where() string {
+	switch {
+	case r.progress.Build != nil:
+		return r.buildURL()
+	case r.progress.Queue != nil:
+		return r.queueURL()
+	}
+	return ""
+}
+
+// number is the build's number, 0 before it started.
+func (r *Run) number() int {
+	if r.progress.Build == nil {
+		return 0
+	}
+	return r.progress.Build.Number
 }
 
 func formatDuration(ms int64) string {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -28,31 +27,41 @@ func (e *NotBuildableError) Error() string {
 //
 // It returns nil, and no error, when the job cannot be read: a caller with
 // only a build token must then trigger through /buildByToken/.
-func (r *run) checkJob(ctx context.Context) (*jenkins.JobInfo, error) {
-	info, err := r.Client.JobInfo(ctx, r.job)
+func (r *Run) checkJob(ctx context.Context) (*jenkins.JobInfo, error) {
+	info, err := r.Client.JobInfo(ctx, r.opts.Job)
 	var he *jenkins.HTTPError
 	if errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusNotFound) {
-		r.Report.Warning("cannot read the definition of %s (%d), so its parameters are not checked before triggering", r.job.Name, he.Status)
+		r.Report.Warning("cannot read the definition of %s (%d), so its parameters are not checked before triggering", r.opts.Job.Name, he.Status)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !info.Buildable {
-		return nil, &NotBuildableError{Job: r.job.Name}
+		return nil, &NotBuildableError{Job: r.opts.Job.Name}
 	}
-	return info, CheckParameters(r.job.Name, info.Params, r.cfg.Parameters, r.cfg.Files)
+	return info, checkParameters(r.opts.Job.Name, info.Params, r.opts.Params, r.opts.Files)
 }
 
-// CheckParameters reports, all at once, every given parameter or file the
+// ParamError is a parameter or file the job would not take as meant: the
+// run stops before anything is triggered.
+type ParamError struct {
+	Input string // "parameters" or "files"
+	Err   error
+}
+
+func (e *ParamError) Error() string { return e.Err.Error() }
+func (e *ParamError) Unwrap() error { return e.Err }
+
+// checkParameters reports, all at once, every given parameter or file the
 // job's definitions would not take as meant.
-func CheckParameters(job string, defs []jenkins.ParamDef, params []config.Param, files []config.File) error {
+func checkParameters(job string, defs []jenkins.ParamDef, params []jenkins.Param, files []jenkins.FileParam) error {
 	if len(defs) == 0 && len(params)+len(files) > 0 {
 		input := "parameters"
 		if len(params) == 0 {
 			input = "files"
 		}
-		return &config.InputError{Input: input, Err: fmt.Errorf("%s takes no parameters", job)}
+		return &ParamError{Input: input, Err: fmt.Errorf("%s takes no parameters", job)}
 	}
 	byName := make(map[string]jenkins.ParamDef, len(defs))
 	names := make([]string, 0, len(defs))
@@ -92,9 +101,9 @@ func CheckParameters(job string, defs []jenkins.ParamDef, params []config.Param,
 	}
 	switch {
 	case len(paramProblems) > 0:
-		return &config.InputError{Input: "parameters", Err: errors.New(strings.Join(append(paramProblems, fileProblems...), "; "))}
+		return &ParamError{Input: "parameters", Err: errors.New(strings.Join(append(paramProblems, fileProblems...), "; "))}
 	case len(fileProblems) > 0:
-		return &config.InputError{Input: "files", Err: errors.New(strings.Join(fileProblems, "; "))}
+		return &ParamError{Input: "files", Err: errors.New(strings.Join(fileProblems, "; "))}
 	}
 	return nil
 }

@@ -143,7 +143,7 @@ func (p *pacer) aim(d time.Duration) time.Duration {
 
 // untilJenkins returns how long, on our clock, until ms on Jenkins' clock.
 // Call it right after an answer, whose Date tells Jenkins' time.
-func (r *run) untilJenkins(ms int64) time.Duration {
+func (r *Run) untilJenkins(ms int64) time.Duration {
 	return until(time.UnixMilli(ms), r.Client.ServerDate(), r.Clock.Now())
 }
 

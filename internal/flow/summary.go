@@ -8,17 +8,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // heartbeatEvery is how long a build may write nothing before the run says
 // it is still following it.
 const heartbeatEvery = 30 * time.Second
 
-// facts are what a run learns on the way that only its summary and its
-// heartbeat need.
+// facts are what a run learns on the way that only its summary, its
+// heartbeat and its outcome need.
 type facts struct {
 	// inQueueSince is when Jenkins queued the item, in ms on its clock; 0
 	// when unknown.
@@ -27,17 +27,36 @@ type facts struct {
 	build *jenkins.Build
 	// tests is the finished build's test report; nil when it has none or
 	// it was not read. testsErr says why it could not be read.
-	tests    *jenkins.TestReport
+	tests    *report.TestRun
 	testsErr error
 	// quietSince is when the build last wrote something, or when the run
 	// last said it was still following it.
 	quietSince time.Time
+	// stages are a Pipeline's stages as last read; failedStage is the
+	// first that failed, once the build finished.
+	stages      []jenkins.Stage
+	failedStage string
+	// inputSince is when the build started waiting for input; zero when
+	// it does not wait. inputWaited adds up the waits that ended.
+	inputSince        time.Time
+	inputWaited       time.Duration
+	inputMessage      string
+	inputPage         string
+	inputAnswer       string
+	inputStillWaiting bool
+	// artifacts are the files downloaded; artifactsErr says why the rest
+	// could not be.
+	artifacts    []report.Artifact
+	artifactsErr error
+	// followedParams are the parameters of a build this step follows, as
+	// Jenkins shows them.
+	followedParams []report.Param
 }
 
 // heartbeat notes whether the build wrote something, and after
-// heartbeatEvery of silence says how long it has been running, from the
-// build JSON already read: no extra request.
-func (r *run) heartbeat(b *jenkins.Build, output bool) {
+// heartbeatEvery of silence says how long it has been running, and what
+// input it waits for, from what was already read: no extra request.
+func (r *Run) heartbeat(b *jenkins.Build, output bool) {
 	now := r.Clock.Now()
 	if output || r.quietSince.IsZero() {
 		r.quietSince = now
@@ -47,7 +66,15 @@ func (r *run) heartbeat(b *jenkins.Build, output bool) {
 		return
 	}
 	r.quietSince = now
-	r.Report.Status("%s", stillRunning(-r.untilJenkins(b.Timestamp), b.EstimatedDuration))
+	line := stillRunning(-r.untilJenkins(b.Timestamp), b.EstimatedDuration)
+	if !r.inputSince.IsZero() {
+		line += fmt.Sprintf("; waiting %s for input", roughDuration(now.Sub(r.inputSince)))
+		if r.inputMessage != "" {
+			line += fmt.Sprintf(" (%s)", oneLine(r.inputMessage))
+		}
+		line += ": answer it at " + r.inputPage
+	}
+	r.Report.Status("%s", line)
 }
 
 // stillRunning is "still running: 2m10s of about 5m", or without Jenkins'
@@ -76,62 +103,102 @@ func roughDuration(d time.Duration) string {
 // readTests reads the finished build's test report, once and only when the
 // step summary or the junit input needs it, and writes the JUnit file. A
 // failure warns: the build's result decides the exit code, not its report.
-func (r *run) readTests(ctx context.Context) {
-	if !r.Report.WantsSummary() && r.cfg.JUnit == "" {
+func (r *Run) readTests(ctx context.Context) {
+	if !r.Report.WantsSummary() && r.opts.JUnit == "" {
 		return
 	}
-	t, err := r.Client.TestReport(ctx, r.job, r.number)
+	job, n := r.opts.Job, r.number()
+	t, err := r.Client.TestReport(ctx, job, n)
 	if err != nil {
 		r.testsErr = err
 		r.Report.Warning("%v; the build's tests are left out", err)
 		return
 	}
-	r.tests = t
 	if t != nil {
+		r.tests = testRun(r.Client, job, n, t)
 		r.Report.Status("Tests: %d passed, %d failed, %d skipped", t.PassCount, t.FailCount, t.SkipCount)
 	}
-	if r.cfg.JUnit == "" {
+	if r.opts.JUnit == "" {
 		return
 	}
 	if t == nil {
-		r.Report.Status("%s #%d has no test report, so %s was not written", r.job.Name, r.number, r.cfg.JUnit)
+		r.Report.Status("%s #%d has no test report, so %s was not written", job.Name, n, r.opts.JUnit)
 		return
 	}
-	if err := r.Report.WriteJUnit(r.cfg.JUnit, fmt.Sprintf("%s #%d", r.job.Name, r.number), t); err != nil {
+	if err := r.Report.WriteJUnit(r.opts.JUnit, fmt.Sprintf("%s #%d", job.Name, n), r.tests); err != nil {
 		r.Report.Warning("%v", err)
 		return
 	}
-	r.Report.Status("Wrote the %d tests of %s #%d to %s", t.Total(), r.job.Name, r.number, r.cfg.JUnit)
+	r.Report.Status("Wrote the %d tests of %s #%d to %s", t.Total(), job.Name, n, r.opts.JUnit)
+}
+
+// testRun translates Jenkins' test report for the reporter, with each
+// failed test linked the way the junit plugin names its page.
+func testRun(c *jenkins.Client, job jenkins.Job, n int, t *jenkins.TestReport) *report.TestRun {
+	run := &report.TestRun{
+		Passed: t.PassCount, Failed: t.FailCount, Skipped: t.SkipCount,
+		Duration: t.Duration, URL: c.URL(jenkins.TestReportPath(job, n)),
+	}
+	// Failures lists the failed tests in report order, as this loop meets
+	// them.
+	failures := t.Failures(job, n)
+	for _, s := range t.Suites {
+		rs := report.TestSuite{Name: s.Name, Duration: s.Duration, Timestamp: s.Timestamp}
+		for _, tc := range s.Cases {
+			rc := report.TestCase{
+				ClassName: tc.ClassName, Name: tc.Name, Status: report.TestPassed, Duration: tc.Duration,
+				ErrorDetails: tc.ErrorDetails, ErrorStackTrace: tc.ErrorStackTrace, SkippedMessage: tc.SkippedMessage,
+			}
+			switch {
+			case tc.Failed():
+				rc.Status = report.TestFailed
+				rc.URL = c.URL(failures[0].Path)
+				failures = failures[1:]
+			case tc.Skipped():
+				rc.Status = report.TestSkipped
+			}
+			rs.Cases = append(rs.Cases, rc)
+		}
+		run.Suites = append(run.Suites, rs)
+	}
+	return run
 }
 
 // timedOut is the verdict of a run whose timeout passed: how long it
 // waited, and where the build or its queue item is.
-func (r *run) timedOut() report.Verdict {
-	v := verdictFor(r, ResultTimeout, 0, true)
+func (r *Run) timedOut() report.Verdict {
+	v := r.verdict(result.Timeout, 0)
 	v.Duration = roughDuration(r.Clock.Now().Sub(r.begin()))
 	return v
 }
 
-func (r *run) begin() time.Time { return r.deadline.Add(-r.cfg.Timeout) }
+func (r *Run) begin() time.Time { return r.deadline.Add(-r.opts.Timeout) }
 
-// summarize writes the step summary of a run that queued something, with
-// whatever it reached.
-func (r *run) summarize(result string, err error) {
-	if r.queueID == 0 || !r.Report.WantsSummary() {
+// summarize writes the step summary of a run that reached a queue item or
+// a build, with whatever it reached.
+func (r *Run) summarize(res result.Result, err error) {
+	if r.progress.Queue == nil && r.progress.Build == nil || !r.Report.WantsSummary() {
 		return
 	}
 	s := report.Summary{
-		Job:    r.job.Name,
-		JobURL: r.Client.URL(r.job.Path),
-		Number: r.number,
-		URL:    r.Client.URL(jenkins.QueuePath(r.queueID)),
-		Result: result,
-		Params: summaryParams(r.cfg),
-		Notes:  r.notes(result, err),
+		Job:         r.opts.Job.Name,
+		JobURL:      r.Client.URL(r.opts.Job.Path),
+		Number:      r.number(),
+		URL:         r.where(),
+		Result:      res,
+		Params:      r.summaryParams(),
+		Notes:       r.notes(res, err),
+		Tests:       r.tests,
+		Stages:      summaryStages(r.stages),
+		FailedStage: r.failedStage,
+		Input:       r.inputWait(),
+		Artifacts:   r.artifacts,
 	}
-	if r.number > 0 {
-		s.URL = r.buildURL()
-	} else {
+	if r.opts.Job.Path == "" {
+		// A followed queue item whose job could not be read.
+		s.Job, s.JobURL = fmt.Sprintf("queue item %d", r.progress.Queue.ID), ""
+	}
+	if r.progress.Build == nil {
 		s.QueueTime = roughDuration(r.Clock.Now().Sub(r.begin()))
 	}
 	if b := r.build; b != nil {
@@ -142,60 +209,134 @@ func (r *run) summarize(result string, err error) {
 			s.QueueTime = formatDuration(b.Timestamp - r.inQueueSince)
 		}
 	}
-	if t := r.tests; t != nil {
-		s.Tests = &report.Tests{Passed: t.PassCount, Failed: t.FailCount, Skipped: t.SkipCount, URL: r.Client.URL(jenkins.TestReportPath(r.job, r.number))}
-		for _, f := range t.Failures(r.job, r.number) {
-			if len(s.Tests.Failures) == report.MaxFailures {
-				break
-			}
-			s.Tests.Failures = append(s.Tests.Failures, report.FailedTest{Name: f.ClassName + "." + f.Name, URL: r.Client.URL(f.Path), Details: f.ErrorDetails})
-		}
-	}
 	r.Report.Summary(s)
 }
 
-func summaryParams(cfg *config.Config) []report.Param {
-	out := make([]report.Param, 0, len(cfg.Parameters)+len(cfg.Files))
-	for _, p := range cfg.Parameters {
+// readFollowedParams reads the parameters of a build this step did not
+// trigger, for the step summary.
+func (r *Run) readFollowedParams(ctx context.Context) {
+	if r.progress.Owned || !r.Report.WantsSummary() {
+		return
+	}
+	params, err := r.Client.BuildParameters(ctx, r.opts.Job, r.number())
+	if err != nil {
+		r.Report.Warning("%v; the parameters are left out of the summary", err)
+		return
+	}
+	for _, p := range params {
+		r.followedParams = append(r.followedParams, report.Param{Name: p.Name, Value: p.Value})
+	}
+}
+
+// summaryParams are the parameters sent, or for a build this step did not
+// trigger, those Jenkins shows it was started with.
+func (r *Run) summaryParams() []report.Param {
+	if !r.progress.Owned {
+		return r.followedParams
+	}
+	out := make([]report.Param, 0, len(r.opts.Params)+len(r.opts.Files))
+	for _, p := range r.opts.Params {
 		out = append(out, report.Param{Name: p.Name, Value: p.Value})
 	}
-	for _, f := range cfg.Files {
+	for _, f := range r.opts.Files {
 		out = append(out, report.Param{Name: f.Name, Value: filepath.Base(f.Path), File: true})
 	}
 	return out
 }
 
+func summaryStages(stages []jenkins.Stage) []report.Stage {
+	out := make([]report.Stage, 0, len(stages))
+	for _, s := range stages {
+		st := report.Stage{Name: stageName(s), Status: reportStatus(s.Status)}
+		if s.DurationMS > 0 {
+			st.Duration = formatDuration(s.DurationMS)
+		}
+		if s.PauseMS > 0 {
+			st.Paused = formatDuration(s.PauseMS)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func reportStatus(s jenkins.StageStatus) report.StageStatus {
+	switch s {
+	case jenkins.StageSuccess:
+		return report.StageSuccess
+	case jenkins.StageFailed:
+		return report.StageFailed
+	case jenkins.StageUnstable:
+		return report.StageUnstable
+	case jenkins.StageAborted:
+		return report.StageAborted
+	case jenkins.StageRunning:
+		return report.StageRunning
+	case jenkins.StagePaused:
+		return report.StagePaused
+	case jenkins.StageNotExecuted:
+		return report.StageNotExecuted
+	case jenkins.StageQueued:
+		return report.StageQueued
+	}
+	return report.StageUnknown
+}
+
+// inputWait is what the summary says of the build's pauses for input; nil
+// when it never paused.
+func (r *Run) inputWait() *report.InputWait {
+	if r.inputPage == "" {
+		return nil
+	}
+	waited := r.inputWaited
+	if !r.inputSince.IsZero() {
+		waited += r.Clock.Now().Sub(r.inputSince)
+	}
+	return &report.InputWait{
+		Message:      r.inputMessage,
+		URL:          r.inputPage,
+		Waited:       roughDuration(waited),
+		StillWaiting: r.inputStillWaiting,
+		Answer:       r.inputAnswer,
+	}
+}
+
 // notes say how a run ended when its result does not say it all.
-func (r *run) notes(result string, err error) []string {
+func (r *Run) notes(res result.Result, err error) []string {
 	var out []string
 	where := "while the build was in the queue"
 	stop := "cancel the queue item"
-	if r.number > 0 {
-		where = fmt.Sprintf("while #%d was running", r.number)
+	if r.progress.Build != nil {
+		where = fmt.Sprintf("while #%d was running", r.number())
 		stop = "stop the build"
 	}
 	var stopped *StoppedError
 	switch {
 	case errors.Is(err, ErrTimeout):
-		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", r.cfg.Timeout, where), r.abortNote(stop))
+		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", r.opts.Timeout, where), r.abortNote(stop))
 	case errors.As(err, &stopped):
 		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), r.abortNote(stop))
 	case err != nil:
 		out = append(out, fmt.Sprintf("The run failed %s: %v", where, err))
-	case result == ResultCancelled:
+	case res == result.Cancelled:
 		out = append(out, "The queue item was cancelled before the build started.")
-	case result == "":
-		out = append(out, fmt.Sprintf("wait_for is %s, so the build was not followed further.", r.cfg.WaitFor))
+	case res == result.None:
+		out = append(out, fmt.Sprintf("wait_for is %s, so the build was not followed further.", r.opts.WaitFor))
 	}
 	if r.testsErr != nil {
 		out = append(out, fmt.Sprintf("The test report could not be read: %v", r.testsErr))
 	}
+	if r.artifactsErr != nil {
+		out = append(out, fmt.Sprintf("Not every artifact could be downloaded: %v", r.artifactsErr))
+	}
 	return out
 }
 
-func (r *run) abortNote(stop string) string {
-	if r.cfg.AbortOnStop {
+func (r *Run) abortNote(stop string) string {
+	switch {
+	case r.abortOnStop():
 		return "jenkins-trigger asked Jenkins to " + stop + "."
+	case r.opts.AbortOnStop == nil:
+		return "This step did not trigger the build, so Jenkins was not asked to " + stop + " (set abort_on_stop to true for that)."
 	}
 	return "abort_on_stop is false, so Jenkins was not asked to " + stop + "."
 }

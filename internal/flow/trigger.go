@@ -9,60 +9,88 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
-)
+	)
 
-// trigger checks the job, queues the build and records its queue item.
-func (r *run) trigger(ctx context.Context) error {
+// Trigger checks the job, queues a build and returns its queue item; the
+// step owns that build from then on. A trigger whose answer is on its way
+// when the run is stopped is given graceTimeout to arrive, so that the item
+// it names can be cancelled; an answer lost then is looked for as any lost
+// answer is.
+func (r *Run) Trigger(ctx context.Context) (Queued, error) {
 	info, err := r.checkJob(ctx)
 	if err != nil {
-		return err
-	}
-	params := make([]jenkins.Param, len(r.cfg.Parameters))
-	for i, p := range r.cfg.Parameters {
-		params[i] = jenkins.Param{Name: p.Name, Value: p.Value}
-	}
-	files := make([]jenkins.FileParam, len(r.cfg.Files))
-	for i, f := range r.cfg.Files {
-		files[i] = jenkins.FileParam{Name: f.Name, Path: f.Path}
+		return Queued{}, err
 	}
 	what := "without parameters"
-	if n := len(params) + len(files); n > 0 {
+	if n := len(r.opts.Params) + len(r.opts.Files); n > 0 {
 		what = "with " + plural(n, "parameter")
 	}
-	r.Report.Status("Triggering %s %s", r.job.Name, what)
+	r.Report.Status("Triggering %s %s", r.opts.Job.Name, what)
 	sentAt := r.Clock.Now()
-	id, err := r.Client.Trigger(ctx, r.job, jenkins.TriggerRequest{
-		Params:        params,
-		Files:         files,
+	r.progress.Owned = true
+	sendCtx, cancel := r.sendContext(ctx)
+	defer cancel()
+	id, err := r.Client.Trigger(sendCtx, r.opts.Job, jenkins.TriggerRequest{
+		Params:        r.opts.Params,
+		Files:         r.opts.Files,
 		Parameterized: info != nil && len(info.Params) > 0,
-		ByToken:       info == nil && r.cfg.BuildToken != "" && r.cfg.User == "",
+		ByToken:       info == nil && r.opts.TokenOnly,
 	})
 	var lost *jenkins.AnswerLostError
-	if errors.As(err, &lost) && ctx.Err() == nil {
-		id, err = r.recoverLostTrigger(ctx, sentAt, params, lost)
+	if errors.As(err, &lost) {
+		searchCtx := ctx
+		if ctx.Err() != nil {
+			// Stopped while the answer was on its way: look for the item
+			// within the grace period, so the stop can cancel it.
+			var cancel context.CancelFunc
+			searchCtx, cancel = r.graceContext(ctx)
+			defer cancel()
+		}
+		id, err = r.recoverLostTrigger(searchCtx, sentAt, lost)
 	}
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return Queued{}, fmt.Errorf("%w (while triggering: %w)", context.Cause(ctx), err)
+		}
+		return Queued{}, err
 	}
-	r.queueID = id
-	queueURL := r.Client.URL(jenkins.QueuePath(id))
-	r.output(report.OutputQueueURL, queueURL)
-	r.Report.Status("Queued as item %d: %s", id, queueURL)
-	return nil
+	q := r.queued(id)
+	r.Report.Status("Queued as item %d: %s", id, r.queueURL())
+	if ctx.Err() != nil {
+		r.Report.Status("The step was stopped while Jenkins answered the trigger")
+		return q, context.Cause(ctx)
+	}
+	return q, nil
+}
+
+// sendContext is the context a trigger is sent in: it ends graceTimeout
+// after ctx does, so that a stop does not cut off an answer that names the
+// queue item the trigger created.
+func (r *Run) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		if r.Clock.Sleep(send, graceTimeout) == nil {
+			cancel()
+		}
+	})
+	return send, func() {
+		stop()
+		cancel()
+	}
 }
 
 // recoverLostTrigger looks for the queue item or build that a trigger whose
 // answer was lost caused. Resending could queue a second build, so it only
 // adopts a single unambiguous match and otherwise gives up.
-func (r *run) recoverLostTrigger(ctx context.Context, sentAt time.Time, params []jenkins.Param, lost error) (int, error) {
+func (r *Run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost error) (int, error) {
+	params := r.opts.Params
 	r.Report.Warning("the answer to the trigger was lost (%v); looking for the build it queued instead of sending it again", errors.Unwrap(lost))
 	elapsed := r.Clock.Now().Sub(sentAt)
 	items, err := r.Client.QueuedItems(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("%w; and then: %w", lost, err)
 	}
-	builds, err := r.Client.RecentBuilds(ctx, r.job, 10)
+	builds, err := r.Client.RecentBuilds(ctx, r.opts.Job, 10)
 	if err != nil {
 		return 0, fmt.Errorf("%w; and then: %w", lost, err)
 	}
@@ -75,7 +103,7 @@ func (r *run) recoverLostTrigger(ctx context.Context, sentAt time.Time, params [
 	sinceMS := since.Add(-elapsed - 2*time.Second).UnixMilli()
 	var found []int
 	for _, it := range items {
-		if it.InQueueSince >= sinceMS && sameJob(it.Task.URL, r.job) && sameQueueParams(it.Params, params) {
+		if it.InQueueSince >= sinceMS && sameJob(it.Task.URL, r.opts.Job) && sameQueueParams(it.Params, params) {
 			found = append(found, it.ID)
 		}
 	}
@@ -86,7 +114,7 @@ func (r *run) recoverLostTrigger(ctx context.Context, sentAt time.Time, params [
 	}
 	if len(found) != 1 {
 		return 0, fmt.Errorf("%w; %d queued or started builds of %s match it, so it was not sent again: check %s",
-			lost, len(found), r.job.Name, r.Client.URL(r.job.Path))
+			lost, len(found), r.opts.Job.Name, r.Client.URL(r.opts.Job.Path))
 	}
 	r.Report.Status("Found the build the trigger queued: queue item %d", found[0])
 	return found[0], nil

@@ -1,0 +1,59 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+)
+
+// downloadArtifacts brings the finished build's artifacts that match the
+// artifacts input into artifacts_dir, whatever the build's result: a failed
+// build's logs are often what is wanted. A failure is kept for the outcome,
+// beside the build's own result.
+func (r *Run) downloadArtifacts(ctx context.Context) {
+	if len(r.opts.Artifacts) == 0 {
+		return
+	}
+	job, n := r.opts.Job, r.number()
+	files, unmatched, err := artifacts.Fetch(ctx, r.Client, job, n, artifacts.Options{
+		Patterns: r.opts.Artifacts,
+		Dir:      r.opts.ArtifactsDir,
+		OnFile: func(d artifacts.Downloaded) {
+			r.Report.Status("Artifact %s (%s)", d.Path, size(d.Size))
+		},
+	})
+	for _, d := range files {
+		rel, relErr := filepath.Rel(r.opts.ArtifactsDir, d.Path)
+		if relErr != nil {
+			rel = d.Path
+		}
+		r.artifacts = append(r.artifacts, report.Artifact{Path: filepath.ToSlash(rel), Size: d.Size, URL: d.URL})
+	}
+	if len(unmatched) > 0 {
+		r.Report.Warning("no artifact of %s #%d matches %s", job.Name, n, strings.Join(unmatched, ", "))
+	}
+	if err != nil {
+		r.artifactsErr = fmt.Errorf("download the artifacts of %s #%d: %w", job.Name, n, err)
+		r.Report.Warning("%v", r.artifactsErr)
+		return
+	}
+	r.Report.Status("Downloaded %s of %s #%d into %s", plural(len(files), "artifact"), job.Name, n, r.opts.ArtifactsDir)
+}
+
+// size is a byte count as people read it.
+func size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
