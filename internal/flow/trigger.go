@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
-	)
+)
 
 // Trigger checks the job, queues a build and returns its queue item; the
 // step owns that build from then on. A trigger whose answer is on its way
