@@ -1,8 +1,11 @@
 // Package report shows a run to people and to the pipeline around it: status
-// lines, the build's console, the verdict, and the step outputs. It has two
-// reporters behind one interface: GitHub (workflow commands, step outputs,
-// step summary, through go-githubactions) and plain text for everything
-// else. Both also write the outputs to a dotenv file when asked to.
+// lines, the build's console, the verdict, the step outputs, the step
+// summary and the JUnit file. It has two reporters behind one interface:
+// GitHub (workflow commands and step summary, through go-githubactions) and
+// plain text for everything else. Both write the outputs to GITHUB_OUTPUT
+// whenever it is set and to a dotenv file when asked to. It owns the types
+// it shows (tests, stages, inputs, artifacts); the flow translates the
+// Jenkins client's into them.
 package report
 
 import (

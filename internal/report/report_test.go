@@ -451,18 +451,7 @@ func FuzzMarkdownCell(f *testing.F) {
 		if strings.Contains(row, "\n") {
 			t.Fatalf("row spans lines: %q", row)
 		}
-		// GitHub splits a row at each pipe not taken by a backslash escape,
-		// as cmark-gfm's table extension does: 3 of them here.
-		pipes := 0
-		for i := 0; i < len(row); i++ {
-			switch row[i] {
-			case '\\':
-				i++
-			case '|':
-				pipes++
-			}
-		}
-		if pipes != 3 {
+		if pipes := cellSeparators(row); pipes != 3 {
 			t.Fatalf("row %q has %d cell separators", row, pipes)
 		}
 	})
@@ -507,4 +496,106 @@ func FuzzJUnitXML(f *testing.F) {
 			t.Fatalf("trace %q read back as %q", w, g)
 		}
 	})
+}
+
+func TestNotice(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		console bool
+		want    string
+	}{
+		{"github", map[string]string{"GITHUB_ACTIONS": "true"}, false,
+			"::notice::deploy #7 waits for input: Ship ***? Answer at https://ci/7/input/\n"},
+		{"github during the console", map[string]string{"GITHUB_ACTIONS": "true"}, true,
+			"::group::deploy #7 console\n::stop-commands::TOKEN\nwaiting\n::TOKEN::\n" +
+				"::notice::deploy #7 waits for input: Ship ***? Answer at https://ci/7/input/\n" +
+				"::stop-commands::TOKEN\n::TOKEN::\n::endgroup::\n"},
+		{"plain", map[string]string{}, false,
+			"» deploy #7 waits for input: Ship ***? Answer at https://ci/7/input/\n"},
+		{"plain during the console", map[string]string{}, true,
+			"» deploy #7 console\nwaiting\n» deploy #7 waits for input: Ship ***? Answer at https://ci/7/input/\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, stdout, stderr := newTestReporter(t, tt.env)
+			r.Mask("s3cr_t")
+			stdout.Reset()
+			if tt.console {
+				r.BeginConsole("deploy #7 console")
+				r.Console().Write([]byte("waiting"))
+			}
+			r.Notice("deploy #%d waits for input: %s Answer at %s", 7, "Ship s3cr_t?", "https://ci/7/input/")
+			if tt.console {
+				r.EndConsole()
+			}
+			if got := token.ReplaceAllString(stdout.String(), "TOKEN"); got != tt.want {
+				t.Errorf("stdout:\n%s\nwant:\n%s", got, tt.want)
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("stderr = %q", stderr.String())
+			}
+		})
+	}
+}
+
+// brokenWriter fails every write, as a closed stdout does.
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// TestGitHubBrokenStdoutDoesNotPanic checks that no workflow command
+// panics the process when stdout cannot be written.
+func TestGitHubBrokenStdoutDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	r, err := New(Env{Getenv: func(k string) string { return map[string]string{"GITHUB_ACTIONS": "true"}[k] }, Stdout: brokenWriter{}, Stderr: brokenWriter{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Mask("s3cr_t")
+	r.Status("status")
+	r.Notice("notice")
+	r.BeginConsole("deploy #7 console")
+	r.Console().Write([]byte("line\n"))
+	r.Warning("warning")
+	r.Error("error")
+	r.EndConsole()
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Failure, Failed: true})
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Unstable})
+	r.Error("after")
+}
+
+// TestWriteJUnit checks the file WriteJUnit leaves, masked, in both modes,
+// and the error for a path that cannot be written.
+func TestWriteJUnit(t *testing.T) {
+	t.Parallel()
+	run := &TestRun{Passed: 1, Failed: 1, Suites: []TestSuite{{Name: "p.T", Cases: []TestCase{
+		{ClassName: "p.T", Name: "ok", Status: TestPassed},
+		{ClassName: "p.T", Name: "bad", Status: TestFailed, ErrorDetails: "token s3cr_t"},
+	}}}}
+	for _, env := range []map[string]string{{"GITHUB_ACTIONS": "true"}, {}} {
+		t.Run(fmt.Sprintf("github=%v", env["GITHUB_ACTIONS"] != ""), func(t *testing.T) {
+			t.Parallel()
+			r, _, _ := newTestReporter(t, env)
+			r.Mask("s3cr_t")
+			dir := t.TempDir()
+			path := filepath.Join(dir, "junit.xml")
+			if err := r.WriteJUnit(path, "deploy #7", run); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(data, []byte(`<failure message="token ***">`)) || bytes.Contains(data, []byte("s3cr")) {
+				t.Errorf("junit.xml:\n%s", data)
+			}
+			bad := filepath.Join(dir, "missing", "junit.xml")
+			if err := r.WriteJUnit(bad, "deploy #7", run); err == nil || err.Error() != "write junit "+bad+": no such file or directory" {
+				t.Errorf("error = %v", err)
+			}
+		})
+	}
 }

@@ -198,23 +198,25 @@ func (s Summary) markdown(mask func(string) string) string {
 	return b.String()
 }
 
-// markdown is the line that says the build paused for input. link is
-// the summary's, which masks.
+// markdown is the line that says the build paused for input, such as
+// "the build waited 4m for input: Deploy? (input page); answered Proceed by
+// jenkins-trigger". link is the summary's, which masks.
 func (in *InputWait) markdown(mask func(string) string, link func(label, url string) string) string {
 	var b strings.Builder
-	if in.StillWaiting {
-		b.WriteString("⏸️ **Input:** the build was still waiting for input when the step stopped")
-	} else {
-		b.WriteString("⏸️ **Input:** the build waited for input")
+	b.WriteString("⏸️ **Input:** ")
+	switch {
+	case in.StillWaiting && in.Waited != "":
+		b.WriteString("the build was still waiting for input when the step stopped, after " + text(in.Waited))
+	case in.StillWaiting:
+		b.WriteString("the build was still waiting for input when the step stopped")
+	case in.Waited != "":
+		b.WriteString("the build waited " + text(in.Waited) + " for input")
+	default:
+		b.WriteString("the build waited for input")
 	}
-	if in.Waited != "" {
-		b.WriteString(" (" + text(in.Waited) + ")")
-	}
-	if m := firstLine(mask(in.Message), maxDetails); m != "" {
+	// A message of several lines is read as one.
+	if m := firstLine(strings.Join(strings.Fields(mask(in.Message)), " "), maxDetails); m != "" {
 		b.WriteString(": " + text(m))
-	}
-	if in.Answer != "" && !in.StillWaiting {
-		b.WriteString("; " + text(mask(in.Answer)))
 	}
 	if in.URL != "" {
 		label := "input page"
@@ -222,6 +224,9 @@ func (in *InputWait) markdown(mask func(string) string, link func(label, url str
 			label = "answer it"
 		}
 		b.WriteString(" (" + link(label, in.URL) + ")")
+	}
+	if in.Answer != "" && !in.StillWaiting {
+		b.WriteString("; " + text(mask(in.Answer)))
 	}
 	return b.String()
 }
