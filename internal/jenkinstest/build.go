@@ -49,6 +49,8 @@ type Script struct {
 	// Tests is the JUnit report recorded at the end of the building phase;
 	// nil means none (testReport/ is a 404).
 	Tests *TestReport
+	// Artifacts are the files the build archives (see Artifact).
+	Artifacts []Artifact
 }
 
 // LogLine is one console line.
@@ -253,7 +255,7 @@ func (s *Server) buildJSON(b *build, now time.Time) *jobj {
 	}
 	o := newObj(b.class()).
 		add("actions", actions).
-		add("artifacts", []any{}).
+		add("artifacts", artifactsJSON(b.artifacts(now))).
 		add("building", st.building).
 		add("description", nil).
 		add("displayName", "#"+strconv.Itoa(b.number)).
@@ -309,6 +311,8 @@ func (s *Server) routeBuild(rq *request, b *build, rest []string) *response {
 		return s.consoleText(rq, b)
 	case isPath(rest, "stop"), b.job.spec.Pipeline && (isPath(rest, "term") || isPath(rest, "kill")):
 		return s.stop(rq, b)
+	case rest[0] == "artifact":
+		return s.serveArtifact(rq, b, rest[1:])
 	case isPath(rest, "testReport"), isPath(rest, "testReport", "api", "json"):
 		if !b.testsRecorded(rq.now) {
 			return notFound()

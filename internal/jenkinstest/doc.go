@@ -17,6 +17,21 @@
 // explicit nulls and Stapler's depth visibility, and honour tree= like
 // Stapler's NamedPathPruner.
 //
+// Builds archive artifacts (Script.Artifacts): listed in the build JSON once
+// archived, by default when the building phase ends, and served under
+// artifact/ as DirectoryBrowserSupport and Stapler serve them: 400 for a raw
+// ';' or a ".." segment (also one between backslashes), 404 for a missing
+// file or a build without artifacts, 302 for a directory without its '/',
+// an HTML index, *plain* and *view*, single Range requests (206, other forms
+// ignored), If-Modified-Since (304), Last-Modified, nosniff and the CSP
+// header. Options.ArtifactRedirect sends downloads to an object store's
+// presigned URL on another host (valid an hour) or to a resource domain on
+// another port (token valid 30 minutes); both refuse a request that carries
+// credentials or a session cookie (400). A file can break its first
+// transfer midway, and every download is recorded (ArtifactDownloads).
+// Generated artifacts are computed on the fly, so a 512 MiB one costs no
+// memory.
+//
 // Time is read only through the injected clock.Clock, and all queue and
 // build state is derived from it on each request by a small discrete-event
 // simulation: there are no goroutines or timers, so on a clock.Virtual a
@@ -26,10 +41,13 @@
 // It does not model: nodes, labels and executors (one implicit executor pool
 // that always frees up after Script.QueueWait), fine-grained permissions
 // (users may do everything; anonymous gets what Options grant), DISCOVER
-// (hidden jobs are always 404), views, SCM, artifacts, input steps and
+// (hidden jobs are always 404), views, SCM, input steps and
 // wfapi, /term and /kill escalation (both act like stop), the multipart
 // streaming log mode, progressiveHtml, XML APIs other than the crumb xpath,
-// deleted log files, session expiry, or cause folding on coalesced items.
+// deleted log files, session expiry, cause folding on coalesced items, the
+// artifact *zip* archives and Ant-glob listings (both 404), the
+// Run/Artifacts permission, fingerprints, or the ';' filter outside
+// artifact/.
 // X-Text-Size always points just after the last byte sent, so a withheld
 // partial line comes with the next answer; the 2.509+ reading in which it
 // would be skipped is unverified and not modelled.

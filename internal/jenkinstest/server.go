@@ -55,6 +55,10 @@ type Options struct {
 	QueueItemTTL time.Duration
 	// Fault, when set, is consulted before each request is handled.
 	Fault func(r *http.Request) Fault
+	// ArtifactRedirect sends artifact file downloads to another origin:
+	// "" serves them from Jenkins, ArtifactRedirectObjectStore and
+	// ArtifactRedirectResourceDomain start that origin (with New or NewTLS).
+	ArtifactRedirect string
 }
 
 // User is a Jenkins account. Either secret authenticates it; only the
@@ -126,12 +130,14 @@ type Server struct {
 	// and counted into its record, without mu held.
 	reqMu    sync.Mutex
 	requests []RequestRecord
+	art      artifactState
 }
 
 // New starts a fake Jenkins over plain HTTP.
 func New(opts Options) *Server {
 	s := newServer(opts)
 	s.ts = httptest.NewServer(s.Handler())
+	s.startArtifactOrigins(false)
 	return s
 }
 
@@ -140,6 +146,7 @@ func New(opts Options) *Server {
 func NewTLS(opts Options) *Server {
 	s := newServer(opts)
 	s.ts = httptest.NewTLSServer(s.Handler())
+	s.startArtifactOrigins(true)
 	return s
 }
 
@@ -221,7 +228,10 @@ func (s *Server) CAPEM() []byte {
 }
 
 // Close shuts the server down.
-func (s *Server) Close() { s.ts.Close() }
+func (s *Server) Close() {
+	s.ts.Close()
+	s.closeArtifactOrigins()
+}
 
 // Handler returns the fake as an http.Handler, faults and request recording
 // included, for use without the listener.
