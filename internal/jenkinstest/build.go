@@ -46,6 +46,10 @@ type Script struct {
 	PostProduction time.Duration
 	// EstimatedDuration is exported as estimatedDuration; 0 means -1.
 	EstimatedDuration time.Duration
+	// Stages and Inputs (Pipeline only) are the stages and input steps of
+	// the build; see Stage and Input.
+	Stages []Stage
+	Inputs []Input
 	// Tests is the JUnit report recorded at the end of the building phase;
 	// nil means none (testReport/ is a 404).
 	Tests *TestReport
@@ -123,6 +127,8 @@ type build struct {
 	stopped bool
 	stopAt  time.Time
 	stopBy  string
+
+	pipe pipeRun // answers to input steps
 }
 
 func newBuild(j *job, number int, it *queueItem, start time.Time) *build {
@@ -150,6 +156,8 @@ func (b *build) phases() (endBuilding, complete time.Duration) {
 	endBuilding, complete = b.script.Duration, b.script.Duration
 	if !b.job.spec.Pipeline {
 		complete += b.script.PostProduction
+	} else {
+		endBuilding, complete = b.pipelinePhases()
 	}
 	if b.stopped {
 		complete = min(complete, b.stopAt.Sub(b.start)+abortDelay)
@@ -164,7 +172,7 @@ func (b *build) completeAt() time.Time {
 }
 
 func (b *build) finalResult() string {
-	if b.stopped {
+	if b.stopped || b.rejectedBy(never) {
 		return "ABORTED"
 	}
 	if b.script.EarlyResult != "" {
@@ -185,9 +193,9 @@ func (b *build) state(now time.Time) buildState {
 	switch {
 	case st.complete || rel >= endBuilding:
 		st.result = b.finalResult()
-	case b.stopped:
+	case b.stopped, b.rejectedBy(rel):
 		st.result = "ABORTED"
-	case b.script.EarlyResult != "" && rel >= b.script.EarlyResultAt:
+	case b.script.EarlyResult != "" && rel >= b.wallOffset(b.script.EarlyResultAt):
 		st.result = b.script.EarlyResult
 	}
 	st.inProgress = !st.complete
@@ -253,6 +261,7 @@ func (s *Server) buildJSON(b *build, now time.Time) *jobj {
 	if b.job.spec.Pipeline {
 		actions = append(actions, newObj("org.jenkinsci.plugins.workflow.job.views.FlowGraphAction"), newObj(""))
 	}
+	actions = append(actions, s.inputActions(b, now)...)
 	o := newObj(b.class()).
 		add("actions", actions).
 		add("artifacts", artifactsJSON(b.artifacts(now))).
@@ -321,6 +330,9 @@ func (s *Server) routeBuild(rq *request, b *build, rest []string) *response {
 			return objectPage(rq, "Test Result")
 		}
 		return s.jsonResponse(rq.r, b.script.Tests.json(b.number))
+	}
+	if resp := s.routePipeline(rq, b, rest); resp != nil {
+		return resp
 	}
 	return notFound()
 }

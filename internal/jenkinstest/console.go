@@ -93,6 +93,7 @@ func newConsoleLog(b *build) *consoleLog {
 		}
 		l.pieces = append(l.pieces, piece{at: at, text: text})
 	}
+	l.pieces = append(l.pieces[:l.header], b.pipelinePieces(l.pieces[l.header:])...)
 	if n := b.script.SyntheticLog; n > 0 {
 		l.synN = (n + synLineLen - 1) / synLineLen
 		l.synEnd = n - (l.synN-1)*synLineLen
@@ -120,9 +121,11 @@ func (l *consoleLog) tail() []piece {
 		}
 	}
 	if b.job.spec.Pipeline {
+		atEnd(b.unwindPieces()...)
 		for _, t := range []string{"[Pipeline] }", "[Pipeline] // node", "[Pipeline] End of Pipeline"} {
 			atEnd(note(t), piece{text: t + "\n"})
 		}
+		atEnd(b.rejectionPieces()...)
 	}
 	atEnd(piece{text: "Finished: " + b.finalResult() + "\n"})
 	return out
@@ -135,6 +138,7 @@ func (l *consoleLog) synCount(t time.Duration) int64 {
 	if l.synN == 0 {
 		return 0
 	}
+	t = l.b.scriptOffset(t) // pauses for input stop the script's clock
 	if d <= 0 || t >= d {
 		return l.synN
 	}

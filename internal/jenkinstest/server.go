@@ -55,6 +55,16 @@ type Options struct {
 	QueueItemTTL time.Duration
 	// Fault, when set, is consulted before each request is handled.
 	Fault func(r *http.Request) Fault
+	// WFAPI installs pipeline-rest-api: <build>/wfapi/... on Pipeline
+	// builds; without it those are plain 404s.
+	WFAPI bool
+	// GraphView installs pipeline-graph-view under this URL name ("stages",
+	// or the older "pipeline-overview", "pipeline-console",
+	// "pipeline-graph"); "" means not installed.
+	GraphView string
+	// LegacyInputAction models input-step before 466: the InputAction
+	// exports nothing but its _class.
+	LegacyInputAction bool
 	// ArtifactRedirect sends artifact file downloads to another origin:
 	// "" serves them from Jenkins, ArtifactRedirectObjectStore and
 	// ArtifactRedirectResourceDomain start that origin (with New or NewTLS).

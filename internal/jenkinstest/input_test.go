@@ -1,0 +1,253 @@
+package jenkinstest
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+const inputActionJSON = "org.jenkinsci.plugins.workflow.support.steps.input.InputAction"
+
+// approvalScript waits for "Ship it?" (id "approve") 5 s into a 10 s build,
+// inside the Approve stage.
+func approvalScript(in Input) Script {
+	in.At = 5 * time.Second
+	if in.Message == "" {
+		in.Message = "Ship it?"
+	}
+	return Script{
+		Duration: 10 * time.Second,
+		Stages: []Stage{
+			{Name: "Build", Duration: 4 * time.Second},
+			{Name: "Approve", Start: 4 * time.Second, Duration: 4 * time.Second},
+			{Name: "Deploy", Start: 8 * time.Second, Duration: 2 * time.Second},
+		},
+		Inputs: []Input{in},
+		Log:    []LogLine{{At: 9 * time.Second, Text: "deploying"}},
+	}
+}
+
+// inputAction returns the build's InputAction as read with tree=, or nil.
+func (f *fixture) inputAction(path string) map[string]any {
+	f.t.Helper()
+	b := f.json(path + "api/json?tree=building,inProgress,result,duration,actions[waitingForInput,displayName,executions[id,settled,displayName,input[id,message,ok,cancel,submitter,submitterParameter,parameters[name,type,description,choices,defaultParameterValue[value]]]]]")
+	for _, a := range b["actions"].([]any) {
+		if a := a.(map[string]any); a["_class"] == inputActionJSON {
+			return a
+		}
+	}
+	return nil
+}
+
+func TestInputPauseAndProceed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{WFAPI: true, GraphView: "stages"},
+		JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "approve", OK: "Yes", Cancel: "No"}))})
+	f.post("/job/p/build")
+	f.clk.Advance(4 * time.Second)
+	if a := f.inputAction("/job/p/1/"); a != nil {
+		t.Errorf("InputAction before the input: %v", a)
+	}
+	f.clk.Advance(61 * time.Second) // paused for 60 s
+	b := f.json("/job/p/1/api/json")
+	if b["building"] != true || b["inProgress"] != true || b["result"] != nil || b["duration"] != 0.0 {
+		t.Errorf("paused build %v", b)
+	}
+	a := f.inputAction("/job/p/1/")
+	execs, _ := a["executions"].([]any)
+	if a["waitingForInput"] != true || a["displayName"] != "Paused for Input" || len(execs) != 1 {
+		t.Fatalf("InputAction %v", a)
+	}
+	wantExec := map[string]any{"id": "Approve", "settled": false, "displayName": "Ship it?", "input": map[string]any{
+		"id": "Approve", "message": "Ship it?", "ok": "Yes", "cancel": "No", "submitter": nil, "submitterParameter": nil, "parameters": []any{},
+	}}
+	if !reflect.DeepEqual(execs[0], wantExec) {
+		t.Errorf("execution %v", execs[0])
+	}
+	log := f.get("/job/p/1/consoleText").body
+	if !strings.HasSuffix(log, "[Pipeline] { (Approve)\n[Pipeline] input\nShip it?\nYes or No\n") {
+		t.Errorf("paused log:\n%s", log)
+	}
+	run := f.describe("/job/p/1/wfapi/describe")
+	if run.Status != "PAUSED_PENDING_INPUT" || stageStatuses(run) != "Build:SUCCESS Approve:PAUSED_PENDING_INPUT" ||
+		run.Stages[1].PauseDurationMillis != 60000 || run.Links["pendingInputActions"].Href != "/jenkins/job/p/1/wfapi/pendingInputActions" {
+		t.Errorf("wfapi while paused: %s [%s] %+v", run.Status, stageStatuses(run), run)
+	}
+	var tree graphTreeJSON
+	decode(t, f.get("/job/p/1/stages/tree").body, &tree)
+	if got := flatStates(tree.Data.Stages); got != "Build:success:STAGE Approve:paused:STAGE" {
+		t.Errorf("graph view while paused: %s", got)
+	}
+
+	r := f.post("/job/p/1/input/Approve/proceedEmpty")
+	if r.status != 200 || r.body != "" {
+		t.Fatalf("proceedEmpty: %d %q", r.status, r.body)
+	}
+	wantStatus(t, "answered twice", f.post("/job/p/1/input/Approve/proceedEmpty"), 404)
+	a = f.inputAction("/job/p/1/")
+	if a["waitingForInput"] != false || a["displayName"] != nil || len(a["executions"].([]any)) != 0 {
+		t.Errorf("InputAction after the answer %v", a)
+	}
+	f.clk.Advance(5 * time.Second) // the remaining 5 s of script
+	b = f.json("/job/p/1/api/json")
+	if b["building"] != false || b["result"] != "SUCCESS" || b["duration"] != 70000.0 {
+		t.Errorf("after the answer: %v %v %v", b["building"], b["result"], b["duration"])
+	}
+	inOrder(t, f.get("/job/p/1/consoleText").body, "Yes or No\nApproved by alice\n", "[Pipeline] { (Deploy)\ndeploying\n", "Finished: SUCCESS\n")
+	if got := f.inputAction("/job/p/1/"); got == nil {
+		t.Error("InputAction gone after the build")
+	}
+	run = f.describe("/job/p/1/wfapi/describe")
+	if stageStatuses(run) != "Build:SUCCESS Approve:SUCCESS Deploy:SUCCESS" || run.Stages[1].DurationMillis != 64000 ||
+		run.Stages[1].PauseDurationMillis != 60000 || run.Stages[2].StartTimeMillis != epoch.Add(68*time.Second).UnixMilli() {
+		t.Errorf("wfapi after: %+v", run)
+	}
+	want := []InputAnswer{{Build: 1, ID: "Approve", Action: "proceedEmpty", By: "alice", At: epoch.Add(65 * time.Second)}}
+	if got := f.srv.InputAnswers("p"); !reflect.DeepEqual(got, want) {
+		t.Errorf("answers %+v", got)
+	}
+	if f.srv.InputAnswers("nope") != nil {
+		t.Error("answers of a missing job")
+	}
+}
+
+func TestInputEndpoints(t *testing.T) {
+	t.Parallel()
+	params := []ParamDef{{Name: "ENV", Type: "choice", Choices: []string{"staging", "prod"}}, {Name: "FORCE", Type: "boolean", Default: "true"}, {Name: "NOTE", Type: "string", Default: "n/a"}}
+	jsonOf := func(s string) url.Values { return url.Values{"json": {s}} }
+	for _, tt := range []struct {
+		name       string
+		input      Input
+		c          call // path relative to the build
+		status     int
+		xError     string
+		location   string
+		answer     *InputAnswer // nil: the input still waits
+		wantResult string
+	}{
+		{name: "GET is 405", c: call{path: "input/Approve/proceedEmpty"}, status: 405},
+		{name: "lower-case id", c: call{method: "POST", path: "input/approve/proceedEmpty"}, status: 404},
+		{name: "unknown id", c: call{method: "POST", path: "input/Other/abort"}, status: 404},
+		{name: "unknown action", c: call{method: "POST", path: "input/Approve/nope"}, status: 404},
+		{name: "input api", c: call{path: "input/api/json"}, status: 404},
+		{name: "input page", c: call{path: "input/"}, status: 200},
+		{name: "form page", c: call{path: "input/Approve/"}, status: 200},
+		{name: "proceed without json", c: call{method: "POST", path: "input/Approve/proceed"}, status: 400},
+		{name: "proceed empty json", input: Input{Params: params}, c: call{method: "POST", path: "input/Approve/proceed", form: jsonOf(`{"parameter":[]}`)},
+			status: 200, answer: &InputAnswer{Action: "proceed"}, wantResult: "SUCCESS"},
+		{name: "proceed one value", input: Input{Params: params}, c: call{method: "POST", path: "input/Approve/proceed", form: jsonOf(`{"parameter":{"name":"ENV","value":"prod"}}`)},
+			status: 200, answer: &InputAnswer{Action: "proceed", Params: map[string]any{"ENV": "prod"}}, wantResult: "SUCCESS"},
+		{name: "proceed values", input: Input{Params: params}, c: call{method: "POST", path: "input/Approve/proceed", form: jsonOf(`{"parameter":[{"name":"FORCE","value":false},{"name":"NOTE","value":"x"}]}`)},
+			status: 200, answer: &InputAnswer{Action: "proceed", Params: map[string]any{"FORCE": false, "NOTE": "x"}}, wantResult: "SUCCESS"},
+		{name: "bad choice", input: Input{Params: params}, c: call{method: "POST", path: "input/Approve/proceed", form: jsonOf(`{"parameter":[{"name":"ENV","value":"qa"}]}`)}, status: 500},
+		{name: "unknown parameter", input: Input{Params: params}, c: call{method: "POST", path: "input/Approve/proceed", form: jsonOf(`{"parameter":[{"name":"X","value":"1"}]}`)}, status: 500},
+		{name: "abort", c: call{method: "POST", path: "input/Approve/abort"}, status: 200, answer: &InputAnswer{Action: "abort", Rejected: true}, wantResult: "ABORTED"},
+		{name: "submit without proceed aborts", c: call{method: "POST", path: "input/Approve/submit", form: url.Values{"abort": {"Abort"}}},
+			status: 302, location: "/jenkins/job/p/1/console", answer: &InputAnswer{Action: "submit", Rejected: true}, wantResult: "ABORTED"},
+		{name: "submit with proceed", input: Input{Params: params}, c: call{method: "POST", path: "input/Approve/submit", form: url.Values{"proceed": {"Proceed"}, "json": {`{"parameter":[{"name":"ENV","value":"staging"}]}`}}},
+			status: 302, location: "/jenkins/job/p/1/console", answer: &InputAnswer{Action: "submit", Params: map[string]any{"ENV": "staging"}}, wantResult: "SUCCESS"},
+		{name: "not the submitter", input: Input{Submitter: "bob, carol"}, c: call{method: "POST", path: "input/Approve/proceedEmpty"},
+			status: 400, xError: "You need to be bob, carol to submit this."},
+		{name: "a submitter", input: Input{Submitter: "bob,ALICE"}, c: call{method: "POST", path: "input/Approve/proceedEmpty"},
+			status: 200, answer: &InputAnswer{Action: "proceedEmpty"}, wantResult: "SUCCESS"},
+		{name: "abort with Job/Cancel", input: Input{Submitter: "bob"}, c: call{method: "POST", path: "input/Approve/abort"},
+			status: 200, answer: &InputAnswer{Action: "abort", Rejected: true}, wantResult: "ABORTED"},
+		{name: "password without crumb", c: call{method: "POST", path: "input/Approve/proceedEmpty", password: true}, status: 403},
+		{name: "wfapi inputSubmit", c: call{method: "POST", path: "wfapi/inputSubmit?inputId=Approve", form: jsonOf(`{"parameter":[]}`)},
+			status: 200, answer: &InputAnswer{Action: "inputSubmit"}, wantResult: "SUCCESS"},
+		{name: "wfapi inputSubmit GET", c: call{path: "wfapi/inputSubmit?inputId=Approve"}, status: 405},
+		{name: "wfapi inputSubmit without json", c: call{method: "POST", path: "wfapi/inputSubmit?inputId=Approve"}, status: 400},
+		{name: "wfapi inputSubmit bad id", c: call{method: "POST", path: "wfapi/inputSubmit?inputId=approve", form: jsonOf(`{}`)}, status: 500},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := tt.input
+			in.ID = "approve"
+			f := newFixture(t, Options{WFAPI: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(in))})
+			f.post("/job/p/build")
+			f.clk.Advance(6 * time.Second)
+			c := tt.c
+			c.path = "/job/p/1/" + c.path
+			r := f.do(c)
+			wantStatus(t, c.path, r, tt.status)
+			if got := r.header.Get("X-Error"); got != tt.xError {
+				t.Errorf("X-Error %q, want %q", got, tt.xError)
+			}
+			if tt.location != "" && r.header.Get("Location") != f.srv.URL()+strings.TrimPrefix(tt.location, "/jenkins") {
+				t.Errorf("Location %q", r.header.Get("Location"))
+			}
+			if tt.status == 200 && strings.Contains(c.path, "inputSubmit") && r.body != "null" {
+				t.Errorf("inputSubmit body %q", r.body)
+			}
+			answers := f.srv.InputAnswers("p")
+			if tt.answer == nil {
+				if len(answers) != 0 || f.inputAction("/job/p/1/")["waitingForInput"] != true {
+					t.Errorf("input answered: %+v", answers)
+				}
+				return
+			}
+			want := *tt.answer
+			want.Build, want.ID, want.By, want.At = 1, "Approve", "alice", epoch.Add(6*time.Second)
+			if len(answers) != 1 || !reflect.DeepEqual(answers[0], want) {
+				t.Errorf("answers %+v, want %+v", answers, want)
+			}
+			f.clk.Advance(time.Minute)
+			b := f.json("/job/p/1/api/json")
+			log := f.get("/job/p/1/consoleText").body
+			if b["result"] != tt.wantResult || !strings.HasSuffix(log, "Finished: "+tt.wantResult+"\n") {
+				t.Errorf("result %v, log:\n%s", b["result"], log)
+			}
+			if tt.wantResult == "ABORTED" {
+				// The Approve stage unwinds; Deploy never runs.
+				inOrder(t, log, "[Pipeline] input\nShip it?\nProceed or Abort\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] }\n[Pipeline] // node\n[Pipeline] End of Pipeline\nRejected by alice\nFinished: ABORTED\n")
+				if b["duration"] != 7000.0 || strings.Contains(log, "Deploy") {
+					t.Errorf("aborted build: duration %v", b["duration"])
+				}
+			} else if !strings.Contains(log, "Approved by alice\n") || !strings.Contains(log, "deploying") {
+				t.Errorf("approved build log:\n%s", log)
+			}
+		})
+	}
+}
+
+func TestInputConsoleWithParameters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{
+		Message: "Which env?", Params: []ParamDef{{Name: "ENV", Type: "choice", Choices: []string{"a", "b"}}},
+	}))})
+	f.post("/job/p/build")
+	f.clk.Advance(6 * time.Second)
+	log := f.get("/job/p/1/consoleText").body
+	if !strings.HasSuffix(log, "[Pipeline] input\nInput requested\n") || strings.Contains(log, "Which env?") {
+		t.Errorf("log:\n%s", log)
+	}
+	// The default id is the capitalised MD5 hex of the message.
+	a := f.inputAction("/job/p/1/")
+	exec := a["executions"].([]any)[0].(map[string]any)
+	if want := md5hex("Which env?"); exec["id"] != want { // starts with a digit
+		t.Errorf("id %v, want %s", exec["id"], want)
+	}
+	p := exec["input"].(map[string]any)["parameters"].([]any)[0].(map[string]any)
+	if p["_class"] != "hudson.model.ChoiceParameterDefinition" || p["type"] != "ChoiceParameterDefinition" || p["name"] != "ENV" ||
+		p["defaultParameterValue"].(map[string]any)["value"] != "a" || len(p["choices"].([]any)) != 2 {
+		t.Errorf("parameter %v", p)
+	}
+}
+
+func TestInputIDCapitalisation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ id, msg, want string }{
+		{"approve", "", "Approve"},
+		{"Approve", "", "Approve"},
+		{"1st", "", "1st"},
+		{"élan", "", "élan"},                                       // only ASCII a-z is capitalised
+		{"", "hello", "5d41402abc4b2a76b9719d911017c592"},          // a digit first: unchanged
+		{"", "message digest", "F96b697d7cb7938d525a2f31aaf161d0"}, // md5 f96b...
+	} {
+		if got := inputID(Input{ID: tt.id, Message: tt.msg}); got != tt.want {
+			t.Errorf("id %q message %q: %q, want %q", tt.id, tt.msg, got, tt.want)
+		}
+	}
+}
