@@ -44,14 +44,14 @@ var pausedBuildWant = []PendingInput{
 
 const legacyBuild = `{"_class":"org.jenkinsci.plugins.workflow.job.WorkflowRun","actions":[{"_class":"hudson.model.CauseAction"},{"_class":"org.jenkinsci.plugins.workflow.support.steps.input.InputAction"},{}]}`
 
-// secret is a password parameter's default, which wfapi gives in clear.
-const secret = "hunter2-s3cret"
+// passwordSecret is a password parameter's default, which wfapi gives in clear.
+const passwordSecret = "hunter2-s3cret"
 
 const wfapiPendingInputs = `[{"id":"Approve","proceedText":"Ship it","message":"Deploy to production?","inputs":[
  {"type":"StringParameterDefinition","name":"TAG","description":"Release tag","definition":{"defaultVal":"v1.2"}},
  {"type":"BooleanParameterDefinition","name":"DRY_RUN","definition":{"defaultVal":true}},
  {"type":"ChoiceParameterDefinition","name":"REGION","definition":{"defaultVal":"eu-west-1","choices":["eu-west-1","us-east-1"]}},
- {"type":"PasswordParameterDefinition","name":"PASS","definition":{"defaultVal":"` + secret + `"}},
+ {"type":"PasswordParameterDefinition","name":"PASS","definition":{"defaultVal":"` + passwordSecret + `"}},
  {"type":"FileParameterDefinition","name":"BLOB","definition":{}}
 ],"proceedUrl":"/jenkins/job/team/job/my%20pipe/7/wfapi/inputSubmit?inputId=Approve","abortUrl":"/jenkins/job/team/job/my%20pipe/7/input/Approve/abort","redirectApprovalUrl":"/jenkins/job/team/job/my%20pipe/7/input/"},
 {"id":"Deploy:prod","proceedText":"Proceed","message":"Also?","inputs":[{"type":"ChoiceParameterDefinition","name":"C","definition":{"choices":["a","b"]}}],"proceedUrl":"x","abortUrl":"y","redirectApprovalUrl":"z"}]`
@@ -89,9 +89,9 @@ func TestPendingInputs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			routes := map[string]http.HandlerFunc{build7 + "api/json": answer(200, tt.build)}
+			routes := map[string]http.HandlerFunc{build7 + "api/json": answerJSON(200, tt.build)}
 			if tt.wfapi != "" {
-				routes[build7+"wfapi/pendingInputActions"] = answer(200, tt.wfapi)
+				routes[build7+"wfapi/pendingInputActions"] = answerJSON(200, tt.wfapi)
 			}
 			c, s := newStapler(t, apiToken, routes)
 			got, err := c.PendingInputs(context.Background(), pipeJob, 7)
@@ -108,7 +108,7 @@ func TestPendingInputs(t *testing.T) {
 			if q.Get("tree") != inputTree {
 				t.Errorf("build read with tree %q", q.Get("tree"))
 			}
-			if strings.Contains(fmt.Sprintf("%#v", got), secret) {
+			if strings.Contains(fmt.Sprintf("%#v", got), passwordSecret) {
 				t.Errorf("a password default was kept: %#v", got)
 			}
 		})
@@ -119,7 +119,7 @@ func TestPendingInputs(t *testing.T) {
 // inputs, a legacy InputAction costs one request.
 func TestPendingInputsRemembersNoWfapi(t *testing.T) {
 	t.Parallel()
-	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "api/json": answer(200, legacyBuild)})
+	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "api/json": answerJSON(200, legacyBuild)})
 	for range 2 {
 		if _, err := c.PendingInputs(context.Background(), pipeJob, 7); !errors.Is(err, ErrInputsUnknown) {
 			t.Fatalf("err = %v", err)
@@ -158,7 +158,7 @@ func TestBuildInputState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "api/json": answer(200, tt.body)})
+			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "api/json": answerJSON(200, tt.body)})
 			b, err := c.Build(context.Background(), pipeJob, 7)
 			if err != nil {
 				t.Fatal(err)
@@ -194,7 +194,7 @@ func TestUnanswerable(t *testing.T) {
 	}
 }
 
-type answered struct {
+type proceedJSON struct {
 	Parameter []struct {
 		Name  string `json:"name"`
 		Value any    `json:"value"`
@@ -221,7 +221,7 @@ func TestProceedInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in.ID, func(t *testing.T) {
 			t.Parallel()
-			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{tt.path: answer(200, "")})
+			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{tt.path: answerJSON(200, "")})
 			if err := c.ProceedInput(context.Background(), pipeJob, 7, tt.in); err != nil {
 				t.Fatal(err)
 			}
@@ -229,7 +229,7 @@ func TestProceedInput(t *testing.T) {
 			if len(reqs) != 1 || reqs[0].method != http.MethodPost || reqs[0].path != tt.path {
 				t.Fatalf("requests %+v, want one POST to %s", reqs, tt.path)
 			}
-			var got, want answered
+			var got, want proceedJSON
 			if err := json.Unmarshal([]byte(reqs[0].form.Get("json")), &got); err != nil {
 				t.Fatalf("json field %q: %v", reqs[0].form.Get("json"), err)
 			}
@@ -271,22 +271,29 @@ func TestAnswerFailures(t *testing.T) {
 		check   func(error) bool
 		message string
 	}{
-		{"already answered", answer(404, ""), func(err error) bool { return errors.Is(err, ErrInputGone) && IsNotFound(err) }, "no longer pending"},
+		{"already answered", answerJSON(404, ""), func(err error) bool { return errors.Is(err, ErrInputGone) && IsNotFound(err) }, "no longer pending"},
 		{"refused", refusal, func(err error) bool {
 			var re *InputRefusedError
 			return errors.As(err, &re) && re.ID == "Approve" && strings.Contains(re.Message, "You need to be ops to submit this.")
 		}, "refused the answer to input Approve"},
-		{"GET", answer(405, ""), func(err error) bool { var he *HTTPError; return errors.As(err, &he) && he.Status == 405 }, "not arrive as a POST"},
+		{"GET", answerJSON(405, ""), func(err error) bool { var he *HTTPError; return errors.As(err, &he) && he.Status == 405 }, "not arrive as a POST"},
 		{"server error", echo, func(err error) bool { var he *HTTPError; return errors.As(err, &he) && he.Status == 500 }, "500"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{
-				build7 + "input/Approve/proceed": tt.h,
-				build7 + "input/Approve/abort":   tt.h,
+				build7 + "api/json":                  answerJSON(200, legacyBuild),
+				build7 + "wfapi/pendingInputActions": answerJSON(200, wfapiPendingInputs),
+				build7 + "input/Approve/proceed":     tt.h,
+				build7 + "input/Approve/abort":       tt.h,
 			})
-			in := wfapiInputsWant[0]
+			// wfapi gives the password's default in clear.
+			inputs, err := c.PendingInputs(context.Background(), pipeJob, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := inputs[0]
 			in.Params = in.Params[:4] // without the file parameter
 			for verb, err := range map[string]error{
 				"proceed": c.ProceedInput(context.Background(), pipeJob, 7, in),
@@ -299,7 +306,7 @@ func TestAnswerFailures(t *testing.T) {
 				if !strings.HasPrefix(err.Error(), verb+" input Approve of team/my pipe #7: ") {
 					t.Errorf("%s: error %q does not name the input and build", verb, err)
 				}
-				if strings.Contains(err.Error(), secret) {
+				if strings.Contains(err.Error(), passwordSecret) {
 					t.Errorf("%s: error leaks the password default: %v", verb, err)
 				}
 				if n := s.count(build7 + "input/Approve/" + verb); n != 1 {
@@ -312,7 +319,7 @@ func TestAnswerFailures(t *testing.T) {
 
 func TestAbortInput(t *testing.T) {
 	t.Parallel()
-	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "input/Ef95dd500ae6ed3b27b89fb852296d12/abort": answer(200, "")})
+	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "input/Ef95dd500ae6ed3b27b89fb852296d12/abort": answerJSON(200, "")})
 	if err := c.AbortInput(context.Background(), pipeJob, 7, "Ef95dd500ae6ed3b27b89fb852296d12"); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +349,7 @@ func TestAnswerCrumb(t *testing.T) {
 		t.Run(tt.token, func(t *testing.T) {
 			t.Parallel()
 			c, s := newStapler(t, tt.token, map[string]http.HandlerFunc{
-				"/crumbIssuer/api/json": answer(200, `{"_class":"hudson.security.csrf.DefaultCrumbIssuer","crumb":"c0ffee","crumbRequestField":"Jenkins-Crumb"}`),
+				"/crumbIssuer/api/json": answerJSON(200, `{"_class":"hudson.security.csrf.DefaultCrumbIssuer","crumb":"c0ffee","crumbRequestField":"Jenkins-Crumb"}`),
 				build7 + "input/Approve/proceed": func(w http.ResponseWriter, r *http.Request) {
 					token := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+apiToken))
 					if r.Header.Get("Jenkins-Crumb") != "c0ffee" && r.Header.Get("Authorization") != token {
@@ -433,7 +440,7 @@ func FuzzDecodeInputs(f *testing.F) {
 			if err != nil {
 				t.Fatalf("answerable input %+v gave no form: %v", in, err)
 			}
-			var a answered
+			var a proceedJSON
 			if err := json.Unmarshal([]byte(form.Get("json")), &a); err != nil || len(a.Parameter) != len(in.Params) {
 				t.Fatalf("form %q for %+v: %v", form, in, err)
 			}

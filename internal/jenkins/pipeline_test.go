@@ -28,12 +28,12 @@ var pipeJob = Job{Path: "/job/team/job/my%20pipe/", Name: "team/my pipe"}
 // every request it saw.
 type stapler struct {
 	mu   sync.Mutex
-	reqs []seen
+	reqs []seenRequest
 	// client returns a new Client for the fake, with token as alice's.
 	client func(token string) *Client
 }
 
-type seen struct {
+type seenRequest struct {
 	method, path, query, crumb string
 	form                       url.Values
 }
@@ -57,10 +57,10 @@ func (s *stapler) total() int {
 	return len(s.reqs)
 }
 
-func (s *stapler) all() []seen {
+func (s *stapler) all() []seenRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]seen(nil), s.reqs...)
+	return append([]seenRequest(nil), s.reqs...)
 }
 
 func newStapler(t *testing.T, token string, routes map[string]http.HandlerFunc) (*Client, *stapler) {
@@ -71,7 +71,7 @@ func newStapler(t *testing.T, token string, routes map[string]http.HandlerFunc) 
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		s.mu.Lock()
-		s.reqs = append(s.reqs, seen{method: r.Method, path: path, query: r.URL.RawQuery, crumb: r.Header.Get("Jenkins-Crumb"), form: form})
+		s.reqs = append(s.reqs, seenRequest{method: r.Method, path: path, query: r.URL.RawQuery, crumb: r.Header.Get("Jenkins-Crumb"), form: form})
 		s.mu.Unlock()
 		if h := routes[path]; ok && h != nil {
 			h(w, r)
@@ -94,7 +94,7 @@ func newStapler(t *testing.T, token string, routes map[string]http.HandlerFunc) 
 	return s.client(token), s
 }
 
-func answer(status int, body string) http.HandlerFunc {
+func answerJSON(status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		w.WriteHeader(status)
@@ -168,7 +168,7 @@ var graphViewStagesWant = []Stage{
 func TestStagesFromWfapi(t *testing.T) {
 	t.Parallel()
 	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{
-		build7 + "wfapi/describe": answer(200, wfapiDescribe),
+		build7 + "wfapi/describe": answerJSON(200, wfapiDescribe),
 	})
 	for range 3 {
 		got, err := c.Stages(context.Background(), pipeJob, 7)
@@ -200,7 +200,7 @@ func TestStagesFromGraphView(t *testing.T) {
 			t.Parallel()
 			tree := build7 + name + "/tree"
 			tree8 := strings.Replace(tree, "/7/", "/8/", 1)
-			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{tree: answer(200, graphViewTree), tree8: answer(200, graphViewTree)})
+			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{tree: answerJSON(200, graphViewTree), tree8: answerJSON(200, graphViewTree)})
 			got, err := c.Stages(context.Background(), pipeJob, 7)
 			if err != nil {
 				t.Fatal(err)
@@ -268,7 +268,7 @@ func TestStagesProbeErrors(t *testing.T) {
 				io.WriteString(w, "alice is missing the Job/Read permission")
 				return
 			}
-			answer(200, `{"status":"ok","data":{"complete":true,"stages":[]}}`)(w, r)
+			answerJSON(200, `{"status":"ok","data":{"complete":true,"stages":[]}}`)(w, r)
 		},
 	})
 	_, err := c.Stages(context.Background(), pipeJob, 7)
@@ -302,7 +302,7 @@ func TestGraphViewErrorAnswer(t *testing.T) {
 		{`{"status":"weird"}`, `pipeline graph view answered status "weird"`},
 		{`{}`, `pipeline graph view answered status ""`},
 	} {
-		c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "stages/tree": answer(200, tt.body)})
+		c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "stages/tree": answerJSON(200, tt.body)})
 		for range 2 {
 			_, err := c.Stages(context.Background(), pipeJob, 7)
 			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || errors.Is(err, ErrNoStages) {
