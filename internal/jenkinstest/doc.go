@@ -32,6 +32,23 @@
 // Generated artifacts are computed on the fly, so a 512 MiB one costs no
 // memory.
 //
+// Pipeline builds (JobSpec.Pipeline) have stages (Script.Stages: nested,
+// parallel branches, results including NOT_EXECUTED) and input steps
+// (Script.Inputs). An input stops the script's clock until it is answered,
+// over HTTP, by someone else after a while (Input.AnswerBy), or by a stop,
+// so later lines, stages and the end move by the pause; inputs at the same
+// offset wait together, as in parallel branches. The console shows the
+// stage blocks and the input prompts, "Approved by" and "Rejected by"; the
+// build JSON has the InputAction at Stapler's visibilities (or only its
+// _class with Options.LegacyInputAction), kept with no executions once
+// answered; input/<Id>/proceedEmpty, proceed, abort and submit answer with
+// Jenkins' codes (405 for GET, 404 for a wrong-case or settled id, 400 for
+// a missing json, 400 and X-Error for a submitter refusal) and are recorded
+// (InputAnswers). Options.WFAPI adds pipeline-rest-api's run describe (flat
+// stages, a parent cut off at its first child, the final chunk taking the
+// run's result), pendingInputActions, nextPendingInputAction and
+// inputSubmit; Options.GraphView adds pipeline-graph-view's <name>/tree.
+//
 // Time is read only through the injected clock.Clock, and all queue and
 // build state is derived from it on each request by a small discrete-event
 // simulation: there are no goroutines or timers, so on a clock.Virtual a
@@ -41,13 +58,19 @@
 // It does not model: nodes, labels and executors (one implicit executor pool
 // that always frees up after Script.QueueWait), fine-grained permissions
 // (users may do everything; anonymous gets what Options grant), DISCOVER
-// (hidden jobs are always 404), views, SCM, input steps and
-// wfapi, /term and /kill escalation (both act like stop), the multipart
+// (hidden jobs are always 404), views, SCM, /term and /kill escalation (both act like stop), the multipart
 // streaming log mode, progressiveHtml, XML APIs other than the crumb xpath,
 // deleted log files, session expiry, cause folding on coalesced items, the
 // artifact *zip* archives and Ant-glob listings (both 404), the
-// Run/Artifacts permission, fingerprints, or the ';' filter outside
-// artifact/.
+// Run/Artifacts permission, fingerprints, the ';' filter outside
+// artifact/; for Pipelines: steps other than input (stageFlowNodes hold
+// only input steps), wfapi on jobs and flow nodes (execution/node/...),
+// wfapi changesets and artifacts links, graph view's allSteps, steps and
+// log (404) and its "title" (always ""), Blue Ocean, the inProgress:false
+// moment before the execution exists, abortPrevious, Administer (a
+// submitter list binds every user), a branch running on while another
+// waits (the whole script pauses), and try/catch around input: a rejection
+// ends the build ABORTED.
 // X-Text-Size always points just after the last byte sent, so a withheld
 // partial line comes with the next answer; the 2.509+ reading in which it
 // would be skipped is unverified and not modelled.

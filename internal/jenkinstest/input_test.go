@@ -1,6 +1,7 @@
 package jenkinstest
 
 import (
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
@@ -249,5 +250,192 @@ func TestInputIDCapitalisation(t *testing.T) {
 		if got := inputID(Input{ID: tt.id, Message: tt.msg}); got != tt.want {
 			t.Errorf("id %q message %q: %q, want %q", tt.id, tt.msg, got, tt.want)
 		}
+	}
+}
+
+func TestParallelInputs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{WFAPI: true, GraphView: "stages"}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(Script{
+		Duration: 10 * time.Second,
+		Stages: []Stage{
+			{Name: "Gate", Duration: 8 * time.Second},
+			{Name: "eu", Parent: "Gate", Parallel: true, Duration: 8 * time.Second},
+			{Name: "us", Parent: "Gate", Parallel: true, Duration: 8 * time.Second},
+		},
+		Inputs: []Input{
+			{At: 2 * time.Second, Stage: "eu", ID: "eu", Message: "Deploy EU?"},
+			{At: 2 * time.Second, Stage: "us", ID: "us", Message: "Deploy US?", Params: []ParamDef{{Name: "PCT", Type: "string", Default: "10"}}},
+		},
+	})})
+	f.post("/job/p/build")
+	f.clk.Advance(3 * time.Second)
+	pending := f.get("/job/p/1/wfapi/pendingInputActions")
+	var acts []map[string]any
+	decode(t, pending.body, &acts)
+	if len(acts) != 2 || acts[0]["id"] != "Eu" || acts[1]["id"] != "Us" {
+		t.Fatalf("pendingInputActions %s", pending.body)
+	}
+	wantUS := map[string]any{
+		"id": "Us", "proceedText": "Proceed", "message": "Deploy US?",
+		"inputs":              []any{map[string]any{"type": "StringParameterDefinition", "name": "PCT", "definition": map[string]any{"defaultVal": "10"}}},
+		"proceedUrl":          "/jenkins/job/p/1/wfapi/inputSubmit?inputId=Us",
+		"abortUrl":            "/jenkins/job/p/1/input/Us/abort",
+		"redirectApprovalUrl": "/jenkins/job/p/1/input/",
+	}
+	if !reflect.DeepEqual(acts[1], wantUS) {
+		t.Errorf("pending US %v", acts[1])
+	}
+	var next map[string]any
+	decode(t, f.get("/job/p/1/wfapi/nextPendingInputAction").body, &next)
+	if next["id"] != "Eu" {
+		t.Errorf("nextPendingInputAction %v", next)
+	}
+	wantStatus(t, "proceed EU", f.post("/job/p/1/input/Eu/proceedEmpty"), 200)
+	f.clk.Advance(10 * time.Second)
+	// Still paused on US: the timeline has not moved.
+	if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != true || len(a["executions"].([]any)) != 1 {
+		t.Errorf("after one answer %v", a)
+	}
+	run := f.describe("/job/p/1/wfapi/describe")
+	// EU's input is settled, but the pause holds the whole script, so its
+	// branch still runs; Gate is cut off where its branches start.
+	if run.Status != "PAUSED_PENDING_INPUT" || stageStatuses(run) != "Gate:SUCCESS eu:IN_PROGRESS us:PAUSED_PENDING_INPUT" {
+		t.Errorf("wfapi %s [%s]", run.Status, stageStatuses(run))
+	}
+	var tree graphTreeJSON
+	decode(t, f.get("/job/p/1/stages/tree").body, &tree)
+	if got := flatStates(tree.Data.Stages); got != "Gate:paused:STAGE[eu:running:PARALLEL us:paused:PARALLEL]" {
+		t.Errorf("graph %s", got)
+	}
+	wantStatus(t, "proceed US", f.do(call{method: "POST", path: "/job/p/1/input/Us/proceed", form: url.Values{"json": {`{"parameter":[{"name":"PCT","value":"50"}]}`}}}), 200)
+	decode(t, f.get("/job/p/1/wfapi/nextPendingInputAction").body, &next)
+	if next != nil {
+		t.Errorf("nextPendingInputAction after both %v", next)
+	}
+	f.clk.Advance(8 * time.Second)
+	b := f.json("/job/p/1/api/json")
+	if b["building"] != false || b["duration"] != 21000.0 { // 10 s + 11 s paused
+		t.Errorf("end: %v %v", b["building"], b["duration"])
+	}
+	if got := f.srv.InputAnswers("p"); len(got) != 2 || got[0].ID != "Eu" || got[1].Params["PCT"] != "50" {
+		t.Errorf("answers %+v", got)
+	}
+}
+
+func TestInputAnsweredBySomeoneElse(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		in       Input
+		result   string
+		duration float64
+		line     string
+	}{
+		{"proceed", Input{AnswerBy: "proceed", AnsweredAfter: 30 * time.Second, Answerer: "bob"}, "SUCCESS", 40000, "Proceed or Abort\nApproved by bob\n"},
+		{"abort", Input{AnswerBy: "abort", AnsweredAfter: 30 * time.Second}, "ABORTED", 36000, "Rejected by admin\nFinished: ABORTED\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(tt.in))})
+			f.post("/job/p/build")
+			f.clk.Advance(34 * time.Second)
+			if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != true {
+				t.Errorf("not waiting before the answer: %v", a)
+			}
+			f.clk.Advance(time.Second)
+			if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != false {
+				t.Errorf("waiting after the answer: %v", a)
+			}
+			wantStatus(t, "answer after someone else", f.post("/job/p/1/input/"+inputID(Input{Message: "Ship it?"})+"/abort"), 404)
+			f.clk.Advance(time.Minute)
+			b := f.json("/job/p/1/api/json")
+			if b["result"] != tt.result || b["duration"] != tt.duration {
+				t.Errorf("result %v duration %v", b["result"], b["duration"])
+			}
+			inOrder(t, f.get("/job/p/1/consoleText").body, tt.line)
+			if got := f.srv.InputAnswers("p"); got != nil {
+				t.Errorf("recorded %+v", got)
+			}
+		})
+	}
+}
+
+func TestStopPausedBuild(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{WFAPI: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "ok"}))})
+	f.post("/job/p/build")
+	f.post("/job/p/build") // blocked behind the paused build
+	f.clk.Advance(20 * time.Second)
+	q := f.json("/queue/item/2/api/json")
+	if q["_class"] != "hudson.model.Queue$BlockedItem" || !strings.HasPrefix(q["why"].(string), "Build #1 is already in progress") {
+		t.Errorf("queue item %v %v", q["_class"], q["why"])
+	}
+	wantStatus(t, "stop", f.post("/job/p/1/stop"), 302)
+	wantStatus(t, "input after stop", f.post("/job/p/1/input/Ok/proceedEmpty"), 404)
+	f.clk.Advance(time.Second)
+	b := f.json("/job/p/1/api/json")
+	if b["building"] != false || b["result"] != "ABORTED" || b["duration"] != 21000.0 {
+		t.Errorf("after stop %v %v %v", b["building"], b["result"], b["duration"])
+	}
+	log := f.get("/job/p/1/consoleText").body
+	inOrder(t, log, "Proceed or Abort\nAborted by alice\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] }\n", "Finished: ABORTED\n")
+	if strings.Contains(log, "Rejected") || strings.Contains(log, "Approved") {
+		t.Errorf("log:\n%s", log)
+	}
+	run := f.describe("/job/p/1/wfapi/describe")
+	if run.Status != "ABORTED" || stageStatuses(run) != "Build:SUCCESS Approve:ABORTED" || run.Stages[1].PauseDurationMillis != 15000 {
+		t.Errorf("wfapi %s [%s] %+v", run.Status, stageStatuses(run), run.Stages)
+	}
+	if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != false {
+		t.Errorf("InputAction %v", a)
+	}
+}
+
+func TestInputActionVisibility(t *testing.T) {
+	t.Parallel()
+	script := approvalScript(Input{ID: "go", Message: "A message that is longer than thirty-two characters",
+		Params: []ParamDef{{Name: "PW", Type: "password", Default: "s3cret"}}})
+	for _, tt := range []struct {
+		name, query string
+		legacy      bool
+		want        string // the InputAction as written
+	}{
+		{"depth 0", "", false, `{"_class":"` + inputActionJSON + `"}`},
+		{"depth 1", "?depth=1", false, `{"_class":"` + inputActionJSON + `","displayName":"Paused for Input","executions":[{"displayName":"A message that is longer than th...","id":"Go","input":{},"settled":false}],"waitingForInput":true}`},
+		{"depth 2", "?depth=2", false, `{"_class":"` + inputActionJSON + `","displayName":"Paused for Input","executions":[{"displayName":"A message that is longer than th...","id":"Go","input":{"cancel":"Abort","id":"Go","message":"A message that is longer than thirty-two characters","ok":"Proceed","parameters":[{"_class":"hudson.model.PasswordParameterDefinition","defaultParameterValue":{"_class":"hudson.model.PasswordParameterValue","name":"PW"},"description":"","name":"PW","type":"PasswordParameterDefinition"}],"submitter":null,"submitterParameter":null},"settled":false}],"waitingForInput":true}`},
+		{"tree", "?tree=actions[waitingForInput]", false, `{"_class":"` + inputActionJSON + `","waitingForInput":true}`},
+		{"legacy depth 2", "?depth=2", true, `{"_class":"` + inputActionJSON + `"}`},
+		{"legacy tree", "?tree=actions[waitingForInput]", true, `{"_class":"` + inputActionJSON + `"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, Options{LegacyInputAction: tt.legacy}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(script)})
+			f.post("/job/p/build")
+			f.clk.Advance(6 * time.Second)
+			body := f.get("/job/p/1/api/json" + tt.query).body
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("want %s in\n%s", tt.want, body)
+			}
+			if tt.query == "?tree=actions[waitingForInput]" && !strings.Contains(body, `{},`) {
+				t.Errorf("no {} for a non-exported action: %s", body)
+			}
+		})
+	}
+}
+
+func TestInputRequestRecords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "x"}))})
+	f.post("/job/p/build")
+	f.clk.Advance(6 * time.Second)
+	f.post("/job/p/1/input/x/abort")
+	f.post("/job/p/1/input/X/abort")
+	reqs := f.srv.Requests()
+	got := []string{}
+	for _, r := range reqs[len(reqs)-2:] {
+		got = append(got, r.Method+" "+r.Path+" "+http.StatusText(r.Status))
+	}
+	if want := []string{"POST /jenkins/job/p/1/input/x/abort Not Found", "POST /jenkins/job/p/1/input/X/abort OK"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("records %v", got)
 	}
 }
