@@ -69,7 +69,9 @@ type ArtifactDownload struct {
 const (
 	// ArtifactRedirectObjectStore models an artifact manager on an object
 	// store (artifact-manager-s3): Jenkins answers a file download with a
-	// 302 to a presigned URL on another host, valid for an hour.
+	// 302 to a presigned GET URL on another host, valid for an hour: over
+	// HTTP 127.0.0.2 (or "localhost" where only 127.0.0.1 is loopback),
+	// over TLS [::1], which New/NewTLS panic without.
 	ArtifactRedirectObjectStore = "object-store"
 	// ArtifactRedirectResourceDomain models a configured Resource Root URL
 	// on the same host but another port: Jenkins answers a file download
@@ -155,11 +157,22 @@ func (g *generator) ReadAt(p []byte, off int64) (int, error) {
 	for n < len(p) {
 		o := off + int64(n)
 		block, in := o/genPage, int(o%genPage)
-		var key [8]byte
-		binary.LittleEndian.PutUint64(key[:], splitmix(g.seed^uint64(block)*0x2545f4914f6cdd1d))
+		key := splitmix(g.seed ^ uint64(block)*0x2545f4914f6cdd1d)
+		var kb [8]byte
+		binary.LittleEndian.PutUint64(kb[:], key)
 		m := copy(p[n:], g.page[in:])
-		for i := range m {
-			p[n+i] ^= key[(in+i)%8]
+		dst := p[n : n+m]
+		// Byte by byte up to a multiple of 8 in the page, then a word at a
+		// time: the key lines up with the page's words.
+		i := 0
+		for ; i < m && (in+i)%8 != 0; i++ {
+			dst[i] ^= kb[(in+i)%8]
+		}
+		for ; i+8 <= m; i += 8 {
+			binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(dst[i:])^key)
+		}
+		for ; i < m; i++ {
+			dst[i] ^= kb[(in+i)%8]
 		}
 		n += m
 	}
@@ -326,6 +339,7 @@ func combineLast(tokens []string, n int) string {
 // other origins, the presigned keys, and the record of every download.
 type artifactState struct {
 	objectStore, resourceDomain *httptest.Server
+	objectURL                   string // scheme://host:port of the object store
 	resourceHost                string // host:port of the resource domain
 	key                         []byte // signs presigned URLs and resource tokens
 
@@ -350,11 +364,7 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 	s.art.objects = map[string]artifactRef{}
 	s.art.downloads = map[artifactRef][]*ArtifactDownload{}
 	s.art.transfers = map[artifactRef]int{}
-	start := func(host string, h http.HandlerFunc) *httptest.Server {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			panic("jenkinstest: listen for the artifact origin: " + err.Error())
-		}
+	start := func(l net.Listener, h http.HandlerFunc) *httptest.Server {
 		ts := httptest.NewUnstartedServer(h)
 		_ = ts.Listener.Close()
 		ts.Listener = l
@@ -368,18 +378,36 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 	switch s.opts.ArtifactRedirect {
 	case "":
 	case ArtifactRedirectObjectStore:
-		// Another host: 127.0.0.2 is loopback on Linux; over TLS, [::1],
-		// which httptest's certificate covers.
-		host := "127.0.0.2"
+		// Another host name than Jenkins' 127.0.0.1. Over TLS it is [::1],
+		// which httptest's certificate covers; over HTTP 127.0.0.2 (loopback
+		// on Linux), or else "localhost" on 127.0.0.1 (macOS).
+		host, name := "127.0.0.2", ""
 		if useTLS {
 			host = "::1"
 		}
-		s.art.objectStore = start(host, s.serveObjectStore)
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil && !useTLS {
+			host, name = "127.0.0.1", "localhost"
+			l, err = net.Listen("tcp", "127.0.0.1:0")
+		}
+		if err != nil {
+			panic("jenkinstest: listen for the object store on " + host + ": " + err.Error())
+		}
+		s.art.objectStore = start(l, s.serveObjectStore)
+		s.art.objectURL = s.art.objectStore.URL
+		if name != "" {
+			_, port, _ := net.SplitHostPort(l.Addr().String())
+			s.art.objectURL = "http://" + net.JoinHostPort(name, port)
+		}
 	case ArtifactRedirectResourceDomain:
 		// The same host as Jenkins, another port.
 		host, _, _ := net.SplitHostPort(s.ts.Listener.Addr().String())
-		s.art.resourceDomain = start(host, s.serveResourceDomain)
-		s.art.resourceHost = s.art.resourceDomain.Listener.Addr().String()
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			panic("jenkinstest: listen for the resource domain: " + err.Error())
+		}
+		s.art.resourceDomain = start(l, s.serveResourceDomain)
+		s.art.resourceHost = l.Addr().String()
 	default:
 		panic("jenkinstest: unknown Options.ArtifactRedirect " + strconv.Quote(s.opts.ArtifactRedirect))
 	}
@@ -758,7 +786,7 @@ func (s *Server) presign(ref artifactRef, now time.Time) string {
 		"X-Amz-SignedHeaders": {"host"},
 		"X-Amz-Signature":     {hex.EncodeToString(s.mac(http.MethodGet, objPath, date, expires))},
 	}
-	return s.art.objectStore.URL + objPath + "?" + q.Encode()
+	return s.art.objectURL + objPath + "?" + q.Encode()
 }
 
 // s3Error is an S3 error document.

@@ -3,6 +3,7 @@ package jenkinstest
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -504,6 +505,64 @@ func TestGeneratedContent(t *testing.T) {
 	}
 }
 
+// TestGoRedirectPolicy shows the trap the resource domain catches: Go's
+// own redirect policy keeps Authorization when only the port changes.
+func TestGoRedirectPolicy(t *testing.T) {
+	t.Parallel()
+	for mode, want := range map[string]int{ArtifactRedirectObjectStore: 200, ArtifactRedirectResourceDomain: 400} {
+		f := newFixture(t, Options{ArtifactRedirect: mode}, artifactJob)
+		f.post("/job/folder/job/app/build")
+		f.clk.Advance(10 * time.Second)
+		req, _ := http.NewRequest(http.MethodGet, f.srv.URL()+artifactBuild+"artifact/report.txt", nil)
+		req.SetBasicAuth("alice", aliceToken)
+		resp, err := (&http.Client{Transport: f.client.Transport}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: Go's default redirect policy ends with %d, want %d", mode, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestArtifactRedirectsOverTLS(t *testing.T) {
+	t.Parallel()
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skip("no IPv6 loopback for the object store over TLS")
+	} else {
+		l.Close()
+	}
+	for _, mode := range []string{ArtifactRedirectObjectStore, ArtifactRedirectResourceDomain} {
+		srv := NewTLS(Options{ArtifactRedirect: mode, Users: map[string]User{"alice": {APIToken: aliceToken}}, Clock: clock.NewVirtual(epoch)})
+		t.Cleanup(srv.Close)
+		srv.AddJob(artifactJob)
+		client := &http.Client{
+			Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()}},
+			CheckRedirect: func(req *http.Request, via []*http.Request) error { req.Header.Del("Authorization"); return nil },
+		}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/job/folder/job/app/build", nil)
+		req.SetBasicAuth("alice", aliceToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.clock.(*clock.Virtual).Advance(10 * time.Second)
+		req, _ = http.NewRequest(http.MethodGet, srv.URL()+artifactBuild+"artifact/report.txt", nil)
+		req.SetBasicAuth("alice", aliceToken)
+		resp, err = client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "all tests passed\n" || resp.Request.URL.Scheme != "https" || resp.Request.URL.Host == strings.TrimPrefix(srv.URL(), "https://") {
+			t.Errorf("%s: %d %q from %s", mode, resp.StatusCode, b, resp.Request.URL)
+		}
+	}
+}
+
 func TestArtifactOriginsClose(t *testing.T) {
 	t.Parallel()
 	srv := New(Options{ArtifactRedirect: ArtifactRedirectObjectStore})
@@ -564,3 +623,12 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 func (r *recorder) WriteHeader(code int) { r.status = code }
+
+func BenchmarkGenerator(b *testing.B) {
+	r := Artifact{RelativePath: "big.bin", Size: 1 << 30}.Reader()
+	buf := make([]byte, 64<<10)
+	b.SetBytes(int64(len(buf)))
+	for i := 0; b.Loop(); i++ {
+		_, _ = r.ReadAt(buf, int64(i%16000)*int64(len(buf))+int64(i%7))
+	}
+}
