@@ -58,9 +58,9 @@
 // It does not model: nodes, labels and executors (one implicit executor pool
 // that always frees up after Script.QueueWait), fine-grained permissions
 // (users may do everything; anonymous gets what Options grant), DISCOVER
-// (hidden jobs are always 404), views, SCM, /term and /kill escalation (both act like stop), the multipart
-// streaming log mode, progressiveHtml, XML APIs other than the crumb xpath,
-// deleted log files, session expiry, cause folding on coalesced items, the
+// (hidden jobs are always 404), views, SCM, /term and /kill escalation
+// (both act like stop), the multipart streaming log mode, progressiveHtml,
+// XML APIs other than the crumb xpath, deleted log files, session expiry, cause folding on coalesced items, the
 // artifact *zip* archives and Ant-glob listings (both 404), the
 // Run/Artifacts permission, fingerprints, the ';' filter outside
 // artifact/; for Pipelines: steps other than input (stageFlowNodes hold
