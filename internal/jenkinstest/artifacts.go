@@ -40,9 +40,10 @@ type Artifact struct {
 	Size    int64
 	// ModTime is its Last-Modified; zero means when it was archived.
 	ModTime time.Time
-	// At, if > 0, archives the file this long after the build started;
-	// otherwise it is archived when the building phase ends (not if the
-	// build was stopped). A later archive of the same path replaces it.
+	// At, if > 0, archives the file this long into the script (input
+	// pauses push it back, as they do log lines); otherwise it is archived
+	// when the building phase ends (not if the build was stopped). A later
+	// archive of the same path replaces it.
 	At time.Duration
 	// BreakAt, if > 0, cuts the first transfer of the file's bytes, from any
 	// origin: the connection is closed after BreakAt bytes of that
@@ -197,13 +198,12 @@ func (b *build) artifacts(now time.Time) []archived {
 	byPath := map[string]entry{}
 	rel := now.Sub(b.start)
 	for _, a := range b.script.Artifacts {
-		at := a.At
-		if at <= 0 {
+		at := endBuilding
+		if a.At <= 0 {
 			if b.stopped {
 				continue
 			}
-			at = endBuilding
-		} else if b.stopped && at > b.stopAt.Sub(b.start) {
+		} else if at = b.wallOffset(a.At); b.stopped && at > b.stopAt.Sub(b.start) {
 			continue
 		}
 		if rel < at {

@@ -94,6 +94,24 @@ func TestArtifactListing(t *testing.T) {
 	}
 }
 
+func TestArtifactArchivedAfterAnInputPause(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{}, JobSpec{FullName: "folder/app", Pipeline: true, Script: fixed(Script{
+		Duration:  10 * time.Second,
+		Inputs:    []Input{{At: time.Second, Message: "Deploy?", AnswerBy: "proceed", AnsweredAfter: time.Minute}},
+		Artifacts: []Artifact{{RelativePath: "plan.txt", Content: []byte("plan"), At: 2 * time.Second}},
+	})})
+	f.post("/job/folder/job/app/build")
+	f.clk.Advance(30 * time.Second)
+	if got := listing(t, f, ""); len(got) != 0 {
+		t.Errorf("archived during the pause: %v", got)
+	}
+	f.clk.Advance(32 * time.Second) // 1 s of script, a minute of pause, 1 s more
+	if got := listing(t, f, ""); len(got) != 1 {
+		t.Errorf("not archived after the pause: %v", got)
+	}
+}
+
 func TestArtifactDisplayPaths(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
