@@ -12,6 +12,11 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
+// pipelineReadTimeout bounds one read of stages or inputs: they only add
+// to what the console says, and must not hold the run while a plugin
+// keeps failing.
+const pipelineReadTimeout = 30 * time.Second
+
 // stageEvery is the least time between two reads of a Pipeline's stages:
 // Jenkins computes them anew on each read of a running build.
 const stageEvery = 2 * time.Second
@@ -35,6 +40,8 @@ type pipelineTracker struct {
 	// unknownTold is set once a pause whose inputs cannot be listed was
 	// told about.
 	unknownTold bool
+	// inputsFailed is set once a failure to list the inputs was told.
+	inputsFailed bool
 }
 
 func (p *pipelineTracker) poll(ctx context.Context, f *following, t *tick) error {
@@ -78,14 +85,20 @@ func (p *pipelineTracker) close(ctx context.Context, f *following) {
 // readStages reads the stages and prints what changed since the last read.
 func (p *pipelineTracker) readStages(ctx context.Context, f *following) error {
 	p.stagesRead = f.r.Clock.Now()
-	stages, err := f.r.Client.Stages(ctx, f.r.opts.Job, f.n)
+	readCtx, cancel := context.WithTimeout(ctx, pipelineReadTimeout)
+	defer cancel()
+	stages, err := f.r.Client.Stages(readCtx, f.r.opts.Job, f.n)
 	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
 	case errors.Is(err, jenkins.ErrNoStages):
 		p.noStages = true
 		f.r.Report.Status("Stages are not available: this Jenkins has neither Pipeline Stage View nor Pipeline Graph View")
 		return nil
 	case err != nil:
-		return err
+		p.noStages = true
+		f.r.Report.Warning("%v; stages are left out from now on", err)
+		return nil
 	}
 	p.stages = stages
 	f.r.stages = stages
@@ -138,9 +151,19 @@ func (p *pipelineTracker) noteResumed(f *following) {
 func (p *pipelineTracker) readInputs(ctx context.Context, f *following) error {
 	r := f.r
 	p.inputsRead = r.Clock.Now()
-	inputs, err := r.Client.PendingInputs(ctx, r.opts.Job, f.n)
+	readCtx, cancel := context.WithTimeout(ctx, pipelineReadTimeout)
+	defer cancel()
+	inputs, err := r.Client.PendingInputs(readCtx, r.opts.Job, f.n)
 	page := r.Client.URL(jenkins.InputPagePath(r.opts.Job, f.n))
 	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil && !errors.Is(err, jenkins.ErrInputsUnknown):
+		if !p.inputsFailed {
+			p.inputsFailed = true
+			r.Report.Warning("%v; the build may wait for input: see %s", err, page)
+		}
+		return nil
 	case errors.Is(err, jenkins.ErrInputsUnknown):
 		r.startWaiting(page, "")
 		if !p.unknownTold {
@@ -148,8 +171,6 @@ func (p *pipelineTracker) readInputs(ctx context.Context, f *following) error {
 			r.Report.Notice("%s #%d waits for input; answer it at %s", r.opts.Job.Name, f.n, page)
 		}
 		return nil
-	case err != nil:
-		return err
 	}
 	if len(inputs) == 0 {
 		p.noteResumed(f)

@@ -48,12 +48,15 @@ func Locate(base *url.URL, raw string) (Location, error) {
 		}
 		return Location{Queue: id}, nil
 	}
+	if len(segs) >= 2 && len(segs)%2 == 0 && segs[0] == "job" && segs[len(segs)-2] == "job" {
+		return Location{}, errors.New("is a job URL, not a build URL: it must end with the build number (…/job/NAME/NUMBER/)")
+	}
 	if len(segs) < 3 || len(segs)%2 == 0 || segs[0] != "job" {
 		return Location{}, errors.New("is neither a build URL (…/job/NAME/NUMBER/) nor a queue item URL (…/queue/item/ID/)")
 	}
 	n, ok := positive(segs[len(segs)-1])
 	if !ok {
-		return Location{}, errors.New("is a job URL, not a build URL: it must end with the build number (…/job/NAME/NUMBER/)")
+		return Location{}, errors.New("is not a build URL: it must end with the build number (…/job/NAME/NUMBER/)")
 	}
 	jobURL := *base
 	jobURL.RawPath = base.EscapedPath() + "/" + strings.Join(segs[:len(segs)-1], "/") + "/"

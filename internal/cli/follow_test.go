@@ -1,0 +1,264 @@
+package cli
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+)
+
+// posts counts the POST requests the fake received.
+func (h *harness) posts() int {
+	n := 0
+	for _, r := range h.srv.Requests() {
+		if r.Method == "POST" {
+			n++
+		}
+	}
+	return n
+}
+
+// startBuild triggers a build of job outside the run under test, as an
+// earlier step would, and returns its queue item's and build's URLs.
+func startBuild(t *testing.T, job string, spec func(map[string]string) jenkinstest.Script, advance time.Duration) (queueURL, buildURL string, h0 *harness) {
+	t.Helper()
+	h0 = newHarness(t, jenkinstest.Options{})
+	h0.srv.AddJob(jenkinstest.JobSpec{FullName: job, Script: spec})
+	h0.set("JENKINS_JOB", job, "JENKINS_WAIT_FOR", "queue")
+	h0.runWant(ExitOK)
+	out := h0.outputs()
+	h0.clock.Advance(advance)
+	return out["JENKINS_QUEUE_URL"], h0.srv.URL() + "/job/" + strings.ReplaceAll(job, "/", "/job/") + "/1/", h0
+}
+
+// again returns a fresh harness on the same fake Jenkins and clock, for a
+// later step.
+func (h *harness) again() *harness {
+	h.t.Helper()
+	n := &harness{t: h.t, clock: h.clock, srv: h.srv, http: h.http, dir: h.t.TempDir()}
+	n.env = map[string]string{
+		"JENKINS_URL":    h.srv.URL(),
+		"JENKINS_USER":   "alice",
+		"JENKINS_TOKEN":  secretToken,
+		"JENKINS_DOTENV": filepath.Join(n.dir, "outputs.env"),
+	}
+	return n
+}
+
+func TestFollowTriggersNothing(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, result string
+		follow       string // "queue" or "build"
+		advance      time.Duration
+		want         int
+	}{
+		{"build url, success", "SUCCESS", "build", 10 * time.Second, ExitOK},
+		{"build url, failure", "FAILURE", "build", 10 * time.Second, ExitFailure},
+		{"queue url, still queued", "UNSTABLE", "queue", 0, ExitUnstable},
+		{"queue url, started long ago", "SUCCESS", "queue", 20 * time.Second, ExitOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			queueURL, buildURL, h0 := startBuild(t, "team/deploy", script(tt.result, 30*time.Second, 5), tt.advance)
+			posts := h0.posts()
+			h := h0.again()
+			follow := buildURL
+			if tt.follow == "queue" {
+				follow = queueURL
+			}
+			h.set("JENKINS_FOLLOW", follow)
+			h.runWant(tt.want)
+			if got := h.posts(); got != posts {
+				t.Errorf("following sent %d POSTs", got-posts)
+			}
+			if n := len(h.srv.Builds("team/deploy")); n != 1 {
+				t.Errorf("%d builds, want 1", n)
+			}
+			out := h.outputs()
+			if out["JENKINS_RESULT"] != tt.result || out["JENKINS_BUILD_URL"] != buildURL || out["JENKINS_BUILD_NUMBER"] != "1" {
+				t.Errorf("outputs %v", out)
+			}
+			// The whole console, from its start.
+			if !strings.Contains(h.stdout.String(), "Started by user alice") || !strings.Contains(h.stdout.String(), "line 5") {
+				t.Errorf("console not printed whole:\n%s", h.stdout.String())
+			}
+			h.assertNoSecrets()
+		})
+	}
+}
+
+func TestFollowedBuildIsLeftAloneOnTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, abortOnStop string
+		stopped           bool
+	}{
+		{"default", "", false},
+		{"abort_on_stop true", "true", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Minute, 5), 10*time.Second)
+			h := h0.again()
+			h.set("JENKINS_FOLLOW", buildURL, "JENKINS_TIMEOUT", "1m", "JENKINS_ABORT_ON_STOP", tt.abortOnStop)
+			h.runWant(ExitTimeout)
+			if got := h.srv.Builds("deploy")[0].Aborted; got != tt.stopped {
+				t.Errorf("build aborted = %v, want %v\n%s", got, tt.stopped, h.stdout.String())
+			}
+		})
+	}
+}
+
+func TestFollowBadInput(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		env    []string
+		stderr string
+	}{
+		{"with parameters", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_PARAMETERS", "A=1"}, "input follow (JENKINS_FOLLOW): follows a build that is already queued or running, so parameters cannot be given with it"},
+		{"another job", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_JOB", "other"}, "input job (JENKINS_JOB): job is other, but follow names a build of deploy"},
+		{"a job url", []string{"JENKINS_FOLLOW", "<url>/job/deploy/"}, "input follow (JENKINS_FOLLOW): is a job URL, not a build URL"},
+		{"not under url", []string{"JENKINS_FOLLOW", "https://elsewhere.example.com/job/deploy/1/"}, "input follow (JENKINS_FOLLOW): is not under the url input"},
+		{"a queue url without an id", []string{"JENKINS_FOLLOW", "<url>/queue/item/x/"}, "input follow (JENKINS_FOLLOW): is a queue item URL without a valid item number"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, jenkinstest.Options{})
+			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
+			for i := 0; i < len(tt.env); i += 2 {
+				h.set(tt.env[i], strings.ReplaceAll(tt.env[i+1], "<url>", h.srv.URL()))
+			}
+			h.runWant(ExitBadInput)
+			if !strings.Contains(h.stderr.String(), tt.stderr) {
+				t.Errorf("stderr %q lacks %q", h.stderr.String(), tt.stderr)
+			}
+			if n := len(h.srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+}
+
+func TestFollowQueueItemOfAnotherJob(t *testing.T) {
+	t.Parallel()
+	queueURL, _, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Second, 2), 0)
+	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "other"})
+	h := h0.again()
+	h.set("JENKINS_FOLLOW", queueURL, "JENKINS_JOB", "other")
+	h.runWant(ExitBadInput)
+	if !strings.Contains(h.stderr.String(), "job is other, but follow names a build of deploy") {
+		t.Errorf("stderr: %s", h.stderr.String())
+	}
+}
+
+// GitLab hands a job's dotenv outputs to later jobs as variables: they must
+// not change what a later trigger does.
+func TestDotenvOutputsOfAnEarlierJobAreNotInputs(t *testing.T) {
+	t.Parallel()
+	_, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 5*time.Second, 2), 0)
+	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "smoke", Script: script("SUCCESS", 5*time.Second, 2)})
+	h := h0.again()
+	h.set("JENKINS_JOB", "smoke",
+		"JENKINS_QUEUE_URL", h0.outputs()["JENKINS_QUEUE_URL"], "JENKINS_BUILD_URL", buildURL,
+		"JENKINS_BUILD_NUMBER", "1", "JENKINS_RESULT", "FAILURE", "JENKINS_DURATION_MS", "5", "JENKINS_FAILED_STAGE", "Deploy")
+	h.runWant(ExitOK)
+	if n := len(h.srv.Builds("smoke")); n != 1 {
+		t.Fatalf("smoke has %d builds, want 1", n)
+	}
+	if got := h.outputs()["JENKINS_BUILD_URL"]; got != h.srv.URL()+"/job/smoke/1/" {
+		t.Errorf("build_url = %q", got)
+	}
+}
+
+func TestUnwritableOutputFilesStopBeforeAnythingIsSent(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"GITHUB_OUTPUT", []string{"GITHUB_ACTIONS", "true", "GITHUB_OUTPUT", "/nonexistent/dir/out"}, "GITHUB_OUTPUT"},
+		{"GITHUB_OUTPUT outside GitHub mode", []string{"GITHUB_OUTPUT", "/nonexistent/dir/out"}, "GITHUB_OUTPUT"},
+		{"GITHUB_STEP_SUMMARY", []string{"GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", "/nonexistent/dir/summary"}, "GITHUB_STEP_SUMMARY"},
+		{"dotenv", []string{"JENKINS_DOTENV", "/nonexistent/dir/out.env"}, "dotenv"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, jenkinstest.Options{})
+			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
+			h.set(append([]string{"JENKINS_JOB", "deploy"}, tt.env...)...)
+			h.runWant(ExitBadInput)
+			if n := len(h.srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+			all := h.stdout.String() + h.stderr.String()
+			if !strings.Contains(all, tt.want) || strings.Contains(all, "goroutine") || strings.Count(strings.TrimSpace(h.stderr.String()+h.stdout.String()), "\n") > 2 {
+				t.Errorf("want one line naming %s, got:\n%s", tt.want, all)
+			}
+		})
+	}
+}
+
+func TestOutputsGoToGitHubOutputOutsideGitHubMode(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, jenkinstest.Options{})
+	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
+	out := filepath.Join(h.dir, "github_output")
+	h.set("JENKINS_JOB", "deploy", "GITHUB_OUTPUT", out)
+	h.runWant(ExitOK)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"queue_url", "build_number", "build_url", "result", "duration_ms", "failed_stage"} {
+		if !strings.Contains(string(data), name) {
+			t.Errorf("GITHUB_OUTPUT lacks %s:\n%s", name, data)
+		}
+	}
+	if strings.Contains(h.stdout.String(), "::") {
+		t.Errorf("plain mode printed workflow commands:\n%s", h.stdout.String())
+	}
+}
+
+func TestNothingListensAtURL(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	for _, url := range []string{"http://" + addr + "/jenkins", "http://jenkins.invalid/jenkins"} {
+		t.Run(url, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, jenkinstest.Options{})
+			h.set("JENKINS_URL", url, "JENKINS_JOB", "deploy")
+			start := h.clock.Now()
+			code := h.run(context.Background())
+			took := h.clock.Now().Sub(start)
+			if code != ExitJenkins {
+				t.Fatalf("exit %d, want %d\n%s%s", code, ExitJenkins, h.stdout.String(), h.stderr.String())
+			}
+			if took > time.Minute+15*time.Second {
+				t.Errorf("gave up after %s of (virtual) time, want about a minute", took)
+			}
+			lines := strings.Split(strings.TrimSpace(h.stderr.String()), "\n")
+			last := lines[len(lines)-1]
+			if !strings.Contains(last, url) || strings.Contains(h.stdout.String()+h.stderr.String(), "queue/item") {
+				t.Errorf("the error line should name %s and no queue item:\n%s\n%s", url, h.stdout.String(), h.stderr.String())
+			}
+			if _, err := os.Stat(h.env["JENKINS_DOTENV"]); err == nil {
+				if out := h.outputs(); len(out) != 0 {
+					t.Errorf("outputs %v for a run that reached nothing", out)
+				}
+			}
+		})
+	}
+}

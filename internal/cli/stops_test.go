@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+)
+
+// stopRuns is how many seeded runs TestStopLeavesNothingBehind makes.
+const stopRuns = 240
+
+// triggerAnswerDelay is how long the fake Jenkins takes to answer a
+// trigger after it queued the build, as a loaded Jenkins may.
+const triggerAnswerDelay = 4 * time.Second
+
+// slowTrigger is a transport before the fake: it delays the answer to a
+// trigger on the virtual clock after Jenkins acted on it, and stops the run
+// when the clock reaches stopAt, wherever the run is then, even while it
+// waits for that answer.
+type slowTrigger struct {
+	next   http.RoundTripper
+	clock  *clock.Virtual
+	stopAt time.Time
+	stop   func()
+
+	mu sync.Mutex
+	// sending and answered are when the trigger was sent and answered.
+	sending, answered time.Time
+}
+
+func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
+	s.maybeStop()
+	trigger := req.Method == http.MethodPost && (strings.HasSuffix(req.URL.Path, "/build") || strings.HasSuffix(req.URL.Path, "/buildWithParameters"))
+	if trigger {
+		s.mu.Lock()
+		s.sending = s.clock.Now()
+		s.mu.Unlock()
+	}
+	resp, err := s.next.RoundTrip(req)
+	if err != nil || !trigger {
+		return resp, err
+	}
+	// Jenkins queued the build; its answer is still on its way.
+	for range triggerAnswerDelay / (500 * time.Millisecond) {
+		if err := s.clock.Sleep(req.Context(), 500*time.Millisecond); err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
+		s.maybeStop()
+	}
+	if err := req.Context().Err(); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	s.mu.Lock()
+	s.answered = s.clock.Now()
+	s.mu.Unlock()
+	return resp, nil
+}
+
+func (s *slowTrigger) maybeStop() {
+	if !s.clock.Now().Before(s.stopAt) {
+		s.stop()
+	}
+}
+
+// TestStopLeavesNothingBehind stops runs at seeded moments, before, while
+// and after the trigger is answered, in the queue and while the build runs,
+// by a signal or by the timeout, against a Jenkins slow to answer the
+// trigger. No run may leave a queue item or a build running, or hang.
+func TestStopLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	phases := map[string]int{}
+	for seed := range uint64(stopRuns) {
+		rng := rand.New(rand.NewPCG(seed, 0x73746f70))
+		byTimeout := rng.IntN(2) == 0
+		stopAfter := time.Duration(rng.Int64N(int64(36 * time.Second)))
+		if rng.IntN(10) == 0 {
+			stopAfter = 0 // before anything is sent
+		}
+		h := newHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Params: []jenkinstest.ParamDef{{Name: "V", Type: "string"}},
+			Script: func(map[string]string) jenkinstest.Script {
+				return jenkinstest.Script{QuietPeriod: 3 * time.Second, QueueWait: 5 * time.Second, Duration: 20 * time.Second,
+					Result: "SUCCESS", Log: lines(10, 2*time.Second, "deploy")}
+			}})
+		ctx, cancel := context.WithCancelCause(context.Background())
+		start := h.clock.Now()
+		st := &slowTrigger{next: h.http.Transport, clock: h.clock, stopAt: start.Add(stopAfter)}
+		if byTimeout {
+			// The timeout passes on the injected clock; a run that reaches
+			// it stops itself.
+			st.stopAt = start.Add(time.Hour)
+			h.set("JENKINS_TIMEOUT", (stopAfter + time.Millisecond).String())
+		}
+		st.stop = func() { cancel(errors.New("terminated signal received")) }
+		h.http.Transport = st
+		h.set("JENKINS_JOB", "deploy", "JENKINS_PARAMETERS", "V=1")
+
+		done := make(chan int, 1)
+		go func() { done <- h.run(ctx) }()
+		var code int
+		select {
+		case code = <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("seed %d: the run hangs", seed)
+		}
+		cancel(nil)
+
+		st.mu.Lock()
+		phase := stopPhase(stopAfter, st.sending.Sub(start), st.answered.Sub(start), !st.sending.IsZero(), !st.answered.IsZero(), h.srv.Builds("deploy"), start)
+		st.mu.Unlock()
+		switch {
+		case code == ExitOK:
+			phase = "finished before the stop"
+		case byTimeout && code != ExitTimeout, !byTimeout && code != 143:
+			t.Errorf("seed %d (%s, stop after %s): exit %d\n%s%s", seed, phase, stopAfter, code, h.stdout.String(), h.stderr.String())
+		}
+		mu.Lock()
+		phases[phase]++
+		mu.Unlock()
+
+		// Let a stopped build wind down, then look for leftovers.
+		h.clock.Advance(5 * time.Second)
+		if items := queued(t, h); len(items) > 0 {
+			t.Errorf("seed %d (%s, stop after %s, timeout %v): queue items left behind: %v\n%s%s", seed, phase, stopAfter, byTimeout, items, h.stdout.String(), h.stderr.String())
+		}
+		for _, b := range h.srv.Builds("deploy") {
+			if b.Completed.IsZero() {
+				t.Errorf("seed %d (%s, stop after %s, timeout %v): build #%d left running\n%s%s", seed, phase, stopAfter, byTimeout, b.Number, h.stdout.String(), h.stderr.String())
+			}
+		}
+		if n := len(h.srv.Builds("deploy")); n > 1 {
+			t.Errorf("seed %d: %d builds", seed, n)
+		}
+	}
+	t.Logf("%d seeded stops, by phase: %v", stopRuns, phases)
+}
+
+// stopPhase names where a run was when it was stopped.
+func stopPhase(stop, sending, answered time.Duration, sent, wasAnswered bool, builds []jenkinstest.BuildRecord, start time.Time) string {
+	switch {
+	case !sent || stop < sending:
+		return "before the trigger"
+	case !wasAnswered || stop < answered:
+		return "while Jenkins answered the trigger"
+	case len(builds) == 0 || stop < builds[0].Started.Sub(start):
+		return "in the queue"
+	}
+	return "while building"
+}
+
+// queued lists the fake's waiting queue items, as Jenkins' /queue shows
+// them.
+func queued(t *testing.T, h *harness) []int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL()+"/queue/api/json?tree=items[id]", nil)
+	req.SetBasicAuth("alice", secretToken)
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var q struct {
+		Items []struct {
+			ID int `json:"id"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&q); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for _, it := range q.Items {
+		ids = append(ids, it.ID)
+	}
+	return ids
+}
