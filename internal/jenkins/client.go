@@ -70,6 +70,10 @@ type Client struct {
 	// an answer: plain, escaped, and as the Basic auth header value.
 	secrets *strings.Replacer
 
+	// plugins is what the client learnt of the Pipeline plugins Jenkins
+	// has, so that each absent one is asked for once.
+	plugins pipelineMemory
+
 	mu         sync.Mutex
 	crumb      *crumb // nil until fetched
 	serverDate time.Time
@@ -401,6 +405,7 @@ func (c *Client) statusError(method, shown string, resp *http.Response) error {
 		Body:         c.scrub(excerpt([]byte(c.scrub(string(body))))),
 		RetryAfter:   parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()),
 		NoValidCrumb: resp.StatusCode == http.StatusForbidden && strings.Contains(string(body), "No valid crumb"),
+		XError:       c.scrub(resp.Header.Get("X-Error")),
 	}
 }
 

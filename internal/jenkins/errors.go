@@ -20,6 +20,9 @@ type HTTPError struct {
 	RetryAfter time.Duration
 	// NoValidCrumb is set on Jenkins' 403 for a missing or stale crumb.
 	NoValidCrumb bool
+	// XError is the X-Error header, with which Jenkins says why it refused
+	// a form (hudson.model.Failure); "" when none.
+	XError string
 }
 
 func (e *HTTPError) Error() string {

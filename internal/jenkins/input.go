@@ -2,6 +2,7 @@ package jenkins
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -335,7 +336,7 @@ func (c *Client) answerInput(ctx context.Context, job Job, n int, id, verb strin
 		err = fmt.Errorf("%w: %w", ErrInputGone, err)
 	case errors.As(err, &he) && he.Status == http.StatusBadRequest:
 		// Jenkins' hudson.model.Failure: a 400 whose page says why.
-		err = &InputRefusedError{ID: id, Message: he.Body}
+		err = &InputRefusedError{ID: id, Message: cmp.Or(he.XError, he.Body)}
 	case errors.As(err, &he) && he.Status == http.StatusMethodNotAllowed:
 		err = fmt.Errorf("the answer did not arrive as a POST (a proxy redirecting it?): %w", err)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
-	"weak"
 )
 
 // StageStatus is a stage's state, the same whichever plugin reported it.
@@ -75,21 +73,7 @@ type pipelineMemory struct {
 	wfapiAbsent bool
 }
 
-// memories maps each live Client to its pipelineMemory. Weak keys let a
-// Client that is no longer used be collected, and its entry with it.
-var memories sync.Map // weak.Pointer[Client] -> *pipelineMemory
-
-func (c *Client) memory() *pipelineMemory {
-	key := weak.Make(c)
-	if m, ok := memories.Load(key); ok {
-		return m.(*pipelineMemory)
-	}
-	m, loaded := memories.LoadOrStore(key, &pipelineMemory{})
-	if !loaded {
-		runtime.AddCleanup(c, func(k weak.Pointer[Client]) { memories.Delete(k) }, key)
-	}
-	return m.(*pipelineMemory)
-}
+func (c *Client) memory() *pipelineMemory { return &c.plugins }
 
 // Stages reads the stages of build n from wfapi/describe, or where that is
 // a 404, from Pipeline Graph View's JSON under each name it has had. The
