@@ -226,8 +226,8 @@ func (r *Run) abort(ctx context.Context) {
 			return
 		case errors.Is(err, jenkins.ErrAlreadyLeft):
 			// It started between the last poll and now: stop the build.
-			if item, qerr := r.Client.QueueItem(ctx, p.Queue.ID); qerr == nil && item.Executable != nil && item.Executable.Number > 0 {
-				r.started(item.Executable.Number, nil)
+			if n := r.buildOfLeftItem(ctx, p.Queue.ID); n > 0 {
+				r.started(n, nil)
 			}
 		default:
 			r.Report.Warning("could not cancel queue item %d: %v", p.Queue.ID, err)
@@ -243,6 +243,32 @@ func (r *Run) abort(ctx context.Context) {
 		return
 	}
 	r.Report.Status("Asked Jenkins to stop %s #%d", r.opts.Job.Name, b.Number)
+}
+
+// buildOfLeftItem finds the build a queue item that left the queue became,
+// within ctx: Jenkins shows executable null for a moment after an item
+// left (the start race), and forgets the item in a restart, when the build
+// remembers its queue id. It returns 0 when the item was cancelled or no
+// build is found.
+func (r *Run) buildOfLeftItem(ctx context.Context, id int) int {
+	for {
+		item, err := r.Client.QueueItem(ctx, id)
+		switch {
+		case jenkins.IsNotFound(err):
+			n, _ := r.Client.FindBuildByQueueID(ctx, r.opts.Job, id)
+			return n
+		case err != nil:
+			r.Report.Warning("could not read queue item %d: %v", id, err)
+			return 0
+		case item.Left() && *item.Cancelled:
+			return 0
+		case item.Executable != nil && item.Executable.Number > 0:
+			return item.Executable.Number
+		}
+		if r.Clock.Sleep(ctx, time.Second) != nil {
+			return 0
+		}
+	}
 }
 
 // queued records the queue item the run follows from now on.

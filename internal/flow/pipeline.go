@@ -42,6 +42,9 @@ type pipelineTracker struct {
 	unknownTold bool
 	// inputsFailed is set once a failure to list the inputs was told.
 	inputsFailed bool
+	// readFinished is set when the stages were read after the build was
+	// seen finished: they are final, and need no read at the end.
+	readFinished bool
 }
 
 func (p *pipelineTracker) poll(ctx context.Context, f *following, t *tick) error {
@@ -72,7 +75,7 @@ func (p *pipelineTracker) close(ctx context.Context, f *following) {
 		f.r.inputStillWaiting = !f.r.inputSince.IsZero()
 		return
 	}
-	if !p.noStages && f.build.Finished() {
+	if !p.noStages && !p.readFinished {
 		if err := p.readStages(ctx, f); err != nil {
 			f.r.Report.Warning("%v; the stages are left out", err)
 		}
@@ -101,6 +104,7 @@ func (p *pipelineTracker) readStages(ctx context.Context, f *following) error {
 		return nil
 	}
 	p.stages = stages
+	p.readFinished = f.build.Finished()
 	f.r.stages = stages
 	if p.shown == nil {
 		p.shown = make(map[string]jenkins.StageStatus)
@@ -124,26 +128,19 @@ func (p *pipelineTracker) readStages(ctx context.Context, f *following) error {
 }
 
 // waiting reports whether the build may wait for input: the build says
-// so, or, where its input action tells nothing (input-step before 466),
-// the console or the stages suggest it.
+// so, or the console or the stages do, which are often fresher than the
+// build's state and are all there is where its input action tells nothing
+// (input-step before 466).
 func (p *pipelineTracker) waiting(f *following) bool {
-	switch f.build.InputState() {
-	case jenkins.InputWaiting:
-		return true
-	case jenkins.InputUnknown:
-		return f.marks.input || anyPaused(p.stages)
-	}
-	return false
+	return f.build.InputState() == jenkins.InputWaiting || f.marks.input || anyPaused(p.stages)
 }
 
 // noteResumed ends the input wait once nothing says the build waits.
 func (p *pipelineTracker) noteResumed(f *following) {
-	if f.r.inputSince.IsZero() || p.waiting(f) {
-		return
+	if !f.r.inputSince.IsZero() && !p.waiting(f) {
+		f.r.endWaiting()
+		f.r.Report.Status("The build goes on after its input step")
 	}
-	f.r.inputWaited += f.r.Clock.Now().Sub(f.r.inputSince)
-	f.r.inputSince = time.Time{}
-	f.r.Report.Status("The build goes on after its input step")
 }
 
 // readInputs lists the inputs the build waits for and tells about, or
@@ -179,6 +176,7 @@ func (p *pipelineTracker) readInputs(ctx context.Context, f *following) error {
 	if p.handled == nil {
 		p.handled = make(map[string]bool)
 	}
+	answered := 0
 	for _, in := range inputs {
 		if p.handled[in.ID] {
 			continue
@@ -186,14 +184,22 @@ func (p *pipelineTracker) readInputs(ctx context.Context, f *following) error {
 		p.handled[in.ID] = true
 		r.startWaiting(page, in.Message)
 		r.Report.Notice("%s #%d waits for input: %s [%s / %s]; answer it at %s", r.opts.Job.Name, f.n, oneLine(in.Message), in.OK, in.Cancel, page)
-		p.answer(ctx, f, in)
+		if p.answer(ctx, f, in) {
+			answered++
+		}
+	}
+	if answered == len(inputs) {
+		// This step answered all the build waited for.
+		f.marks.input = false
+		r.endWaiting()
 	}
 	return nil
 }
 
-// answer answers in as on_input says, once: a refusal or a failure is
-// told, and the run goes on waiting for someone else to answer.
-func (p *pipelineTracker) answer(ctx context.Context, f *following, in jenkins.PendingInput) {
+// answer answers in as on_input says, once, and reports whether it did: a
+// refusal or a failure is told, and the run goes on waiting for someone
+// else to answer.
+func (p *pipelineTracker) answer(ctx context.Context, f *following, in jenkins.PendingInput) bool {
 	r := f.r
 	var err error
 	var did string
@@ -204,24 +210,35 @@ func (p *pipelineTracker) answer(ctx context.Context, f *following, in jenkins.P
 	case InputProceed:
 		if why := in.Unanswerable(); why != "" {
 			r.Report.Warning("on_input is proceed, but input %s cannot be answered with its defaults (%s): waiting for someone to answer it", in.ID, why)
-			return
+			return false
 		}
 		did = in.OK
 		err = r.Client.ProceedInput(ctx, r.opts.Job, f.n, in)
 	default:
-		return
+		return false
 	}
 	var refused *jenkins.InputRefusedError
 	switch {
 	case err == nil:
 		r.inputAnswer = fmt.Sprintf("answered %s by jenkins-trigger (on_input: %s)", did, r.opts.OnInput)
 		r.Report.Status("Answered input %s with %s (on_input: %s)", in.ID, did, r.opts.OnInput)
+		return true
 	case errors.As(err, &refused):
 		r.Report.Warning("Jenkins refused to let this user answer input %s: %s; waiting for someone to answer it", in.ID, refused.Message)
 	case errors.Is(err, jenkins.ErrInputGone):
 		r.Report.Status("Input %s was answered meanwhile", in.ID)
+		return true
 	default:
 		r.Report.Warning("could not answer input %s: %v; waiting for someone to answer it", in.ID, err)
+	}
+	return false
+}
+
+// endWaiting notes that the build no longer waits for input.
+func (r *Run) endWaiting() {
+	if !r.inputSince.IsZero() {
+		r.inputWaited += r.Clock.Now().Sub(r.inputSince)
+		r.inputSince = time.Time{}
 	}
 }
 

@@ -68,7 +68,10 @@ func (r *Run) heartbeat(b *jenkins.Build, output bool) {
 	r.quietSince = now
 	line := stillRunning(-r.untilJenkins(b.Timestamp), b.EstimatedDuration)
 	if !r.inputSince.IsZero() {
-		line += fmt.Sprintf("; waiting %s for input", roughDuration(now.Sub(r.inputSince)))
+		line += "; waiting for input"
+		if waited := now.Sub(r.inputSince); waited >= time.Second {
+			line += " for " + roughDuration(waited)
+		}
 		if r.inputMessage != "" {
 			line += fmt.Sprintf(" (%s)", oneLine(r.inputMessage))
 		}

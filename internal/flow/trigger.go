@@ -37,7 +37,11 @@ func (r *Run) Trigger(ctx context.Context) (Queued, error) {
 		ByToken:       info == nil && r.opts.TokenOnly,
 	})
 	var lost *jenkins.AnswerLostError
-	if errors.As(err, &lost) {
+	if errors.As(err, &lost) || ctx.Err() != nil && mayHaveQueued(err) {
+		if lost == nil {
+			// The grace period ran out with the trigger sent.
+			lost = &jenkins.AnswerLostError{Err: err}
+		}
 		searchCtx := ctx
 		if ctx.Err() != nil {
 			// Stopped while the answer was on its way: look for the item
@@ -61,6 +65,14 @@ func (r *Run) Trigger(ctx context.Context) (Queued, error) {
 		return q, context.Cause(ctx)
 	}
 	return q, nil
+}
+
+// mayHaveQueued reports whether a trigger that failed with err may still
+// have queued a build: any answer from Jenkins says it did not, and so do
+// the failures that prove nothing was sent.
+func mayHaveQueued(err error) bool {
+	var he *jenkins.HTTPError
+	return err != nil && !errors.As(err, &he) && !jenkins.NotSent(err)
 }
 
 // sendContext is the context a trigger is sent in: it ends graceTimeout
