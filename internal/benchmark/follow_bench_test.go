@@ -31,6 +31,7 @@ func withQueue(v int, s jenkinstest.Script) jenkinstest.Script {
 type scenario struct {
 	name   string
 	script func(variant int) jenkinstest.Script
+	kind   kind
 }
 
 // twentySeconds is a 20 s build writing 400 lines evenly; Jenkins estimates
@@ -64,12 +65,25 @@ func tenMinutes(d time.Duration) func(int) jenkinstest.Script {
 	}
 }
 
+// twentySecondPipeline is a 20 s Pipeline of four stages writing 400
+// lines evenly, estimated at 20 s; the fake adds each stage's
+// "[Pipeline] stage", "{ (Name)" and "}" lines.
+func twentySecondPipeline(v int) jenkinstest.Script {
+	s := twentySeconds(20 * time.Second)(v)
+	for i, name := range []string{"Checkout", "Build", "Test", "Deploy"} {
+		s.Stages = append(s.Stages, jenkinstest.Stage{Name: name, Start: time.Duration(i) * 5 * time.Second, Duration: 5 * time.Second})
+	}
+	return s
+}
+
 var scenarios = []scenario{
-	{"20 s build, 400 lines", twentySeconds(20 * time.Second)},
-	{"10 min build, 30 lines", tenMinutes(10 * time.Minute)},
-	{"20 s build, 400 lines, no estimate", twentySeconds(0)},
-	{"10 min build, 30 lines, ends 1 min early", tenMinutes(9 * time.Minute)},
-	{"10 min build, 30 lines, ends 1 min late", tenMinutes(11 * time.Minute)},
+	{"20 s build, 400 lines", twentySeconds(20 * time.Second), freestyle},
+	{"10 min build, 30 lines", tenMinutes(10 * time.Minute), freestyle},
+	{"20 s build, 400 lines, no estimate", twentySeconds(0), freestyle},
+	{"10 min build, 30 lines, ends 1 min early", tenMinutes(9 * time.Minute), freestyle},
+	{"10 min build, 30 lines, ends 1 min late", tenMinutes(11 * time.Minute), freestyle},
+	{"20 s Pipeline, 4 stages, 400 lines (Stage View)", twentySecondPipeline, withWfapi},
+	{"20 s Pipeline, 4 stages, 400 lines (Graph View)", twentySecondPipeline, withGraphView},
 }
 
 // followers are compared in every scenario, jenkins-trigger first.
@@ -96,7 +110,7 @@ func BenchmarkFollow(b *testing.B) {
 					for v := range runs {
 						clk := clock.NewVirtual(variantStart(v))
 						var err error
-						if runs[v], err = measure(b, clk, sc.script(v), fl.follow(clk)); err != nil {
+						if runs[v], err = measure(b, clk, sc.script(v), sc.kind, fl.follow(clk)); err != nil {
 							b.Fatal(err)
 						}
 					}

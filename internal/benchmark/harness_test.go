@@ -42,17 +42,37 @@ type fixture struct {
 	up    atomic.Int64 // bytes Jenkins received
 }
 
-func newFixture(tb testing.TB, clk clock.Clock, script jenkinstest.Script) *fixture {
+// kind is what sort of job a fixture runs, on a Jenkins with which
+// Pipeline plugins.
+type kind struct {
+	pipeline bool
+	// wfapi and graphView are the stage plugins (jenkinstest.Options).
+	wfapi     bool
+	graphView string
+}
+
+var (
+	freestyle = kind{}
+	// withWfapi is a Pipeline on a Jenkins with Pipeline Stage View.
+	withWfapi = kind{pipeline: true, wfapi: true}
+	// withGraphView is a Pipeline on a Jenkins with only Pipeline Graph
+	// View, as the setup wizard installs it since 2.448.
+	withGraphView = kind{pipeline: true, graphView: "stages"}
+)
+
+func newFixture(tb testing.TB, clk clock.Clock, script jenkinstest.Script, k kind) *fixture {
 	f := &fixture{fake: jenkinstest.New(jenkinstest.Options{
 		Clock:       clk,
 		ContextPath: "/jenkins",
 		RootURL:     "https://ci.example.com/jenkins/",
 		Users:       map[string]jenkinstest.User{user: {APIToken: token}},
+		WFAPI:       k.wfapi,
+		GraphView:   k.graphView,
 	})}
 	tb.Cleanup(f.fake.Close)
 	f.fake.AddJob(jenkinstest.JobSpec{
 		FullName: jobName,
-		Pipeline: true,
+		Pipeline: k.pipeline,
 		Script:   func(map[string]string) jenkinstest.Script { return script },
 	})
 	f.ts = httptest.NewUnstartedServer(f.fake.Handler())
@@ -167,8 +187,8 @@ type follower func(ctx context.Context, f *fixture, out io.Writer) error
 
 // measure runs follow against a fresh fake whose job runs script. It may
 // run in a goroutine of its own.
-func measure(tb testing.TB, clk clock.Clock, script jenkinstest.Script, follow follower) (figures, error) {
-	f := newFixture(tb, clk, script)
+func measure(tb testing.TB, clk clock.Clock, script jenkinstest.Script, k kind, follow follower) (figures, error) {
+	f := newFixture(tb, clk, script, k)
 	out := newLineClock(clk)
 	if err := follow(context.Background(), f, out); err != nil {
 		return figures{}, err

@@ -32,7 +32,7 @@ func BenchmarkRealTime(b *testing.B) {
 					// Staggered as on the virtual clock, so that the
 					// variants meet Date's seconds at different phases.
 					time.Sleep(variantStart(v).Sub(epoch))
-					runs[i][v], errs[i*variants+v] = measure(b, clock.Real{}, sc.script(v), fl.follow(clock.Real{}))
+					runs[i][v], errs[i*variants+v] = measure(b, clock.Real{}, sc.script(v), sc.kind, fl.follow(clock.Real{}))
 				})
 			}
 		}

@@ -24,7 +24,7 @@ import (
 func BenchmarkConsole256MiB(b *testing.B) {
 	const size = 256 << 20
 	bin := buildBinary(b)
-	f := newFixture(b, clock.Real{}, jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size})
+	f := newFixture(b, clock.Real{}, jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size}, freestyle)
 	var rss int64
 	b.SetBytes(size)
 	b.ResetTimer()
