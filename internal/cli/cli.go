@@ -128,8 +128,10 @@ func trigger(ctx context.Context, e Env) int {
 	switch {
 	case err != nil:
 		rep.Error("%s", errorLine(err, cfg))
-	case code == ExitJenkins:
+	case out.ArtifactsErr != nil && code == ExitJenkins:
 		rep.Error("%v", out.ArtifactsErr)
+	case out.ArtifactsErr != nil:
+		rep.Warning("%v", out.ArtifactsErr)
 	}
 	return code
 }

@@ -37,8 +37,9 @@ func (r *Run) downloadArtifacts(ctx context.Context) {
 		r.Report.Warning("no artifact of %s #%d matches %s", job.Name, n, strings.Join(unmatched, ", "))
 	}
 	if err != nil {
+		// The command says it, as the error or as a warning, by the
+		// build's result.
 		r.artifactsErr = fmt.Errorf("download the artifacts of %s #%d: %w", job.Name, n, err)
-		r.Report.Warning("%v", r.artifactsErr)
 		return
 	}
 	r.Report.Status("Downloaded %s of %s #%d into %s", plural(len(files), "artifact"), job.Name, n, r.opts.ArtifactsDir)
