@@ -21,9 +21,9 @@ func archiving(result string, arts ...jenkinstest.Artifact) func(map[string]stri
 }
 
 var (
-	apk    = jenkinstest.Artifact{RelativePath: "app/build/outputs/app-release.apk", Size: 3<<20 + 17}
+	apk      = jenkinstest.Artifact{RelativePath: "app/build/outputs/app-release.apk", Size: 3<<20 + 17}
 	junitXML = jenkinstest.Artifact{RelativePath: "reports/junit/TEST-a b;c.xml", Content: []byte("<testsuite/>\n")}
-	notes  = jenkinstest.Artifact{RelativePath: "NOTES.txt", Content: []byte("release notes ✓\n")}
+	notes    = jenkinstest.Artifact{RelativePath: "NOTES.txt", Content: []byte("release notes ✓\n")}
 )
 
 // assertArrived checks that each artifact is under dir, byte for byte.
