@@ -329,7 +329,7 @@ const markLen = 16
 type markTap struct {
 	w io.Writer
 	// head is the start of the current line, up to markLen bytes; full
-	// once it holds that much or the line ended.
+	// once it holds that much.
 	head []byte
 	full bool
 	// stage and input are set when such a line passed, until read.
@@ -346,9 +346,8 @@ func (m *markTap) Write(p []byte) (int, error) {
 		}
 		if !m.full {
 			m.head = append(m.head, line[:min(len(line), markLen-len(m.head))]...)
-			if len(m.head) == markLen || end >= 0 {
-				m.check()
-			}
+			m.check()
+			m.full = len(m.head) == markLen
 		}
 		if end < 0 {
 			break
@@ -363,7 +362,6 @@ func (m *markTap) Write(p []byte) (int, error) {
 }
 
 func (m *markTap) check() {
-	m.full = true
 	for _, mark := range stageMarks {
 		if bytes.HasPrefix(m.head, mark) {
 			m.stage = true

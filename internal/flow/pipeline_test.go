@@ -1,0 +1,105 @@
+package flow
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+)
+
+// marksOf is what markTap should note of text, read line by line.
+func marksOf(text string) (stage, input bool) {
+	for line := range strings.SplitSeq(text, "\n") {
+		for _, m := range stageMarks {
+			stage = stage || strings.HasPrefix(line, string(m))
+		}
+		if strings.HasPrefix(line, string(inputMark)) {
+			stage, input = true, true
+		}
+	}
+	return stage, input
+}
+
+// tapInPieces writes text through a markTap in pieces of the given sizes.
+func tapInPieces(text string, sizes []int) (*markTap, string) {
+	var out bytes.Buffer
+	m := &markTap{w: &out}
+	rest := []byte(text)
+	for i := 0; len(rest) > 0; i++ {
+		n := len(rest)
+		if len(sizes) > 0 {
+			n = min(max(sizes[i%len(sizes)], 1), len(rest))
+		}
+		m.Write(rest[:n])
+		rest = rest[n:]
+	}
+	return m, out.String()
+}
+
+func TestMarkTap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		text         string
+		stage, input bool
+	}{
+		{"plain", "+ make\nok\n", false, false},
+		{"stage start", "[Pipeline] stage\n[Pipeline] { (Build)\n", true, false},
+		{"block end", "x\n[Pipeline] }\n", true, false},
+		{"block end without newline yet", "x\n[Pipeline] }", true, false},
+		{"input", "[Pipeline] input\nDeploy?\nProceed or Abort\n", true, true},
+		{"not at line start", "echo [Pipeline] stage\n", false, false},
+		{"other steps", "[Pipeline] node\n[Pipeline] {\n[Pipeline] sh\n", false, false},
+		{"long line", "[Pipeline] { (" + strings.Repeat("x", 500) + ")\n", true, false},
+	}
+	for _, tt := range tests {
+		for _, sizes := range [][]int{nil, {1}, {3, 7}, {15, 16, 17}} {
+			m, out := tapInPieces(tt.text, sizes)
+			if m.stage != tt.stage || m.input != tt.input {
+				t.Errorf("%s in pieces %v: stage %v input %v, want %v %v", tt.name, sizes, m.stage, m.input, tt.stage, tt.input)
+			}
+			if out != tt.text {
+				t.Errorf("%s in pieces %v: passed on %q", tt.name, sizes, out)
+			}
+		}
+	}
+}
+
+// FuzzMarkTap: however the console is cut into reads, the tap passes it on
+// whole and notes the same marks as reading it line by line.
+func FuzzMarkTap(f *testing.F) {
+	f.Add("[Pipeline] stage\n[Pipeline] { (Build)\n+ make\n[Pipeline] }\n", 5, 11)
+	f.Add("[Pipeline] input\nApprove?\n", 1, 1)
+	f.Add("[Pipe\nline] stage\n", 3, 2)
+	f.Fuzz(func(t *testing.T, text string, a, b int) {
+		m, out := tapInPieces(text, []int{a % 64, b % 64})
+		if out != text {
+			t.Fatalf("passed on %q, not %q", out, text)
+		}
+		stage, input := marksOf(text)
+		if m.stage != stage || m.input != input {
+			t.Fatalf("%q: stage %v input %v, want %v %v", text, m.stage, m.input, stage, input)
+		}
+	})
+}
+
+func TestFailedStage(t *testing.T) {
+	t.Parallel()
+	s := func(name string, st jenkins.StageStatus) jenkins.Stage { return jenkins.Stage{Name: name, Status: st} }
+	tests := []struct {
+		stages []jenkins.Stage
+		want   string
+	}{
+		{nil, ""},
+		{[]jenkins.Stage{s("A", jenkins.StageSuccess), s("B", jenkins.StageNotExecuted)}, ""},
+		{[]jenkins.Stage{s("A", jenkins.StageSuccess), s("B", jenkins.StageUnstable), s("C", jenkins.StageFailed)}, "B"},
+		{[]jenkins.Stage{s("A", jenkins.StageRunning), s("B", jenkins.StageAborted)}, "B"},
+		{[]jenkins.Stage{s("A", jenkins.StageFailed), s("B", jenkins.StageFailed)}, "A"},
+	}
+	for _, tt := range tests {
+		if got := failedStage(tt.stages); got != tt.want {
+			t.Errorf("failedStage(%v) = %q, want %q", tt.stages, got, tt.want)
+		}
+	}
+}
