@@ -24,10 +24,12 @@ func runDemo(ctx context.Context, e Env) int {
 		ContextPath: "/jenkins",
 		RootURL:     "https://jenkins.example.com/jenkins/",
 		Users:       map[string]jenkinstest.User{"demo": {APIToken: "11demo0token0not0a0real0secret0x"}},
+		WFAPI:       true,
 	})
 	defer srv.Close()
 	srv.AddJob(jenkinstest.JobSpec{
 		FullName: demoJob,
+		Pipeline: true,
 		Params:   []jenkinstest.ParamDef{{Name: "GREETING", Type: "string", Default: "hello"}, {Name: "TARGET", Type: "choice", Choices: []string{"staging", "production"}}},
 		Script:   demoScript,
 	})
@@ -39,16 +41,18 @@ func runDemo(ctx context.Context, e Env) int {
 	defer os.RemoveAll(dir)
 	dotenv := filepath.Join(dir, "outputs.env")
 	environ := map[string]string{
-		"JENKINS_URL":        srv.URL(),
-		"JENKINS_JOB":        demoJob,
-		"JENKINS_USER":       "demo",
-		"JENKINS_TOKEN":      "11demo0token0not0a0real0secret0x",
-		"JENKINS_PARAMETERS": "GREETING=hello from jenkins-trigger\nTARGET=staging",
-		"JENKINS_DOTENV":     dotenv,
-		"GITHUB_ACTIONS":     e.Environ["GITHUB_ACTIONS"],
+		"JENKINS_URL":           srv.URL(),
+		"JENKINS_JOB":           demoJob,
+		"JENKINS_USER":          "demo",
+		"JENKINS_TOKEN":         "11demo0token0not0a0real0secret0x",
+		"JENKINS_PARAMETERS":    "GREETING=hello from jenkins-trigger\nTARGET=staging",
+		"JENKINS_ARTIFACTS":     "dist/*",
+		"JENKINS_ARTIFACTS_DIR": filepath.Join(dir, "artifacts"),
+		"JENKINS_DOTENV":        dotenv,
+		"GITHUB_ACTIONS":        e.Environ["GITHUB_ACTIONS"],
 	}
 	fmt.Fprintf(e.Stdout, "Demo: a fake Jenkins serves %s; triggering %q with:\n", srv.URL(), demoJob)
-	for _, k := range []string{"JENKINS_URL", "JENKINS_JOB", "JENKINS_USER", "JENKINS_PARAMETERS"} {
+	for _, k := range []string{"JENKINS_URL", "JENKINS_JOB", "JENKINS_USER", "JENKINS_PARAMETERS", "JENKINS_ARTIFACTS"} {
 		fmt.Fprintf(e.Stdout, "  %s=%q\n", k, environ[k])
 	}
 	fmt.Fprintln(e.Stdout)
@@ -61,9 +65,10 @@ func runDemo(ctx context.Context, e Env) int {
 	return code
 }
 
-// demoScript is a short build that waits in the queue, writes a coloured
-// console over a few seconds and succeeds. The fake adds Jenkins' own
-// "Started by" and "Finished:" lines.
+// demoScript is a short Pipeline that waits in the queue, runs two stages
+// writing a coloured console over a few seconds, archives a file and
+// succeeds. The fake adds Jenkins' own "Started by", stage and "Finished:"
+// lines.
 func demoScript(params map[string]string) jenkinstest.Script {
 	lines := []string{
 		"+ echo " + params["GREETING"],
@@ -80,6 +85,13 @@ func demoScript(params map[string]string) jenkinstest.Script {
 		Duration:          4 * time.Second,
 		Result:            "SUCCESS",
 		EstimatedDuration: 4 * time.Second,
+		Stages: []jenkinstest.Stage{
+			{Name: "Build", Start: 0, Duration: 1500 * time.Millisecond},
+			{Name: "Deploy", Start: 1500 * time.Millisecond, Duration: 2400 * time.Millisecond},
+		},
+		Artifacts: []jenkinstest.Artifact{
+			{RelativePath: "dist/release-notes.txt", Content: []byte(params["GREETING"] + ", deployed to " + params["TARGET"] + "\n")},
+		},
 	}
 	for i, l := range lines {
 		s.Log = append(s.Log, jenkinstest.LogLine{At: time.Duration(i) * 4 * time.Second / time.Duration(len(lines)), Text: l})
