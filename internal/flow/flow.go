@@ -245,20 +245,23 @@ func (r *Run) abort(ctx context.Context) {
 	r.Report.Status("Asked Jenkins to stop %s #%d", r.opts.Job.Name, b.Number)
 }
 
-// buildOfLeftItem finds the build a queue item that left the queue became,
-// within ctx: Jenkins shows executable null for a moment after an item
-// left (the start race), and forgets the item in a restart, when the build
-// remembers its queue id. It returns 0 when the item was cancelled or no
-// build is found.
+// startRaceTries bounds how often a queue item that left the queue is read
+// for its build: Jenkins shows executable null only for a moment.
+const startRaceTries = 5
+
+// buildOfLeftItem finds the build a queue item that left the queue became:
+// Jenkins shows executable null for a moment after an item left (the start
+// race), and forgets the item in a restart, when the build remembers its
+// queue id. It returns 0 when the item was cancelled or no build is found.
 func (r *Run) buildOfLeftItem(ctx context.Context, id int) int {
-	for {
+	for range startRaceTries {
 		item, err := r.Client.QueueItem(ctx, id)
 		switch {
 		case jenkins.IsNotFound(err):
 			n, _ := r.Client.FindBuildByQueueID(ctx, r.opts.Job, id)
 			return n
 		case err != nil:
-			r.Report.Warning("could not read queue item %d: %v", id, err)
+			r.Report.Warning("could not read queue item %d to stop its build: %v", id, err)
 			return 0
 		case item.Left() && *item.Cancelled:
 			return 0
@@ -269,6 +272,8 @@ func (r *Run) buildOfLeftItem(ctx context.Context, id int) int {
 			return 0
 		}
 	}
+	r.Report.Status("Queue item %d left the queue but names no build yet, so no build could be stopped", id)
+	return 0
 }
 
 // queued records the queue item the run follows from now on.
