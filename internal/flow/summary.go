@@ -262,24 +262,21 @@ func summaryStages(stages []jenkins.Stage) []report.Stage {
 	return out
 }
 
+// reportStatuses translate the client's stage statuses for the reporter.
+var reportStatuses = map[jenkins.StageStatus]report.StageStatus{
+	jenkins.StageSuccess:     report.StageSuccess,
+	jenkins.StageFailed:      report.StageFailed,
+	jenkins.StageUnstable:    report.StageUnstable,
+	jenkins.StageAborted:     report.StageAborted,
+	jenkins.StageRunning:     report.StageRunning,
+	jenkins.StagePaused:      report.StagePaused,
+	jenkins.StageNotExecuted: report.StageNotExecuted,
+	jenkins.StageQueued:      report.StageQueued,
+}
+
 func reportStatus(s jenkins.StageStatus) report.StageStatus {
-	switch s {
-	case jenkins.StageSuccess:
-		return report.StageSuccess
-	case jenkins.StageFailed:
-		return report.StageFailed
-	case jenkins.StageUnstable:
-		return report.StageUnstable
-	case jenkins.StageAborted:
-		return report.StageAborted
-	case jenkins.StageRunning:
-		return report.StageRunning
-	case jenkins.StagePaused:
-		return report.StagePaused
-	case jenkins.StageNotExecuted:
-		return report.StageNotExecuted
-	case jenkins.StageQueued:
-		return report.StageQueued
+	if st, ok := reportStatuses[s]; ok {
+		return st
 	}
 	return report.StageUnknown
 }

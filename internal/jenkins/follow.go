@@ -156,27 +156,18 @@ func (c *Client) Build(ctx context.Context, job Job, n int) (*Build, error) {
 
 // BuildRef is a build as listed in its job.
 type BuildRef struct {
-	Number    int   `json:"number"`
-	QueueID   int   `json:"queueId"`
-	Timestamp int64 `json:"timestamp"`
-	Actions   []struct {
-		Parameters []struct {
-			Name  string `json:"name"`
-			Value any    `json:"value"`
-		} `json:"parameters"`
-	} `json:"actions"`
+	Number    int          `json:"number"`
+	QueueID   int          `json:"queueId"`
+	Timestamp int64        `json:"timestamp"`
+	Actions   paramActions `json:"actions"`
 }
 
 // Parameters returns the build's parameter values as text; password and
 // file parameters, which Jenkins shows without a value, are left out.
 func (b BuildRef) Parameters() map[string]string {
 	out := make(map[string]string)
-	for _, a := range b.Actions {
-		for _, p := range a.Parameters {
-			if p.Value != nil {
-				out[p.Name] = fmt.Sprint(p.Value)
-			}
-		}
+	for _, p := range b.Actions.params() {
+		out[p.Name] = p.Value
 	}
 	return out
 }

@@ -104,28 +104,38 @@ func (c *Client) QueueItemJob(ctx context.Context, id int) (Job, error) {
 	return job, nil
 }
 
-// BuildParameters reads the parameter values build n was started with, in
-// the order Jenkins lists them; password and file parameters, which it
-// shows without a value, are left out.
-func (c *Client) BuildParameters(ctx context.Context, job Job, n int) ([]Param, error) {
-	var b struct {
-		Actions []struct {
-			Parameters []struct {
-				Name  string `json:"name"`
-				Value any    `json:"value"`
-			} `json:"parameters"`
-		} `json:"actions"`
-	}
-	if err := c.getJSON(ctx, BuildPath(job, n)+"api/json", "actions[parameters[name,value]]", &b); err != nil {
-		return nil, fmt.Errorf("read the parameters of %s #%d: %w", job.Name, n, err)
-	}
+// paramActions are a build's actions as read with
+// actions[parameters[name,value]]: the parameters action has them, the
+// others are {}.
+type paramActions []struct {
+	Parameters []struct {
+		Name  string `json:"name"`
+		Value any    `json:"value"`
+	} `json:"parameters"`
+}
+
+// params are the parameter values as text, in the order Jenkins lists
+// them; password and file parameters, which it shows without a value, are
+// left out.
+func (a paramActions) params() []Param {
 	var out []Param
-	for _, a := range b.Actions {
-		for _, p := range a.Parameters {
+	for _, action := range a {
+		for _, p := range action.Parameters {
 			if p.Value != nil {
 				out = append(out, Param{Name: p.Name, Value: fmt.Sprint(p.Value)})
 			}
 		}
 	}
-	return out, nil
+	return out
+}
+
+// BuildParameters reads the parameter values build n was started with.
+func (c *Client) BuildParameters(ctx context.Context, job Job, n int) ([]Param, error) {
+	var b struct {
+		Actions paramActions `json:"actions"`
+	}
+	if err := c.getJSON(ctx, BuildPath(job, n)+"api/json", "actions[parameters[name,value]]", &b); err != nil {
+		return nil, fmt.Errorf("read the parameters of %s #%d: %w", job.Name, n, err)
+	}
+	return b.Actions.params(), nil
 }
