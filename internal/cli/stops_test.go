@@ -99,9 +99,14 @@ func TestStopLeavesNothingBehind(t *testing.T) {
 		st := &slowTrigger{next: h.http.Transport, clock: h.clock, stopAt: start.Add(stopAfter)}
 		if byTimeout {
 			// The timeout passes on the injected clock; a run that reaches
-			// it stops itself.
+			// it stops itself. The command also keeps it on the wall clock,
+			// where a timeout of a few milliseconds would pass while the
+			// fake has not yet read the trigger this run already sent: a
+			// race no real Jenkins runs, since the stop then waits for its
+			// answer on the wall clock too. Stops at 0 come by signal.
+			stopAfter = max(stopAfter, time.Second)
 			st.stopAt = start.Add(time.Hour)
-			h.set("JENKINS_TIMEOUT", (stopAfter + time.Millisecond).String())
+			h.set("JENKINS_TIMEOUT", stopAfter.String())
 		}
 		st.stop = func() { cancel(errors.New("terminated signal received")) }
 		h.http.Transport = st
@@ -128,6 +133,12 @@ func TestStopLeavesNothingBehind(t *testing.T) {
 		}
 		mu.Lock()
 		phases[phase]++
+		switch out := h.stdout.String() + h.stderr.String(); {
+		case strings.Contains(out, "looking for the build it queued"):
+			phases["  of which the trigger's answer was lost and searched for"]++
+		case strings.Contains(out, "The step was stopped while Jenkins answered the trigger"):
+			phases["  of which the trigger's answer arrived after the stop"]++
+		}
 		mu.Unlock()
 
 		// Let a stopped build wind down, then look for leftovers.

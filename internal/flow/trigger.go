@@ -26,11 +26,14 @@ func (r *Run) Trigger(ctx context.Context) (Queued, error) {
 		what = "with " + plural(n, "parameter")
 	}
 	r.Report.Status("Triggering %s %s", r.opts.Job.Name, what)
-	sentAt := r.Clock.Now()
+	// When the trigger was sent, on Jenkins' clock: the Date of its latest
+	// answer, given just before (or, without one, ours).
+	sentAt := r.Client.ServerDate()
+	if sentAt.IsZero() {
+		sentAt = r.Clock.Now()
+	}
 	r.progress.Owned = true
-	sendCtx, cancel := r.sendContext(ctx)
-	defer cancel()
-	id, err := r.Client.Trigger(sendCtx, r.opts.Job, jenkins.TriggerRequest{
+	id, err := r.Client.Trigger(ctx, r.opts.Job, jenkins.TriggerRequest{
 		Params:        r.opts.Params,
 		Files:         r.opts.Files,
 		Parameterized: info != nil && len(info.Params) > 0,
@@ -54,6 +57,8 @@ func (r *Run) Trigger(ctx context.Context) (Queued, error) {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
+			// The stop is what the run reports; this is what it left.
+			r.Report.Warning("the step was stopped while triggering, and %v", err)
 			return Queued{}, fmt.Errorf("%w (while triggering: %w)", context.Cause(ctx), err)
 		}
 		return Queued{}, err
@@ -75,44 +80,50 @@ func mayHaveQueued(err error) bool {
 	return err != nil && !errors.As(err, &he) && !jenkins.NotSent(err)
 }
 
-// sendContext is the context a trigger is sent in: it ends graceTimeout
-// after ctx does, so that a stop does not cut off an answer that names the
-// queue item the trigger created.
-func (r *Run) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() {
-		if r.Clock.Sleep(send, graceTimeout) == nil {
-			cancel()
+// lostSearchWaits are the waits between looks for the build a trigger
+// whose answer was lost queued: Jenkins may act on a request whose
+// connection the client already gave up on a moment later.
+var lostSearchWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+
+// recoverLostTrigger looks for the queue item or build that a trigger whose
+// answer was lost caused: one queued since sentAt, on Jenkins' clock.
+// Resending could queue a second build, so it only adopts a single
+// unambiguous match; it looks again a few times while there is none, and
+// otherwise gives up.
+func (r *Run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost error) (int, error) {
+	r.Report.Warning("the answer to the trigger was lost (%v); looking for the build it queued instead of sending it again", errors.Unwrap(lost))
+	for i := 0; ; i++ {
+		found, err := r.findTriggered(ctx, sentAt)
+		switch {
+		case err != nil:
+			return 0, fmt.Errorf("%w; and then: %w", lost, err)
+		case len(found) == 1:
+			r.Report.Status("Found the build the trigger queued: queue item %d", found[0])
+			return found[0], nil
+		case len(found) > 1 || i == len(lostSearchWaits):
+			return 0, fmt.Errorf("%w; %d queued or started builds of %s match it, so it was not sent again: check %s",
+				lost, len(found), r.opts.Job.Name, r.Client.URL(r.opts.Job.Path))
 		}
-	})
-	return send, func() {
-		stop()
-		cancel()
+		if err := r.Clock.Sleep(ctx, lostSearchWaits[i]); err != nil {
+			return 0, fmt.Errorf("%w; and then: %w", lost, err)
+		}
 	}
 }
 
-// recoverLostTrigger looks for the queue item or build that a trigger whose
-// answer was lost caused. Resending could queue a second build, so it only
-// adopts a single unambiguous match and otherwise gives up.
-func (r *Run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost error) (int, error) {
+// findTriggered lists the queue items and builds of the job, with this
+// run's parameters, queued since sentAt on Jenkins' clock.
+func (r *Run) findTriggered(ctx context.Context, sentAt time.Time) ([]int, error) {
 	params := r.opts.Params
-	r.Report.Warning("the answer to the trigger was lost (%v); looking for the build it queued instead of sending it again", errors.Unwrap(lost))
-	elapsed := r.Clock.Now().Sub(sentAt)
 	items, err := r.Client.QueuedItems(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("%w; and then: %w", lost, err)
+		return nil, err
 	}
 	builds, err := r.Client.RecentBuilds(ctx, r.opts.Job, 10)
 	if err != nil {
-		return 0, fmt.Errorf("%w; and then: %w", lost, err)
+		return nil, err
 	}
-	// Compare on Jenkins' clock: its Date header less the time since the
-	// trigger was sent, with slack for the header's one-second precision.
-	since := r.Clock.Now()
-	if d := r.Client.ServerDate(); !d.IsZero() {
-		since = d
-	}
-	sinceMS := since.Add(-elapsed - 2*time.Second).UnixMilli()
+	// With slack for the Date header's one-second precision.
+	sinceMS := sentAt.Add(-2 * time.Second).UnixMilli()
 	var found []int
 	for _, it := range items {
 		if it.InQueueSince >= sinceMS && sameJob(it.Task.URL, r.opts.Job) && sameQueueParams(it.Params, params) {
@@ -124,12 +135,7 @@ func (r *Run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost err
 			found = append(found, b.QueueID)
 		}
 	}
-	if len(found) != 1 {
-		return 0, fmt.Errorf("%w; %d queued or started builds of %s match it, so it was not sent again: check %s",
-			lost, len(found), r.opts.Job.Name, r.Client.URL(r.opts.Job.Path))
-	}
-	r.Report.Status("Found the build the trigger queued: queue item %d", found[0])
-	return found[0], nil
+	return found, nil
 }
 
 func sameJob(taskURL string, job jenkins.Job) bool {

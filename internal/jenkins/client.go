@@ -45,6 +45,10 @@ type Options struct {
 	// URL should fail within a minute, while a Jenkins that answered
 	// before and then restarts is waited for under RetryBudget.
 	FirstContactBudget time.Duration
+	// SettleTimeout is how long a trigger already sent is given to be
+	// answered once its context ends, so that the caller learns which
+	// queue item it made and can cancel it.
+	SettleTimeout time.Duration
 	// OnRetry, when set, hears about each retry before its wait.
 	OnRetry func(err error, wait time.Duration)
 }
@@ -99,6 +103,9 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 	}
 	if opts.FirstContactBudget == 0 {
 		opts.FirstContactBudget = 45 * time.Second
+	}
+	if opts.SettleTimeout == 0 {
+		opts.SettleTimeout = 15 * time.Second
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "jenkins-trigger"

@@ -59,7 +59,10 @@ type TriggerRequest struct {
 	ByToken bool
 }
 
-// Trigger queues a build of job and returns its queue item id. It uses
+// Trigger queues a build of job and returns its queue item id. When ctx
+// ends while a trigger is on its way, its answer is still awaited for
+// Options.SettleTimeout, and a queue item it names is returned with no
+// error: the caller, stopping, can then cancel it. It uses
 // buildWithParameters, with the parameters in the body, for a job with
 // parameters, and build otherwise; when it cannot tell and build answers
 // 400, it tries buildWithParameters, since that 400 proves nothing was
@@ -101,7 +104,13 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 	var location string
 	var status int
 	send := func() error {
-		return c.post(ctx, r, func(resp *http.Response) error {
+		// Nothing is sent once ctx ended; what was sent may still settle.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sendCtx, cancel := c.settleContext(ctx)
+		defer cancel()
+		return c.post(sendCtx, r, func(resp *http.Response) error {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			status, location = resp.StatusCode, resp.Header.Get("Location")
 			return nil
@@ -124,6 +133,22 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 		return 0, &TriggerError{Job: job.Name, Reason: "Jenkins refused to queue the build (302 to the job page; a multibranch project cannot be built, name one of its branches)"}
 	}
 	return 0, &TriggerError{Job: job.Name, Reason: fmt.Sprintf("unexpected answer %d to the trigger", status)}
+}
+
+// settleContext is the context one trigger attempt is sent in: it ends
+// SettleTimeout after ctx does, so that ending ctx does not cut off an
+// answer that names the queue item the trigger created.
+func (c *Client) settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		if c.clock.Sleep(send, c.opts.SettleTimeout) == nil {
+			cancel()
+		}
+	})
+	return send, func() {
+		stop()
+		cancel()
+	}
 }
 
 // triggerFailure explains why Jenkins refused a trigger.
