@@ -146,6 +146,9 @@ func steps(ctx context.Context, run *flow.Run, waitFor config.WaitFor, target *j
 		return result.None, nil
 	case target != nil && !target.IsQueueItem():
 		return run.Follow(ctx, flow.Started{Number: target.Build})
+	case target != nil && waitFor == config.WaitQueue:
+		run.AttachQueue(flow.Queued{ID: target.Queue})
+		return result.None, nil
 	case target != nil:
 		q = flow.Queued{ID: target.Queue}
 	default:

@@ -93,6 +93,42 @@ func TestFollowTriggersNothing(t *testing.T) {
 	}
 }
 
+func TestFollowAsFarAsWaitFor(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, follow, waitFor string
+		want                  []string // outputs written
+	}{
+		{"queue url, queue", "queue", "queue", []string{"JENKINS_QUEUE_URL"}},
+		{"queue url, start", "queue", "start", []string{"JENKINS_QUEUE_URL", "JENKINS_BUILD_NUMBER", "JENKINS_BUILD_URL"}},
+		{"build url, start", "build", "start", []string{"JENKINS_BUILD_NUMBER", "JENKINS_BUILD_URL"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			queueURL, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Minute, 2), 20*time.Second)
+			h := h0.again()
+			follow := buildURL
+			if tt.follow == "queue" {
+				follow = queueURL
+			}
+			h.set("JENKINS_FOLLOW", follow, "JENKINS_WAIT_FOR", tt.waitFor)
+			h.runWant(ExitOK)
+			out := h.outputs()
+			if len(out) != len(tt.want) {
+				t.Errorf("outputs %v, want %v", out, tt.want)
+			}
+			for _, k := range tt.want {
+				if out[k] == "" {
+					t.Errorf("no %s in %v", k, out)
+				}
+			}
+			if b := h.srv.Builds("deploy")[0]; b.Aborted || !b.Completed.IsZero() {
+				t.Errorf("the build was not left running: %+v", b)
+			}
+		})
+	}
+}
+
 func TestFollowedBuildIsLeftAloneOnTimeout(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

@@ -99,6 +99,13 @@ func (r *Run) Follow(ctx context.Context, s Started) (result.Result, error) {
 	return r.finish(ctx, f.build)
 }
 
+// AttachQueue records queue item q as reached without following it: follow
+// named it, and wait_for asks for no more.
+func (r *Run) AttachQueue(q Queued) {
+	r.queued(q.ID)
+	r.Report.Status("Following queue item %d: %s", q.ID, r.queueURL())
+}
+
 // Attach records build s as reached without following it: follow named a
 // build, and wait_for asks for no more than its start.
 func (r *Run) Attach(s Started) {
