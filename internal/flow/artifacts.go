@@ -23,7 +23,7 @@ func (r *Run) downloadArtifacts(ctx context.Context) {
 		Patterns: r.opts.Artifacts,
 		Dir:      r.opts.ArtifactsDir,
 		OnFile: func(d artifacts.Downloaded) {
-			r.Report.Status("Artifact %s (%s)", d.Path, size(d.Size))
+			r.Report.Status("Artifact %s (%s)", d.Path, report.HumanSize(d.Size))
 		},
 	})
 	for _, d := range files {
@@ -43,18 +43,4 @@ func (r *Run) downloadArtifacts(ctx context.Context) {
 		return
 	}
 	r.Report.Status("Downloaded %s of %s #%d into %s", plural(len(files), "artifact"), job.Name, n, r.opts.ArtifactsDir)
-}
-
-// size is a byte count as people read it.
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -183,9 +183,9 @@ func (s Summary) markdown(mask func(string) string) string {
 		if len(s.Artifacts) == 1 {
 			files = "file"
 		}
-		fmt.Fprintf(&b, "\n**Artifacts:** %d %s, %s\n\n", len(s.Artifacts), files, humanSize(total))
+		fmt.Fprintf(&b, "\n**Artifacts:** %d %s, %s\n\n", len(s.Artifacts), files, HumanSize(total))
 		for _, a := range s.Artifacts {
-			fmt.Fprintf(&b, "- %s (%s)\n", link(a.Path, a.URL), humanSize(a.Size))
+			fmt.Fprintf(&b, "- %s (%s)\n", link(a.Path, a.URL), HumanSize(a.Size))
 		}
 	}
 
@@ -267,8 +267,8 @@ func (st StageStatus) icon() string {
 	return "❔"
 }
 
-// humanSize formats a size in bytes as people read it: 512 B, 12.4 MiB.
-func humanSize(n int64) string {
+// HumanSize formats a size in bytes as people read it: 512 B, 12.4 MiB.
+func HumanSize(n int64) string {
 	if n < 1024 {
 		return fmt.Sprintf("%d B", n)
 	}

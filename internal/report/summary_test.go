@@ -153,8 +153,8 @@ func TestHumanSize(t *testing.T) {
 		{1024*1024 - 1, "1.0 MiB"}, {13_002_342, "12.4 MiB"}, {5 << 30, "5.0 GiB"},
 		{3 << 50, "3.0 PiB"}, {1<<63 - 1, "8.0 EiB"},
 	} {
-		if got := humanSize(tt.n); got != tt.want {
-			t.Errorf("humanSize(%d) = %q, want %q", tt.n, got, tt.want)
+		if got := HumanSize(tt.n); got != tt.want {
+			t.Errorf("HumanSize(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
 }
