@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,12 +28,21 @@ const (
 
 // UnmarshalText accepts the three stage names in any case.
 func (w *WaitFor) UnmarshalText(b []byte) error {
-	switch v := WaitFor(strings.ToLower(strings.TrimSpace(string(b)))); v {
-	case WaitQueue, WaitStart, WaitCompletion:
-		*w = v
+	return oneOf(w, b, WaitQueue, WaitStart, WaitCompletion)
+}
+
+// oneOf sets *v to the choice b names, in any case.
+func oneOf[T ~string](v *T, b []byte, choices ...T) error {
+	name := T(strings.ToLower(strings.TrimSpace(string(b))))
+	if slices.Contains(choices, name) {
+		*v = name
 		return nil
 	}
-	return fmt.Errorf("%q is not one of queue, start, completion", b)
+	names := make([]string, len(choices))
+	for i, c := range choices {
+		names[i] = string(c)
+	}
+	return fmt.Errorf("%q is not one of %s", b, strings.Join(names, ", "))
 }
 
 // Bool is a boolean input: true/false in any case, 1/0, yes/no.
@@ -79,12 +89,7 @@ const (
 
 // UnmarshalText accepts the three answers in any case.
 func (o *OnInput) UnmarshalText(b []byte) error {
-	switch v := OnInput(strings.ToLower(strings.TrimSpace(string(b)))); v {
-	case InputWait, InputAbort, InputProceed:
-		*o = v
-		return nil
-	}
-	return fmt.Errorf("%q is not one of wait, abort, proceed", b)
+	return oneOf(o, b, InputWait, InputAbort, InputProceed)
 }
 
 // inputs declares every input of the contract. The env tag is the name
