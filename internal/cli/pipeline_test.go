@@ -165,8 +165,12 @@ func TestInputSteps(t *testing.T) {
 				t.Errorf("build stopped = %v, want %v", got, tt.aborted)
 			}
 			md, _ := os.ReadFile(summary)
-			if !strings.Contains(string(md), "input") {
-				t.Errorf("the summary does not say the build waited for input:\n%s", md)
+			say := "waited"
+			if tt.want == ExitTimeout {
+				say = "was still waiting for input when the step stopped"
+			}
+			if !strings.Contains(string(md), "**Input:**") || !strings.Contains(string(md), say) {
+				t.Errorf("the summary does not say the build %s for input:\n%s", say, md)
 			}
 		})
 	}

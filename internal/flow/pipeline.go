@@ -45,43 +45,77 @@ type pipelineTracker struct {
 	// readFinished is set when the stages were read after the build was
 	// seen finished: they are final, and need no read at the end.
 	readFinished bool
+	// build is the build's state the last tick saw.
+	build *jenkins.Build
+	// sawPaused is set when a stage read during the wait for input showed
+	// a stage paused for it.
+	sawPaused bool
 }
 
 func (p *pipelineTracker) poll(ctx context.Context, f *following, t *tick) error {
 	if !f.build.IsPipeline() {
 		return nil
 	}
+	// The build's state is fresh only on a tick that read it.
+	fresh := f.build != p.build
+	p.build = f.build
 	now := f.r.Clock.Now()
+	stagesRead := false
 	if !p.noStages && (f.marks.stage || !f.r.opts.Log) && now.Sub(p.stagesRead) >= stageEvery {
 		f.marks.stage = false
 		if err := p.readStages(ctx, f); err != nil {
 			return err
 		}
+		stagesRead = !p.noStages
 	}
-	if p.waiting(f) && now.Sub(p.inputsRead) >= stageEvery {
+	inputsDue := now.Sub(p.inputsRead) >= stageEvery
+	if f.r.inputSince.IsZero() {
+		// Anything that says the build may wait is worth a look.
+		if (f.build.InputState() == jenkins.InputWaiting || f.marks.input || anyPaused(p.stages)) && inputsDue {
+			f.marks.input = false
+			return p.readInputs(ctx, f)
+		}
+		return nil
+	}
+	// Waiting: only what was read just now says the wait is over.
+	switch {
+	case fresh && f.build.InputState() == jenkins.InputNone,
+		stagesRead && p.sawPaused && !anyPaused(p.stages),
+		p.unknownTold && t.wrote:
+		p.resumed(f)
+	case (t.wrote || f.marks.input) && inputsDue:
 		f.marks.input = false
 		return p.readInputs(ctx, f)
 	}
-	p.noteResumed(f)
 	return nil
+}
+
+// resumed ends the wait for input.
+func (p *pipelineTracker) resumed(f *following) {
+	f.r.endWaiting()
+	p.sawPaused = false
+	f.r.Report.Status("The build goes on after its input step")
 }
 
 func (*pipelineTracker) drained(*following) bool { return true }
 
 // close reads the stages of a finished Pipeline once more, for their final
-// state, and names the stage that failed.
+// state, and names the stage that failed. A run stopped while the build
+// waits for input says so in its summary.
 func (p *pipelineTracker) close(ctx context.Context, f *following) {
-	if !f.build.IsPipeline() || ctx.Err() != nil {
+	if !f.build.IsPipeline() {
+		return
+	}
+	if !f.build.Finished() || ctx.Err() != nil {
 		f.r.inputStillWaiting = !f.r.inputSince.IsZero()
 		return
 	}
+	f.r.endWaiting()
 	if !p.noStages && !p.readFinished {
 		if err := p.readStages(ctx, f); err != nil {
 			f.r.Report.Warning("%v; the stages are left out", err)
 		}
 	}
-	p.noteResumed(f)
-	f.r.inputStillWaiting = !f.r.inputSince.IsZero()
 	f.r.failedStage = failedStage(p.stages)
 }
 
@@ -105,6 +139,7 @@ func (p *pipelineTracker) readStages(ctx context.Context, f *following) error {
 	}
 	p.stages = stages
 	p.readFinished = f.build.Finished()
+	p.sawPaused = p.sawPaused || anyPaused(stages)
 	f.r.stages = stages
 	if p.shown == nil {
 		p.shown = make(map[string]jenkins.StageStatus)
@@ -125,22 +160,6 @@ func (p *pipelineTracker) readStages(ctx context.Context, f *following) error {
 		}
 	}
 	return nil
-}
-
-// waiting reports whether the build may wait for input: the build says
-// so, or the console or the stages do, which are often fresher than the
-// build's state and are all there is where its input action tells nothing
-// (input-step before 466).
-func (p *pipelineTracker) waiting(f *following) bool {
-	return f.build.InputState() == jenkins.InputWaiting || f.marks.input || anyPaused(p.stages)
-}
-
-// noteResumed ends the input wait once nothing says the build waits.
-func (p *pipelineTracker) noteResumed(f *following) {
-	if !f.r.inputSince.IsZero() && !p.waiting(f) {
-		f.r.endWaiting()
-		f.r.Report.Status("The build goes on after its input step")
-	}
 }
 
 // readInputs lists the inputs the build waits for and tells about, or
@@ -170,7 +189,9 @@ func (p *pipelineTracker) readInputs(ctx context.Context, f *following) error {
 		return nil
 	}
 	if len(inputs) == 0 {
-		p.noteResumed(f)
+		if !r.inputSince.IsZero() {
+			p.resumed(f)
+		}
 		return nil
 	}
 	if p.handled == nil {
