@@ -130,9 +130,6 @@ func New(opts Options, d Deps) *Run {
 	return &Run{Deps: d, opts: opts}
 }
 
-// Progress returns how far the run got.
-func (r *Run) Progress() Progress { return r.progress }
-
 // Do runs steps, a composition of Trigger, AwaitStart and Follow, under
 // the timeout. When the run is stopped (the timeout, a signal) it stops
 // what the step owns, or what abort_on_stop names; it then writes the step

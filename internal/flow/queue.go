@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"time"
 
@@ -107,9 +106,9 @@ func (r *Run) announce(n int, first *jenkins.Build) Started {
 	return s
 }
 
+// isForbidden reports whether Jenkins refused the caller: 403 or 401.
 func isForbidden(err error) bool {
-	var he *jenkins.HTTPError
-	return errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusUnauthorized)
+	return errors.Is(err, jenkins.ErrForbidden) || errors.Is(err, jenkins.ErrUnauthorized)
 }
 
 // queueUnreadable explains why a queue item cannot be followed: typically a
