@@ -133,16 +133,16 @@ func parseRetryAfter(h string, now time.Time) time.Duration {
 	return 0
 }
 
-// retryBackOff is the waiting schedule for retried requests. A Jenkins
-// restart answers 503 for a minute or more, so the budget is generous; the
-// run's timeout bounds it anyway.
+// retryBackOff is the waiting schedule for retried requests. It never stops
+// by itself: the retry loop ends it at the budget, so that the last attempt
+// comes at the budget's end rather than up to one interval before it.
 func (c *Client) retryBackOff() backoff.BackOff {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = 500 * time.Millisecond
 	b.Multiplier = 2
 	b.RandomizationFactor = 0.2
 	b.MaxInterval = 15 * time.Second
-	b.MaxElapsedTime = c.opts.RetryBudget
+	b.MaxElapsedTime = 0
 	b.Clock = c.clock
 	b.Reset()
 	return b
@@ -163,29 +163,34 @@ func (c *Client) retry(ctx context.Context, policy func(error) (retry bool, wait
 func (c *Client) retryProgress(ctx context.Context, policy func(error) (bool, time.Duration), op func() error, progressed func() bool) error {
 	b := c.retryBackOff()
 	start := c.clock.Now()
+	budgetStart := start
 	for attempt := 1; ; attempt++ {
 		err := op()
 		retry, least := policy(err)
 		if !retry {
 			return err
 		}
+		now := c.clock.Now()
 		if progressed != nil && progressed() {
 			b.Reset()
+			budgetStart = now
 		}
-		wait := b.NextBackOff()
-		elapsed := c.clock.Now().Sub(start)
+		elapsed := now.Sub(start)
+		budget := c.opts.RetryBudget - now.Sub(budgetStart)
 		first := !c.answered.Load() && neverConnected(err)
-		switch {
-		case first && (wait == backoff.Stop || elapsed >= c.opts.FirstContactBudget):
-			return &UnreachableError{URL: Redact(c.base), Err: err, Attempts: attempt, Over: elapsed}
-		case wait == backoff.Stop:
-			return &GiveUpError{Attempts: attempt, Over: elapsed, Err: err}
-		case first:
-			// The last attempt comes at the end of the budget.
-			wait = min(max(wait, least), c.opts.FirstContactBudget-elapsed)
-		default:
-			wait = max(wait, least)
+		if first {
+			budget = c.opts.FirstContactBudget - elapsed
 		}
+		// A server that asks for more time than the budget has left will
+		// not be ready within it either.
+		if budget <= 0 || least > budget {
+			if first {
+				return &UnreachableError{URL: Redact(c.base), Err: err, Attempts: attempt, Over: elapsed}
+			}
+			return &GiveUpError{Attempts: attempt, Over: elapsed, Err: err}
+		}
+		// The last attempt comes at the end of the budget.
+		wait := min(max(b.NextBackOff(), least), budget)
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(err, wait)
 		}

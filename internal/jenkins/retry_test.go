@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -168,8 +169,48 @@ func TestFaultsAfterFirstAnswer(t *testing.T) {
 	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "giving up after") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("err = %v, want the whole retry budget spent", err)
 	}
-	if got := clk.Now().Sub(start); got < 3*time.Minute-15*time.Second {
-		t.Errorf("gave up after %v of virtual time, want about the 3m budget", got)
+	if got := clk.Now().Sub(start); got != 3*time.Minute {
+		t.Errorf("gave up after %v of virtual time, want the 3m budget", got)
+	}
+}
+
+// TestRetryAfterWithinBudget: a Retry-After the budget can hold is waited
+// for; one longer than the budget has left ends the retries at once, since
+// Jenkins said it will not be ready within it.
+func TestRetryAfterWithinBudget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		retryAfter string
+		wantWaits  []time.Duration
+		wantErr    string
+	}{
+		{"held", "20", []time.Duration{20 * time.Second}, ""},
+		{"longer than the budget", "120", nil, "giving up after 1 attempts over 0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			var waits []time.Duration
+			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Header().Set("Retry-After", tt.retryAfter)
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				jsonAnswer(`{"buildable":true}`)(w, r)
+			})
+			c.opts.RetryBudget = time.Minute
+			c.opts.OnRetry = func(_ error, d time.Duration) { waits = append(waits, d) }
+			_, err := c.JobInfo(context.Background(), testJob)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !slices.Equal(waits, tt.wantWaits) {
+				t.Errorf("waits %v, want %v", waits, tt.wantWaits)
+			}
+		})
 	}
 }
 
