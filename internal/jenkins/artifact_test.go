@@ -156,17 +156,18 @@ func TestDownloadArtifact(t *testing.T) {
 func TestDownloadSlowButMoving(t *testing.T) {
 	t.Parallel()
 	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "12")
-		for range 12 {
+		w.Header().Set("Content-Length", "20")
+		for range 20 {
 			w.Write([]byte("x"))
 			w.(http.Flusher).Flush()
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(30 * time.Millisecond)
 		}
 	})
-	// 12 pieces 50 ms apart: three times the 200 ms deadline in all.
-	c.opts.RequestTimeout = 200 * time.Millisecond
+	// 20 pieces 30 ms apart: twice the 300 ms deadline in all, with room
+	// for a busy machine to be late with each.
+	c.opts.RequestTimeout = 300 * time.Millisecond
 	var f memFile
-	if _, err := c.DownloadArtifact(context.Background(), testJob, 1, "slow.txt", 0, &f); err != nil || f.String() != strings.Repeat("x", 12) {
+	if _, err := c.DownloadArtifact(context.Background(), testJob, 1, "slow.txt", 0, &f); err != nil || f.String() != strings.Repeat("x", 20) {
 		t.Fatalf("err = %v, got %q", err, f.String())
 	}
 	n.check(t, false)
