@@ -19,6 +19,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
@@ -86,6 +87,21 @@ func Run(ctx context.Context, e Env) int {
 		return ExitBadInput
 	}
 	return trigger(ctx, e)
+}
+
+// runDemo runs the whole flow in real time against the built-in fake
+// Jenkins and shows the outputs a pipeline would receive.
+func runDemo(ctx context.Context, e Env) int {
+	d, err := demo.Start(e.Clock, e.Environ["GITHUB_ACTIONS"])
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "error: %v\n", err)
+		return ExitJenkins
+	}
+	defer d.Close()
+	d.Intro(e.Stdout)
+	code := trigger(ctx, Env{Environ: d.Environ, Stdout: e.Stdout, Stderr: e.Stderr, HTTPClient: e.HTTPClient, Clock: e.Clock})
+	d.Outro(e.Stdout, code)
+	return code
 }
 
 func firstArg(args []string) string {

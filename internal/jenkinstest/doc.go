@@ -58,20 +58,23 @@
 // It does not model: nodes, labels and executors (one implicit executor pool
 // that always frees up after Script.QueueWait), fine-grained permissions
 // (users may do everything; anonymous gets what Options grant), DISCOVER
-// (hidden jobs are always 404), views, SCM, /term and /kill escalation
-// (both act like stop), the multipart streaming log mode, progressiveHtml,
-// XML APIs other than the crumb xpath, deleted log files, session expiry, cause folding on coalesced items, the
-// artifact *zip* archives and Ant-glob listings (both 404), the
-// Run/Artifacts permission, fingerprints, the ';' filter outside
-// artifact/; for Pipelines: steps other than input (stageFlowNodes hold
-// only input steps), wfapi on jobs and flow nodes (execution/node/...),
-// wfapi changesets and artifacts links, graph view's allSteps, steps and
-// log (404) and its "title" (always ""), Blue Ocean, the inProgress:false
-// moment before the execution exists, abortPrevious, Administer (a
-// submitter list binds every user), a branch running on while another
-// waits (the whole script pauses), and try/catch around input: a rejection
-// ends the build ABORTED.
+// (hidden jobs are always 404), views, SCM, /term and /kill escalation (both
+// act like stop), the multipart streaming log mode, progressiveHtml, XML
+// APIs other than the crumb xpath, deleted log files, session expiry, cause
+// folding on coalesced items, the artifact *zip* archives and Ant-glob
+// listings (both 404), the Run/Artifacts permission, fingerprints, the ';'
+// filter outside artifact/; for Pipelines: steps other than input
+// (stageFlowNodes hold only input steps), wfapi on jobs and flow nodes
+// (execution/node/...), wfapi changesets and artifacts links, graph view's
+// allSteps, steps and log (404) and its "title" (always ""), Blue Ocean, the
+// inProgress:false moment before the execution exists, abortPrevious,
+// Administer (a submitter list binds every user), a branch running on while
+// another waits (the whole script pauses), and try/catch around input: a
+// rejection ends the build ABORTED.
 // X-Text-Size always points just after the last byte sent, so a withheld
 // partial line comes with the next answer; the 2.509+ reading in which it
 // would be skipped is unverified and not modelled.
+//
+// It is also a product dependency: internal/demo serves it for
+// `jenkins-trigger --demo`, so it must not import the testing package.
 package jenkinstest
