@@ -218,7 +218,7 @@ func TestParseParameters(t *testing.T) {
 		{"  {\"B\": \"two\\nlines\", \"A\": 1.50, \"F\": true, \"N\": -3e2, \"U\": \"héllo\"}", []Param{{"B", "two\nlines"}, {"A", "1.50"}, {"F", "true"}, {"N", "-3e2"}, {"U", "héllo"}}},
 	}
 	for _, tt := range tests {
-		got, err := ParseParameters(tt.in)
+		got, err := parseParameters(tt.in)
 		if err != nil {
 			t.Errorf("%q: %v", tt.in, err)
 			continue
@@ -258,7 +258,7 @@ func FuzzParseParameters(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		params, err := ParseParameters(s)
+		params, err := parseParameters(s)
 		if err != nil {
 			return
 		}

@@ -12,7 +12,7 @@ func FuzzParseFiles(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		files, err := ParseFiles(s)
+		files, err := parseFiles(s)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error is not one line: %q", err)

@@ -103,7 +103,7 @@ func resolve(raw inputs) (*Config, error) {
 	if c.ArtifactsDir == "" {
 		return nil, inputErr("artifacts_dir", "is empty")
 	}
-	base, user, pass, err := ParseBaseURL(raw.URL)
+	base, user, pass, err := parseBaseURL(raw.URL)
 	if err != nil {
 		return nil, &InputError{Input: "url", Err: err}
 	}
@@ -115,10 +115,10 @@ func resolve(raw inputs) (*Config, error) {
 	if c.Token == "" {
 		c.Token = pass
 	}
-	if c.Parameters, err = ParseParameters(raw.Parameters); err != nil {
+	if c.Parameters, err = parseParameters(raw.Parameters); err != nil {
 		return nil, &InputError{Input: "parameters", Err: err}
 	}
-	if c.Files, err = ParseFiles(raw.Files); err != nil {
+	if c.Files, err = parseFiles(raw.Files); err != nil {
 		return nil, &InputError{Input: "files", Err: err}
 	}
 	if err := checkFiles(c.Files); err != nil {
@@ -133,8 +133,8 @@ func resolve(raw inputs) (*Config, error) {
 	return c, nil
 }
 
-// ParseBaseURL validates the url input and takes credentials out of it.
-func ParseBaseURL(s string) (base *url.URL, user, password string, err error) {
+// parseBaseURL validates the url input and takes credentials out of it.
+func parseBaseURL(s string) (base *url.URL, user, password string, err error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
 		// url.Parse quotes the whole input, which may hold a password.
@@ -159,8 +159,8 @@ func ParseBaseURL(s string) (base *url.URL, user, password string, err error) {
 	return u, user, password, nil
 }
 
-// ParseParameters reads NAME=value lines or one JSON object.
-func ParseParameters(s string) ([]Param, error) {
+// parseParameters reads NAME=value lines or one JSON object.
+func parseParameters(s string) ([]Param, error) {
 	trimmed := strings.TrimSpace(s)
 	if trimmed == "" {
 		return nil, nil
@@ -178,8 +178,8 @@ func ParseParameters(s string) ([]Param, error) {
 	return params, uniqueNames(params)
 }
 
-// ParseFiles reads NAME=path lines.
-func ParseFiles(s string) ([]File, error) {
+// parseFiles reads NAME=path lines.
+func parseFiles(s string) ([]File, error) {
 	pairs, err := parseLines(s, "path")
 	if err != nil {
 		return nil, err

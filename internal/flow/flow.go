@@ -67,7 +67,7 @@ type Deps struct {
 	Client *jenkins.Client
 	Report report.Reporter
 	Clock  clock.Clock
-	// Schedule tunes polling; the zero value means DefaultSchedule.
+	// Schedule tunes polling; the zero value means defaultSchedule.
 	Schedule Schedule
 }
 
@@ -122,7 +122,7 @@ func New(opts Options, d Deps) *Run {
 		d.Clock = clock.Real{}
 	}
 	if d.Schedule == (Schedule{}) {
-		d.Schedule = DefaultSchedule
+		d.Schedule = defaultSchedule
 	}
 	if opts.OnInput == "" {
 		opts.OnInput = InputWait

@@ -28,12 +28,12 @@ type Schedule struct {
 	Multiplier float64
 }
 
-// DefaultSchedule shows flowing console lines within about a second, and
+// defaultSchedule shows flowing console lines within about a second, and
 // notices a build that ends when Jenkins expects within half a second:
 // Jenkins tells its time to the second, so the expected end is known to a
 // second, which a poll in its middle and one at its end cover. Otherwise
 // it asks at most every 12 s, about fifty times for a quiet ten minutes.
-var DefaultSchedule = Schedule{Flow: time.Second, Near: 500 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
+var defaultSchedule = Schedule{Flow: time.Second, Near: 500 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
 
 // dateResolution is the precision of Jenkins' clock as its Date header
 // tells it.

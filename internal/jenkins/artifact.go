@@ -109,7 +109,7 @@ func (d *download) policy(err error) (bool, time.Duration) {
 		d.foreignFailures++
 		return true, 0
 	}
-	return Retryable(err)
+	return retryable(err)
 }
 
 // foreignError is a failure at a redirect target outside Jenkins.

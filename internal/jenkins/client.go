@@ -432,7 +432,7 @@ func (c *Client) getJSON(ctx context.Context, path, tree string, v any) error {
 		q.Set("tree", tree)
 	}
 	r := request{method: http.MethodGet, path: path, query: q, header: http.Header{"Accept": {"application/json"}}}
-	return c.retry(ctx, Retryable, func() error {
+	return c.retry(ctx, retryable, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
 			return decodeJSON(resp, c.endpoint(path, q), v)
 		})
@@ -475,7 +475,7 @@ func (c *Client) ensureCrumb(ctx context.Context, refresh bool) (*crumb, error) 
 	if cur != nil && !refresh {
 		return cur, nil
 	}
-	if !refresh && c.opts.User != "" && LooksLikeAPIToken(c.opts.Token) {
+	if !refresh && c.opts.User != "" && looksLikeAPIToken(c.opts.Token) {
 		// Jenkins exempts API-token requests from the crumb check; if this
 		// was a password after all, its 403 brings us back here.
 		cur = &crumb{}
@@ -535,10 +535,10 @@ func (c *Client) post(ctx context.Context, r request, handle func(*http.Response
 	}
 }
 
-// LooksLikeAPIToken reports whether token has the shape of a Jenkins API
+// looksLikeAPIToken reports whether token has the shape of a Jenkins API
 // token: 32 hex digits (legacy) or "11" and 32 more (since 2.129). A
 // password of that exact shape only costs one refused POST and a crumb.
-func LooksLikeAPIToken(token string) bool {
+func looksLikeAPIToken(token string) bool {
 	if len(token) != 32 && !(len(token) == 34 && strings.HasPrefix(token, "11")) {
 		return false
 	}

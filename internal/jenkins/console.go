@@ -40,7 +40,7 @@ func (c *Client) ProgressiveText(ctx context.Context, job Job, n int, start int6
 	q := url.Values{"start": {strconv.FormatInt(start, 10)}}
 	r := request{method: http.MethodGet, path: path, query: q, deadline: c.consoleDeadline()}
 	var chunk LogChunk
-	err := c.retry(ctx, Retryable, func() error {
+	err := c.retry(ctx, retryable, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
 			if resp.StatusCode != http.StatusOK {
 				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"), Err: fmt.Errorf("status %d instead of 200", resp.StatusCode)}

@@ -34,7 +34,7 @@ func checkDecoded[T any](t *testing.T, body []byte, v *T, err error) {
 		if !errors.As(err, &de) {
 			t.Fatalf("error %T is not a *DecodeError: %v", err, err)
 		}
-		if retry, _ := Retryable(err); retry {
+		if retry, _ := retryable(err); retry {
 			t.Fatalf("unusable answer would be retried: %v", err)
 		}
 		if strings.ContainsAny(err.Error(), "\r\n") {

@@ -116,7 +116,7 @@ func TestQueueIDFromLocation(t *testing.T) {
 		{"", 0, false},
 	}
 	for _, tt := range tests {
-		id, ok := QueueIDFromLocation(tt.in)
+		id, ok := queueIDFromLocation(tt.in)
 		if id != tt.id || ok != tt.ok {
 			t.Errorf("%q: got %d %v, want %d %v", tt.in, id, ok, tt.id, tt.ok)
 		}
@@ -128,7 +128,7 @@ func FuzzQueueIDFromLocation(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if id, ok := QueueIDFromLocation(s); ok && (id <= 0 || !strings.Contains(s, "queue/item/")) {
+		if id, ok := queueIDFromLocation(s); ok && (id <= 0 || !strings.Contains(s, "queue/item/")) {
 			t.Fatalf("%q gave %d", s, id)
 		}
 	})

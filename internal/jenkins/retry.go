@@ -15,10 +15,10 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// Retryable is the retry policy for idempotent requests: whether err may go
+// retryable is the retry policy for idempotent requests: whether err may go
 // away if the same request is sent again, and the least wait the server
 // asked for. It decides nothing about how long to wait.
-func Retryable(err error) (retry bool, wait time.Duration) {
+func retryable(err error) (retry bool, wait time.Duration) {
 	switch {
 	case err == nil:
 		return false, 0

@@ -55,9 +55,9 @@ func TestRetryable(t *testing.T) {
 		{"cert", fmt.Errorf("GET x: %w", x509.UnknownAuthorityError{}), false, 0, false},
 	}
 	for _, tt := range tests {
-		retry, wait := Retryable(tt.err)
+		retry, wait := retryable(tt.err)
 		if retry != tt.retry || wait != tt.wait {
-			t.Errorf("%s: Retryable = %v %v, want %v %v", tt.name, retry, wait, tt.retry, tt.wait)
+			t.Errorf("%s: retryable = %v %v, want %v %v", tt.name, retry, wait, tt.retry, tt.wait)
 		}
 		if got := NotSent(tt.err); got != tt.notSent {
 			t.Errorf("%s: NotSent = %v, want %v", tt.name, got, tt.notSent)
@@ -103,8 +103,8 @@ func TestLooksLikeAPIToken(t *testing.T) {
 		"hunter2":                            false,
 		"":                                   false,
 	} {
-		if got := LooksLikeAPIToken(token); got != want {
-			t.Errorf("LooksLikeAPIToken(%q) = %v", token, got)
+		if got := looksLikeAPIToken(token); got != want {
+			t.Errorf("looksLikeAPIToken(%q) = %v", token, got)
 		}
 	}
 }

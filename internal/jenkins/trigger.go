@@ -124,7 +124,7 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 	}
 	switch status {
 	case http.StatusCreated, http.StatusSeeOther:
-		id, ok := QueueIDFromLocation(location)
+		id, ok := queueIDFromLocation(location)
 		if !ok {
 			return 0, &TriggerError{Job: job.Name, Reason: fmt.Sprintf("Jenkins answered %d but its Location %q is not a queue item", status, location)}
 		}
@@ -201,10 +201,10 @@ func (c *Client) triggerFailure(job Job, err error) error {
 
 var queueLocation = regexp.MustCompile(`/queue/item/(\d+)/?$`)
 
-// QueueIDFromLocation reads the queue item id from a trigger's Location. Only
+// queueIDFromLocation reads the queue item id from a trigger's Location. Only
 // the id is used: the host is the one the request reached, which may differ
 // from the configured base URL behind a proxy.
-func QueueIDFromLocation(loc string) (int, bool) {
+func queueIDFromLocation(loc string) (int, bool) {
 	u, err := url.Parse(loc)
 	if err != nil {
 		return 0, false
