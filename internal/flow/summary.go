@@ -13,10 +13,6 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
-// heartbeatEvery is how long a build may write nothing before the run says
-// it is still following it.
-const heartbeatEvery = 30 * time.Second
-
 // facts are what a run learns on the way that only its summary, its
 // heartbeat and its outcome need.
 type facts struct {
@@ -53,43 +49,6 @@ type facts struct {
 	followedParams []report.Param
 }
 
-// heartbeat notes whether the build wrote something, and after
-// heartbeatEvery of silence says how long it has been running, and what
-// input it waits for, from what was already read: no extra request.
-func (r *Run) heartbeat(b *jenkins.Build, output bool) {
-	now := r.Clock.Now()
-	if output || r.quietSince.IsZero() {
-		r.quietSince = now
-		return
-	}
-	if now.Sub(r.quietSince) < heartbeatEvery {
-		return
-	}
-	r.quietSince = now
-	line := stillRunning(-r.untilJenkins(b.Timestamp), b.EstimatedDuration)
-	if !r.inputSince.IsZero() {
-		line += "; waiting for input"
-		if waited := now.Sub(r.inputSince); waited >= time.Second {
-			line += " for " + roughDuration(waited)
-		}
-		if r.inputMessage != "" {
-			line += fmt.Sprintf(" (%s)", oneLine(r.inputMessage))
-		}
-		line += ": answer it at " + r.inputPage
-	}
-	r.Report.Status("%s", line)
-}
-
-// stillRunning is "still running: 2m10s of about 5m", or without Jenkins'
-// estimate "still running: 2m10s".
-func stillRunning(elapsed time.Duration, estimatedMS int64) string {
-	s := "still running: " + roughDuration(max(elapsed, 0))
-	if estimatedMS > 0 {
-		s += " of about " + roughDuration(time.Duration(estimatedMS)*time.Millisecond)
-	}
-	return s
-}
-
 // roughDuration is d to the second, without trailing zero units: "5m",
 // "2m10s", "1h".
 func roughDuration(d time.Duration) string {
@@ -101,70 +60,6 @@ func roughDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// readTests reads the finished build's test report, once and only when the
-// step summary or the junit input needs it, and writes the JUnit file. A
-// failure warns: the build's result decides the exit code, not its report.
-func (r *Run) readTests(ctx context.Context) {
-	if !r.Report.WantsSummary() && r.opts.JUnit == "" {
-		return
-	}
-	job, n := r.opts.Job, r.number()
-	t, err := r.Client.TestReport(ctx, job, n)
-	if err != nil {
-		r.testsErr = err
-		r.Report.Warning("%v; the build's tests are left out", err)
-		return
-	}
-	if t != nil {
-		r.tests = testRun(r.Client, job, n, t)
-		r.Report.Status("Tests: %d passed, %d failed, %d skipped", t.PassCount, t.FailCount, t.SkipCount)
-	}
-	if r.opts.JUnit == "" {
-		return
-	}
-	if t == nil {
-		r.Report.Status("%s #%d has no test report, so %s was not written", job.Name, n, r.opts.JUnit)
-		return
-	}
-	if err := r.Report.WriteJUnit(r.opts.JUnit, fmt.Sprintf("%s #%d", job.Name, n), r.tests); err != nil {
-		r.Report.Warning("%v", err)
-		return
-	}
-	r.Report.Status("Wrote the %d tests of %s #%d to %s", t.Total(), job.Name, n, r.opts.JUnit)
-}
-
-// testRun translates Jenkins' test report for the reporter, with each
-// failed test linked the way the junit plugin names its page.
-func testRun(c *jenkins.Client, job jenkins.Job, n int, t *jenkins.TestReport) *report.TestRun {
-	run := &report.TestRun{
-		Passed: t.PassCount, Failed: t.FailCount, Skipped: t.SkipCount,
-		Duration: t.Duration, URL: c.URL(jenkins.TestReportPath(job, n)),
-	}
-	// Failures lists the failed tests in report order, as this loop meets
-	// them.
-	failures := t.Failures(job, n)
-	for _, s := range t.Suites {
-		rs := report.TestSuite{Name: s.Name, Duration: s.Duration, Timestamp: s.Timestamp}
-		for _, tc := range s.Cases {
-			rc := report.TestCase{
-				ClassName: tc.ClassName, Name: tc.Name, Status: report.TestPassed, Duration: tc.Duration,
-				ErrorDetails: tc.ErrorDetails, ErrorStackTrace: tc.ErrorStackTrace, SkippedMessage: tc.SkippedMessage,
-			}
-			switch {
-			case tc.Failed():
-				rc.Status = report.TestFailed
-				rc.URL = c.URL(failures[0].Path)
-				failures = failures[1:]
-			case tc.Skipped():
-				rc.Status = report.TestSkipped
-			}
-			rs.Cases = append(rs.Cases, rc)
-		}
-		run.Suites = append(run.Suites, rs)
-	}
-	return run
 }
 
 // timedOut is the verdict of a run whose timeout passed: how long it
