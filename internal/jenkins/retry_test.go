@@ -155,14 +155,27 @@ func TestFirstContact(t *testing.T) {
 // survived with the whole RetryBudget, since a restart takes minutes.
 func TestFaultsAfterFirstAnswer(t *testing.T) {
 	t.Parallel()
+	closed := closedPort(t)
 	ts := httptest.NewServer(jsonAnswer(`{"buildable":true}`))
+	t.Cleanup(ts.Close)
 	base, _ := url.Parse(ts.URL + "/jenkins")
 	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	c := New(base, &http.Client{Transport: &http.Transport{}}, Options{Clock: clk, RetryBudget: 3 * time.Minute})
+	// Jenkins goes away after its first answer: later dials go where
+	// nothing listens. Closing the server instead would free its port for
+	// a parallel test's server to take.
+	var gone atomic.Bool
+	dialer := &net.Dialer{}
+	transport := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if gone.Load() {
+			addr = closed
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}}
+	c := New(base, &http.Client{Transport: transport}, Options{Clock: clk, RetryBudget: 3 * time.Minute})
 	if _, err := c.JobInfo(context.Background(), testJob); err != nil {
 		t.Fatal(err)
 	}
-	ts.Close()
+	gone.Store(true)
 	start := clk.Now()
 	_, err := c.JobInfo(context.Background(), testJob)
 	var ue *UnreachableError
@@ -297,15 +310,21 @@ func TestRedact(t *testing.T) {
 	}
 }
 
-// closedPort returns a loopback address where nothing listens.
+// closedPort returns a loopback address where nothing listens: port 1,
+// below the range the system hands out for port 0, so that no server of a
+// parallel test can come to listen there, as it could on a port freed by
+// closing a listener. It skips on a machine that does serve port 1.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	const addr = "127.0.0.1:1"
+	conn, err := net.Dial("tcp", addr)
+	if err == nil {
+		conn.Close()
+		t.Skipf("something listens at %s on this machine", addr)
 	}
-	addr := l.Addr().String()
-	l.Close()
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Skipf("%s does not refuse connections here: %v", addr, err)
+	}
 	return addr
 }
 
