@@ -82,8 +82,12 @@ func TestDownloadArtifact(t *testing.T) {
 		handler  func(t *testing.T, calls *atomic.Int32) http.HandlerFunc
 		restarts int
 		calls    int32
+		// idle is the request deadline, for the case that waits it out;
+		// the others keep the harness' 5 s, which a loaded machine's
+		// slowest moment of a 3 MiB transfer stays well within.
+		idle time.Duration
 	}{
-		{"whole file", "dist/app.bin", func(t *testing.T, _ *atomic.Int32) http.HandlerFunc { return serveFile(data) }, 0, 1},
+		{"whole file", "dist/app.bin", func(t *testing.T, _ *atomic.Int32) http.HandlerFunc { return serveFile(data) }, 0, 1, 0},
 		{"semicolon escaped", "dist/a;b c.bin", func(t *testing.T, _ *atomic.Int32) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				if !strings.HasSuffix(r.RequestURI, "/artifact/dist/a%3Bb%20c.bin") {
@@ -91,7 +95,7 @@ func TestDownloadArtifact(t *testing.T) {
 				}
 				serveFile(data)(w, r)
 			}
-		}, 0, 1},
+		}, 0, 1, 0},
 		{"broken midway, resumed", "dist/app.bin", func(t *testing.T, calls *atomic.Int32) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
@@ -103,7 +107,7 @@ func TestDownloadArtifact(t *testing.T) {
 				}
 				serveFile(data)(w, r)
 			}
-		}, 0, 2},
+		}, 0, 2, 0},
 		{"broken midway, restarted", "dist/app.bin", func(t *testing.T, calls *atomic.Int32) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
@@ -113,7 +117,7 @@ func TestDownloadArtifact(t *testing.T) {
 				r.Header.Del("Range") // a server without ranges
 				serveFile(data)(w, r)
 			}
-		}, 1, 2},
+		}, 1, 2, 0},
 		{"stalled midway, resumed", "dist/app.bin", func(t *testing.T, calls *atomic.Int32) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
@@ -125,14 +129,16 @@ func TestDownloadArtifact(t *testing.T) {
 				}
 				serveFile(data)(w, r)
 			}
-		}, 0, 2},
+		}, 0, 2, 1500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var calls atomic.Int32
 			c, _ := hostile(t, tt.handler(t, &calls))
-			c.opts.RequestTimeout = 500 * time.Millisecond
+			if tt.idle > 0 {
+				c.opts.RequestTimeout = tt.idle
+			}
 			var f memFile
 			n, err := c.DownloadArtifact(context.Background(), testJob, 1, tt.rel, 0, &f)
 			if err != nil {
