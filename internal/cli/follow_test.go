@@ -36,20 +36,6 @@ func startBuild(t *testing.T, job string, spec func(map[string]string) jenkinste
 	return out["JENKINS_QUEUE_URL"], h0.srv.URL() + "/job/" + strings.ReplaceAll(job, "/", "/job/") + "/1/", h0
 }
 
-// again returns a fresh harness on the same fake Jenkins and clock, for a
-// later step.
-func (h *harness) again() *harness {
-	h.t.Helper()
-	n := &harness{t: h.t, clock: h.clock, srv: h.srv, http: h.http, dir: h.t.TempDir()}
-	n.env = map[string]string{
-		"JENKINS_URL":    h.srv.URL(),
-		"JENKINS_USER":   "alice",
-		"JENKINS_TOKEN":  secretToken,
-		"JENKINS_DOTENV": filepath.Join(n.dir, "outputs.env"),
-	}
-	return n
-}
-
 func TestFollowTriggersNothing(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

@@ -78,13 +78,28 @@ func newHarness(t *testing.T, opts jenkinstest.Options) *harness {
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
 	h.http = &http.Client{Transport: transport}
-	h.env = map[string]string{
+	h.env = h.baseEnv()
+	return h
+}
+
+// baseEnv is the environment every scenario starts from: alice's token and
+// a dotenv file in the harness' own directory.
+func (h *harness) baseEnv() map[string]string {
+	return map[string]string{
 		"JENKINS_URL":    h.srv.URL(),
 		"JENKINS_USER":   "alice",
 		"JENKINS_TOKEN":  secretToken,
 		"JENKINS_DOTENV": filepath.Join(h.dir, "outputs.env"),
 	}
-	return h
+}
+
+// again returns a fresh harness on the same fake Jenkins and clock, for a
+// later step.
+func (h *harness) again() *harness {
+	h.t.Helper()
+	n := &harness{t: h.t, clock: h.clock, srv: h.srv, http: h.http, dir: h.t.TempDir()}
+	n.env = n.baseEnv()
+	return n
 }
 
 func (h *harness) set(kv ...string) *harness {

@@ -15,10 +15,10 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
 )
 
-// Job is the job the demo triggers: in a folder, with a space in its name,
+// job is the job the demo triggers: in a folder, with a space in its name,
 // on a Jenkins under a context path whose configured root URL is not the
 // address served, as real ones often are.
-const Job = "demo/hello world"
+const job = "demo/hello world"
 
 const (
 	user     = "demo"
@@ -51,7 +51,7 @@ func Start(clk clock.Clock, githubActions string) (*Demo, error) {
 		WFAPI:       true,
 	})
 	srv.AddJob(jenkinstest.JobSpec{
-		FullName: Job,
+		FullName: job,
 		Pipeline: true,
 		Params:   []jenkinstest.ParamDef{{Name: "GREETING", Type: "string", Default: "hello"}, {Name: "TARGET", Type: "choice", Choices: []string{"staging", "production"}}},
 		Script:   script,
@@ -59,25 +59,22 @@ func Start(clk clock.Clock, githubActions string) (*Demo, error) {
 	d := &Demo{srv: srv, dir: dir, dotenv: filepath.Join(dir, "outputs.env")}
 	d.Environ = map[string]string{
 		"JENKINS_URL":           srv.URL(),
-		"JENKINS_JOB":           Job,
+		"JENKINS_JOB":           job,
 		"JENKINS_USER":          user,
 		"JENKINS_TOKEN":         apiToken,
 		"JENKINS_PARAMETERS":    "GREETING=hello from jenkins-trigger\nTARGET=staging",
 		"JENKINS_ARTIFACTS":     "dist/*",
-		"JENKINS_ARTIFACTS_DIR": d.ArtifactsDir(),
+		"JENKINS_ARTIFACTS_DIR": filepath.Join(dir, "artifacts"),
 		"JENKINS_DOTENV":        d.dotenv,
 		"GITHUB_ACTIONS":        githubActions,
 	}
 	return d, nil
 }
 
-// ArtifactsDir is where the demo run downloads the build's artifacts.
-func (d *Demo) ArtifactsDir() string { return filepath.Join(d.dir, "artifacts") }
-
 // Intro says what the demo is about to do, with the inputs a user would
 // set, the token left out.
 func (d *Demo) Intro(w io.Writer) {
-	fmt.Fprintf(w, "Demo: a fake Jenkins serves %s; triggering %q with:\n", d.srv.URL(), Job)
+	fmt.Fprintf(w, "Demo: a fake Jenkins serves %s; triggering %q with:\n", d.srv.URL(), job)
 	for _, k := range []string{"JENKINS_URL", "JENKINS_JOB", "JENKINS_USER", "JENKINS_PARAMETERS", "JENKINS_ARTIFACTS"} {
 		fmt.Fprintf(w, "  %s=%q\n", k, d.Environ[k])
 	}
