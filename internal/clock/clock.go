@@ -1,20 +1,34 @@
 // Package clock abstracts time so that the client, the flow and the fake
 // Jenkins can run on a virtual timeline in tests and benchmarks: a ten-minute
-// build then takes milliseconds, and no test sleeps for real.
+// build then takes milliseconds, and no test sleeps for real. Every wait and
+// every deadline of the product goes through a Clock; this package is the one
+// place that starts a timer on the wall clock.
 package clock
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
-// Clock tells the time and waits. It satisfies backoff.Clock.
+// Clock tells the time, waits, and runs functions later. It satisfies
+// backoff.Clock.
 type Clock interface {
 	Now() time.Time
 	// Sleep waits for d or until ctx is done, whichever comes first, and
 	// returns ctx's error in the latter case.
 	Sleep(ctx context.Context, d time.Duration) error
+	// AfterFunc calls f in its own goroutine once d has passed, unless the
+	// timer is stopped first.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending AfterFunc call. *time.Timer satisfies it.
+type Timer interface {
+	// Stop cancels the call; it reports whether the call was still pending.
+	Stop() bool
+	// Reset makes the call happen d from now instead; it reports whether
+	// the call was still pending.
+	Reset(d time.Duration) bool
 }
 
 // Real is the wall clock.
@@ -38,39 +52,22 @@ func (Real) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Virtual is a manual clock: Sleep moves time forward at once instead of
-// waiting. It suits a single sequential client driving a server that reads
-// the same clock. It is safe for concurrent use.
-type Virtual struct {
-	mu  sync.Mutex
-	now time.Time
+// AfterFunc starts a real timer.
+func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// WithTimeout is context.WithTimeout on c: the context ends d from now on
+// c, with context.DeadlineExceeded as its cause. Its Err is then
+// context.Canceled; callers that tell a deadline apart read the cause.
+func WithTimeout(ctx context.Context, c Clock, d time.Duration) (context.Context, context.CancelFunc) {
+	return WithTimeoutCause(ctx, c, d, context.DeadlineExceeded)
 }
 
-// NewVirtual returns a virtual clock that starts at start.
-func NewVirtual(start time.Time) *Virtual { return &Virtual{now: start} }
-
-// Now returns the virtual time.
-func (v *Virtual) Now() time.Time {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.now
-}
-
-// Advance moves the virtual time forward by d.
-func (v *Virtual) Advance(d time.Duration) {
-	if d <= 0 {
-		return
+// WithTimeoutCause is WithTimeout with the given cause.
+func WithTimeoutCause(ctx context.Context, c Clock, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	t := c.AfterFunc(d, func() { cancel(cause) })
+	return ctx, func() {
+		t.Stop()
+		cancel(context.Canceled)
 	}
-	v.mu.Lock()
-	v.now = v.now.Add(d)
-	v.mu.Unlock()
-}
-
-// Sleep advances the clock by d unless ctx is already done.
-func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	v.Advance(d)
-	return nil
 }

@@ -2,36 +2,206 @@ package clock
 
 import (
 	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
 
-func TestVirtual(t *testing.T) {
+var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func TestVirtualSleepAloneMovesAtOnce(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	v := NewVirtual(start)
-	if err := v.Sleep(context.Background(), 90*time.Second); err != nil {
+	if err := v.Sleep(t.Context(), 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	v.Advance(-time.Hour) // time never runs backwards
 	if got := v.Now().Sub(start); got != 90*time.Second {
 		t.Errorf("advanced %v, want 90s", got)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := v.Sleep(ctx, time.Minute); err != context.Canceled || v.Now().Sub(start) != 90*time.Second {
 		t.Errorf("a cancelled sleep must neither wait nor move time: %v", err)
 	}
 }
 
+// Goroutines of a group each wake at their own time, whatever order they
+// run in: time moves only when all of them sleep.
+func TestVirtualGroupWakesEachInTime(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	g := NewGroup(v)
+	var mu sync.Mutex
+	var woke []time.Duration
+	for _, every := range []time.Duration{3 * time.Second, 5 * time.Second} {
+		g.Go(func() {
+			for range 4 {
+				if err := v.Sleep(t.Context(), every); err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				woke = append(woke, v.Now().Sub(start))
+				mu.Unlock()
+			}
+		})
+	}
+	g.Wait()
+	slices.Sort(woke)
+	want := []time.Duration{3, 5, 6, 9, 10, 12, 15, 20}
+	for i := range want {
+		want[i] *= time.Second
+	}
+	if !slices.Equal(woke, want) {
+		t.Errorf("woke at %v, want %v", woke, want)
+	}
+	if got := v.Now().Sub(start); got != 20*time.Second {
+		t.Errorf("ended at %v, want 20s", got)
+	}
+}
+
+// A goroutine of the group that is busy (here, blocked on a channel, as on
+// a request) holds time still for the others.
+func TestVirtualBusyGoroutineHoldsTime(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	g := NewGroup(v)
+	gate := make(chan struct{})
+	var sleeperWoke time.Time
+	g.Go(func() {
+		<-gate
+		_ = v.Sleep(t.Context(), time.Second)
+	})
+	g.Go(func() {
+		_ = v.Sleep(t.Context(), 10*time.Second)
+		sleeperWoke = v.Now()
+	})
+	waitPending(t, v, 1)
+	if got := v.Now(); !got.Equal(start) {
+		t.Errorf("time moved to %v while a goroutine was busy", got.Sub(start))
+	}
+	close(gate)
+	g.Wait()
+	if got := sleeperWoke.Sub(start); got != 10*time.Second {
+		t.Errorf("sleeper woke at %v, want 10s", got)
+	}
+}
+
+func TestVirtualTimers(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	var fired []string
+	at := func(name string) func() {
+		return func() { fired = append(fired, name+"@"+v.Now().Sub(start).String()) }
+	}
+	v.AfterFunc(2*time.Second, at("a"))
+	stopped := v.AfterFunc(3*time.Second, at("stopped"))
+	reset := v.AfterFunc(time.Second, at("reset"))
+	if !stopped.Stop() || stopped.Stop() {
+		t.Error("Stop must report the first stop only")
+	}
+	if !reset.Reset(4 * time.Second) {
+		t.Error("Reset of a pending timer must say it was pending")
+	}
+	if err := v.Sleep(t.Context(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a@2s", "reset@4s"}; !slices.Equal(fired, want) {
+		t.Errorf("fired %v, want %v", fired, want)
+	}
+}
+
+// A deadline on the virtual clock ends a sleep at its instant, and its
+// cause says it was the deadline.
+func TestVirtualWithTimeout(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	errLate := errors.New("late")
+	ctx, cancel := WithTimeoutCause(t.Context(), v, 30*time.Second, errLate)
+	defer cancel()
+	err := v.Sleep(ctx, time.Hour)
+	if !errors.Is(err, context.Canceled) || context.Cause(ctx) != errLate {
+		t.Errorf("err %v, cause %v", err, context.Cause(ctx))
+	}
+	if got := v.Now().Sub(start); got != 30*time.Second {
+		t.Errorf("woke at %v, want 30s", got)
+	}
+}
+
+// Advance, as a fake server that takes time calls it, fires what is due
+// and wakes the sleepers due, leaving later ones asleep.
+func TestVirtualAdvance(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	g := NewGroup(v)
+	fired := false
+	v.AfterFunc(5*time.Second, func() { fired = true })
+	hold := make(chan struct{})
+	g.Go(func() { <-hold }) // keeps the clock from moving by itself
+	var woke time.Duration
+	g.Go(func() {
+		_ = v.Sleep(t.Context(), 7*time.Second)
+		woke = v.Now().Sub(start)
+	})
+	waitPending(t, v, 2)
+	v.Advance(6 * time.Second)
+	if !fired {
+		t.Error("the timer due at 5s did not fire")
+	}
+	v.Advance(6 * time.Second)
+	close(hold)
+	g.Wait()
+	// It runs once Advance passed 7s, by which time Advance may be done.
+	if woke < 7*time.Second || woke > 12*time.Second {
+		t.Errorf("the sleeper woke at %v, want between 7s and 12s", woke)
+	}
+}
+
+// A stop from outside wakes a sleeper at once and leaves time where it is.
+func TestVirtualCancelFromOutside(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	g := NewGroup(v)
+	ctx, cancel := context.WithCancel(t.Context())
+	hold := make(chan struct{})
+	g.Go(func() { <-hold })
+	var err error
+	g.Go(func() { err = v.Sleep(ctx, time.Hour) })
+	waitPending(t, v, 1)
+	cancel()
+	close(hold)
+	g.Wait()
+	if err != context.Canceled || !v.Now().Equal(start) {
+		t.Errorf("err %v at %v", err, v.Now().Sub(start))
+	}
+}
+
 func TestRealSleepStopsOnCancel(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := (Real{}).Sleep(ctx, time.Hour); err != context.Canceled {
 		t.Errorf("err = %v", err)
 	}
-	if err := (Real{}).Sleep(context.Background(), 0); err != nil {
+	if err := (Real{}).Sleep(t.Context(), 0); err != nil {
 		t.Errorf("zero sleep: %v", err)
 	}
+}
+
+// waitPending waits until n sleepers or timers are registered.
+func waitPending(t *testing.T, v *Virtual, n int) {
+	t.Helper()
+	for range 1_000_000 {
+		v.mu.Lock()
+		got := len(v.pending)
+		v.mu.Unlock()
+		if got >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("never saw %d pending waits", n)
 }
