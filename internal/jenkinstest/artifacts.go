@@ -2,6 +2,7 @@ package jenkinstest
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -52,7 +53,8 @@ type Artifact struct {
 }
 
 // ArtifactDownload is one request for an artifact file, on Jenkins or on
-// the origin it redirects to.
+// the origin it redirects to; ArtifactOriginRequests also lists requests
+// to that origin that named no file.
 type ArtifactDownload struct {
 	// Origin is "jenkins", ArtifactRedirectObjectStore or
 	// ArtifactRedirectResourceDomain.
@@ -64,6 +66,10 @@ type ArtifactDownload struct {
 	// Authorization and Cookie say whether the request carried an
 	// Authorization header or a Jenkins session (JSESSIONID.*) cookie.
 	Authorization, Cookie bool
+	// Header is a copy of the request's headers as the origin got them: on
+	// Jenkins without those a front door took, elsewhere all the client
+	// sent, so a test can tell what credentials reached another origin.
+	Header http.Header
 }
 
 // Options.ArtifactRedirect values.
@@ -346,9 +352,10 @@ type artifactState struct {
 	// objects maps presigned object keys to the files; under Server.mu.
 	objects map[string]artifactRef
 
-	mu        sync.Mutex // guards downloads and transfers, written outside Server.mu
+	mu        sync.Mutex // guards downloads, transfers and foreign, written outside Server.mu
 	downloads map[artifactRef][]*ArtifactDownload
 	transfers map[artifactRef]int
+	foreign   []*ArtifactDownload // every request the other origins got
 }
 
 type artifactRef struct {
@@ -393,7 +400,7 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 		if err != nil {
 			panic("jenkinstest: listen for the object store on " + host + ": " + err.Error())
 		}
-		s.art.objectStore = start(l, s.serveObjectStore)
+		s.art.objectStore = start(l, s.serveOrigin(ArtifactRedirectObjectStore, s.decideObject))
 		s.art.objectURL = s.art.objectStore.URL
 		if name != "" {
 			_, port, _ := net.SplitHostPort(l.Addr().String())
@@ -406,7 +413,7 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 		if err != nil {
 			panic("jenkinstest: listen for the resource domain: " + err.Error())
 		}
-		s.art.resourceDomain = start(l, s.serveResourceDomain)
+		s.art.resourceDomain = start(l, s.serveOrigin(ArtifactRedirectResourceDomain, s.decideResource))
 		s.art.resourceHost = l.Addr().String()
 	default:
 		panic("jenkinstest: unknown Options.ArtifactRedirect " + strconv.Quote(s.opts.ArtifactRedirect))
@@ -426,22 +433,74 @@ func (s *Server) closeArtifactOrigins() {
 func (s *Server) ArtifactDownloads(fullName string, number int, relativePath string) []ArtifactDownload {
 	s.art.mu.Lock()
 	defer s.art.mu.Unlock()
-	var out []ArtifactDownload
-	for _, d := range s.art.downloads[artifactRef{fullName, number, relativePath}] {
-		out = append(out, *d)
+	return copyDownloads(s.art.downloads[artifactRef{fullName, number, relativePath}])
+}
+
+// ArtifactOriginRequests returns every request the object store and the
+// resource domain received so far, in order, also those that named no
+// artifact file (an unknown key, a forged token, another path).
+func (s *Server) ArtifactOriginRequests() []ArtifactDownload {
+	s.art.mu.Lock()
+	defer s.art.mu.Unlock()
+	return copyDownloads(s.art.foreign)
+}
+
+// copyDownloads copies records under art.mu, headers included, so that a
+// caller can keep them.
+func copyDownloads(list []*ArtifactDownload) []ArtifactDownload {
+	out := make([]ArtifactDownload, 0, len(list))
+	for _, d := range list {
+		c := *d
+		c.Header = d.Header.Clone()
+		out = append(out, c)
 	}
 	return out
 }
 
-// record starts the record of a download and decides whether it is the
-// file's transfer that breaks.
-func (s *Server) record(ref artifactRef, origin string, r *http.Request, status int, f *archived) (*ArtifactDownload, bool) {
-	d := &ArtifactDownload{
-		Origin: origin, Method: r.Method, Range: r.Header.Get("Range"), Status: status,
+func newDownload(origin string, r *http.Request) *ArtifactDownload {
+	return &ArtifactDownload{
+		Origin: origin, Method: r.Method, Range: r.Header.Get("Range"),
 		Authorization: r.Header.Get("Authorization") != "", Cookie: hasSessionCookie(r),
+		Header: r.Header.Clone(),
+	}
+}
+
+// arrivalKey is the context key of the record a request to another origin
+// got on arrival (see serveOrigin).
+type arrivalKey struct{}
+
+// serveOrigin serves an origin other than Jenkins. Each request is recorded
+// as it arrives, and a file it names is recorded in that same record, so
+// every request the origin got is listed once.
+func (s *Server) serveOrigin(origin string, decide func(*http.Request) *response) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
+		d := newDownload(origin, r)
+		s.art.mu.Lock()
+		s.art.foreign = append(s.art.foreign, d)
+		s.art.mu.Unlock()
+		r = r.WithContext(context.WithValue(r.Context(), arrivalKey{}, d))
+		resp := decide(r)
+		s.art.mu.Lock()
+		if d.Status == 0 {
+			d.Status = resp.status
+		}
+		s.art.mu.Unlock()
+		writeResponse(w, r, resp)
+	}
+}
+
+// record records a download of a file (in the request's arrival record on
+// another origin) and decides whether it is the file's transfer that
+// breaks.
+func (s *Server) record(ref artifactRef, origin string, r *http.Request, status int, f *archived) (*ArtifactDownload, bool) {
+	d, _ := r.Context().Value(arrivalKey{}).(*ArtifactDownload)
+	if d == nil {
+		d = newDownload(origin, r)
 	}
 	s.art.mu.Lock()
 	defer s.art.mu.Unlock()
+	d.Status = status
 	if s.art.downloads == nil { // a server used through Handler only
 		s.art.downloads, s.art.transfers = map[artifactRef][]*ArtifactDownload{}, map[artifactRef]int{}
 	}
@@ -799,13 +858,9 @@ func s3Error(status int, code, msg string, now time.Time) *response {
 	return resp
 }
 
-// serveObjectStore is the object store behind presigned URLs. A request
-// with an Authorization header (or a Jenkins session cookie) is a 400, as
-// S3 allows one auth mechanism only; an expired URL is a 403.
-func (s *Server) serveObjectStore(w http.ResponseWriter, r *http.Request) {
-	writeResponse(w, r, s.decideObject(r))
-}
-
+// decideObject is the object store behind presigned URLs. A request with
+// an Authorization header (or a Jenkins session cookie) is a 400, as S3
+// allows one auth mechanism only; an expired URL is a 403.
 func (s *Server) decideObject(r *http.Request) *response {
 	now := s.clock.Now()
 	s.mu.Lock()
@@ -899,15 +954,10 @@ func (s *Server) decodeToken(token string) (dbs, user string, at time.Time, ok b
 	return rest[length+1:], rest[:length], time.UnixMilli(millis), true
 }
 
-// serveResourceDomain is Jenkins reached through its Resource Root URL:
-// only static-files/<token>/... is served, as the token's user, and any
+// decideResource is Jenkins reached through its Resource Root URL: only
+// static-files/<token>/... is served, as the token's user, and any
 // authenticated request is a 400 (ALLOW_AUTHENTICATED_USER=false). An
 // expired token redirects back to Jenkins.
-func (s *Server) serveResourceDomain(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
-	writeResponse(w, r, s.decideResource(r))
-}
-
 func (s *Server) decideResource(r *http.Request) *response {
 	now := s.clock.Now()
 	if strings.Contains(requestPath(r), ";") {

@@ -87,9 +87,7 @@ func (s *Server) forbidden(rq *request, permission string) *response {
 	} else {
 		resp = htmlResponse(http.StatusForbidden, "Access Denied", rq.c.user+" is missing the "+permission+" permission")
 	}
-	resp.header.Set("X-Hudson", "1.395")
-	resp.header.Set("X-Jenkins", s.version)
-	resp.header.Set("X-Jenkins-Session", s.sessionHash)
+	s.advertise(resp.header)
 	resp.header.Set("X-You-Are-Authenticated-As", rq.c.name())
 	resp.header.Set("X-You-Are-In-Group-Disabled", "JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose")
 	resp.header.Set("X-Required-Permission", permission)

@@ -1,6 +1,8 @@
 package jenkinstest
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +180,60 @@ func TestRouting(t *testing.T) {
 		t.Errorf("URL %s", root.srv.URL())
 	}
 	wantStatus(t, "root context", root.post("/job/plain/build"), 201)
+}
+
+// TestSeveralJobsAtOnce: three jobs triggered within one second each get
+// their own queue item from the global counter, build side by side and end
+// with their own results.
+func TestSeveralJobsAtOnce(t *testing.T) {
+	t.Parallel()
+	jobs := []struct {
+		name, path, result, class string
+		pipeline                  bool
+		duration                  time.Duration
+	}{
+		{"app", "/job/app/", "SUCCESS", "hudson.model.FreeStyleBuild", false, 20 * time.Second},
+		{"lib", "/job/lib/", "FAILURE", "hudson.model.FreeStyleBuild", false, 30 * time.Second},
+		{"deploy", "/job/deploy/", "UNSTABLE", "org.jenkinsci.plugins.workflow.job.WorkflowRun", true, 25 * time.Second},
+	}
+	f := newFixture(t, Options{})
+	for _, j := range jobs {
+		f.srv.AddJob(JobSpec{FullName: j.name, Pipeline: j.pipeline, Script: fixed(Script{QuietPeriod: 5 * time.Second, Duration: j.duration, Result: j.result})})
+	}
+	for i, j := range jobs {
+		if i > 0 {
+			f.clk.Advance(400 * time.Millisecond)
+		}
+		r := f.post(j.path + "build")
+		if want := f.srv.URL() + "/queue/item/" + strconv.Itoa(i+1) + "/"; r.status != 201 || r.header.Get("Location") != want {
+			t.Fatalf("%s: %d %s, want %s", j.name, r.status, r.header.Get("Location"), want)
+		}
+	}
+	if ids, _ := queueIDs(t, f); fmt.Sprint(ids) != "[1 2 3]" {
+		t.Errorf("queue %v", ids)
+	}
+
+	f.clk.Advance(5 * time.Second) // all three have started
+	for i, j := range jobs {
+		item := f.json("/queue/item/" + strconv.Itoa(i+1) + "/api/json?tree=task[name],executable[number]")
+		if item["task"].(map[string]any)["name"] != j.name || item["executable"].(map[string]any)["number"] != 1.0 {
+			t.Errorf("item %d: %v", i+1, item)
+		}
+		b := f.json(j.path + "1/api/json?tree=building,result,queueId")
+		if b["building"] != true || b["result"] != nil || b["queueId"] != float64(i+1) || b["_class"] != j.class {
+			t.Errorf("%s while the others run: %v", j.name, b)
+		}
+	}
+
+	f.clk.Advance(30 * time.Second)
+	for i, j := range jobs {
+		b := f.json(j.path + "1/api/json?tree=building,result,duration")
+		if b["building"] != false || b["result"] != j.result || b["duration"] != float64(j.duration.Milliseconds()) {
+			t.Errorf("%s: %v", j.name, b)
+		}
+		rec := f.srv.Builds(j.name)
+		if len(rec) != 1 || rec[0].QueueID != i+1 || rec[0].Result != j.result || !rec[0].Started.Equal(epoch.Add(5*time.Second+time.Duration(i)*400*time.Millisecond)) {
+			t.Errorf("%s: records %+v", j.name, rec)
+		}
+	}
 }

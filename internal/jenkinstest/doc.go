@@ -7,11 +7,12 @@
 // lives at /job/repo/job/feature%252Ffoo/), the trigger matrix of build and
 // buildWithParameters (201, 303 on coalescing, 400/405/409/500, the json
 // form path with its job-page Location), parameter semantics and file
-// uploads, global queue ids and the queue item lifecycle (WaitingItem,
+// uploads, global queue ids, the queue item lifecycle (WaitingItem,
 // BlockedItem, BuildableItem, LeftItem with its start race, cancellation
-// and expiry), builds (early results, freestyle post-production, stop),
-// progressive console output (X-Text-Size, X-More-Data, CRLF, withheld
-// partial lines, console notes), JUnit reports, Basic auth with passwords
+// and expiry) and the queue listing in Queue.getItems' order, builds
+// (early results, freestyle post-production, stop), progressive console
+// output (X-Text-Size, X-More-Data, CRLF, withheld partial lines, console
+// notes), JUnit reports, Basic auth with passwords
 // and API tokens, session-bound CSRF crumbs, job build tokens and
 // build-token-root, restarts and injected faults. JSON answers carry _class,
 // explicit nulls and Stapler's depth visibility, and honour tree= like
@@ -28,9 +29,23 @@
 // presigned URL on another host (valid an hour) or to a resource domain on
 // another port (token valid 30 minutes); both refuse a request that carries
 // credentials or a session cookie (400). A file can break its first
-// transfer midway, and every download is recorded (ArtifactDownloads).
-// Generated artifacts are computed on the fly, so a 512 MiB one costs no
-// memory.
+// transfer midway. Every download is recorded with the headers it came
+// with (ArtifactDownloads), and so is every request the other origins get
+// (ArtifactOriginRequests). Generated artifacts are computed on the fly, so
+// a 512 MiB one costs no memory.
+//
+// Options.FrontDoor puts an access proxy in front of Jenkins' origin. A
+// request without the door's headers is answered by the door, before
+// faults, a restart or Jenkins' own auth, and never with X-Jenkins: as
+// Google IAP (401 "Invalid IAP credentials"), Cloudflare Access (a 302 to
+// its login page on another origin, or its 403 page for service tokens) or
+// an SSO gateway (its login form with a 200); RequestRecord.FrontDoor marks
+// it. A request that passes reaches Jenkins without the door's headers. The
+// artifact origins are not behind the door, and what reached them is
+// recorded, so a test can catch a client leaking the door's headers or
+// Jenkins' credentials there. JobSpec.RefuseTrigger makes one job's
+// triggers fail with a chosen status and Jenkins' page for it, queueing
+// nothing.
 //
 // Pipeline builds (JobSpec.Pipeline) have stages (Script.Stages: nested,
 // parallel branches, results including NOT_EXECUTED) and input steps

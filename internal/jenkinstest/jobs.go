@@ -32,6 +32,13 @@ type JobSpec struct {
 	// Visible, if set, says whether a user ("" = anonymous) may see the job;
 	// an invisible job is a 404. Like Script, it must not call the Server.
 	Visible func(user string) bool
+	// RefuseTrigger, if non-zero, is the status every trigger of this job
+	// gets instead of a queue item, worded as Jenkins words it: 403 the
+	// missing Item.Build permission, 409 "is not buildable", 500 the Oops
+	// page, other statuses (400 included) a plain page. It refuses what
+	// Jenkins would act on: a POST to build or buildWithParameters, a
+	// request with the job's token, and /buildByToken/ with the right one.
+	RefuseTrigger int
 }
 
 // ParamDef is a parameter definition.

@@ -1,6 +1,7 @@
 package jenkinstest
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -35,6 +36,7 @@ type queueItem struct {
 	entered        time.Time // inQueueSince
 	due            time.Time // end of the quiet period
 	state          itemState
+	entry          int // orders the items of a state by when they entered it
 	buildableSince time.Time
 	left           time.Time
 	cancelled      bool
@@ -78,9 +80,7 @@ func (s *Server) step(now time.Time) bool {
 		}
 		switch it.state {
 		case stateWaiting:
-			consider(it.due, func(t time.Time) {
-				it.state, it.buildableSince = stateBuildable, t
-			})
+			consider(it.due, func(t time.Time) { s.enter(it, stateBuildable, t) })
 		case stateBuildable:
 			consider(it.buildableSince.Add(it.script.QueueWait), func(t time.Time) { s.leave(it, t) })
 		}
@@ -107,10 +107,21 @@ func (s *Server) reblock(t time.Time) {
 		blocked := s.blocker(it) != nil
 		switch {
 		case it.state == stateBuildable && blocked:
-			it.state = stateBlocked
+			s.enter(it, stateBlocked, t)
 		case it.state == stateBlocked && !blocked:
-			it.state, it.buildableSince = stateBuildable, t
+			s.enter(it, stateBuildable, t)
 		}
+	}
+}
+
+// enter moves a queued item into the blocked or buildable state at t. Like
+// Jenkins' blockedProjects and buildables lists, which an item joins at the
+// end, the items of a state keep the order they entered it in.
+func (s *Server) enter(it *queueItem, st itemState, t time.Time) {
+	s.entries++
+	it.state, it.entry = st, s.entries
+	if st == stateBuildable {
+		it.buildableSince = t
 	}
 }
 
@@ -260,13 +271,7 @@ func (s *Server) routeQueue(rq *request) *response {
 	case isPath(segs, "queue", "cancelItem"):
 		return s.cancelItem(rq)
 	case isPath(segs, "queue", "api", "json"):
-		items := []any{}
-		for _, it := range s.queue {
-			if it.job.visibleTo(rq.c) {
-				items = append(items, s.itemJSON(it, rq.now))
-			}
-		}
-		return s.jsonResponse(rq.r, newObj("hudson.model.Queue").add("discoverableItems", []any{}).add("items", items))
+		return s.jsonResponse(rq.r, s.queueJSON(rq))
 	case len(segs) < 3 || segs[1] != "item":
 		return notFound()
 	}
@@ -292,6 +297,45 @@ func (s *Server) routeQueue(rq *request) *response {
 			"Queue item exists. For details check, for example, %s/queue/item/%d/api/json?tree=cancelled,executable[url]", s.ctx, id))
 	}
 	return notFound()
+}
+
+// queueJSON is hudson.model.Queue as exported. Its items and
+// discoverableItems are @Exported(inline=true), so at depth 0 each item
+// shows its own fields, as /queue/item/N/api/json does, and its task the
+// nested {name,url,color}.
+func (s *Server) queueJSON(rq *request) *jobj {
+	items := []any{}
+	for _, it := range s.listing(rq.c) {
+		items = append(items, s.itemJSON(it, rq.now))
+	}
+	return newObj("hudson.model.Queue").
+		addInline("discoverableItems", []any{}). // DISCOVER is not modelled
+		addInline("items", items)
+}
+
+// listing is Queue.getItems: the items still queued whose job the caller
+// may read, waiting ones by due time then id (WaitingItem.compareTo), then
+// the blocked ones, then the buildable ones, newest first, since Jenkins
+// walks its buildables list in reverse. Left and cancelled items are gone.
+func (s *Server) listing(c caller) []*queueItem {
+	var waiting, blocked, buildable []*queueItem
+	for _, it := range s.queue {
+		if !it.job.visibleTo(c) {
+			continue
+		}
+		switch it.state {
+		case stateWaiting:
+			waiting = append(waiting, it)
+		case stateBlocked:
+			blocked = append(blocked, it)
+		case stateBuildable:
+			buildable = append(buildable, it)
+		}
+	}
+	slices.SortFunc(waiting, func(a, b *queueItem) int { return cmp.Or(a.due.Compare(b.due), cmp.Compare(a.id, b.id)) })
+	slices.SortFunc(blocked, func(a, b *queueItem) int { return cmp.Compare(a.entry, b.entry) })
+	slices.SortFunc(buildable, func(a, b *queueItem) int { return cmp.Compare(b.entry, a.entry) })
+	return slices.Concat(waiting, blocked, buildable)
 }
 
 // cancelItem is Queue.doCancelItem: 204, 404 unknown, 422 not permitted,

@@ -1,6 +1,7 @@
 package jenkinstest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,143 @@ func TestGlobalQueueIDs(t *testing.T) {
 	}
 	if job := f.json("/job/plain/api/json?tree=inQueue,queueItem[id]"); job["inQueue"] != true {
 		t.Errorf("job %v", job)
+	}
+}
+
+// queueIDs lists the ids and classes of /queue/api/json's items.
+func queueIDs(t *testing.T, f *fixture) (ids []float64, classes []string) {
+	t.Helper()
+	for _, it := range f.json("/queue/api/json?tree=items[id]")["items"].([]any) {
+		m := it.(map[string]any)
+		ids = append(ids, m["id"].(float64))
+		classes = append(classes, strings.TrimPrefix(m["_class"].(string), "hudson.model.Queue$"))
+	}
+	return ids, classes
+}
+
+// TestQueueListingOrder: Queue.getItems lists waiting items by due time
+// then id, then blocked items, then buildable ones newest first.
+func TestQueueListingOrder(t *testing.T) {
+	t.Parallel()
+	param := []ParamDef{{Name: "N", Type: "string"}}
+	f := newFixture(t, Options{},
+		JobSpec{FullName: "busy", Params: param, Script: fixed(Script{Duration: time.Hour})},
+		JobSpec{FullName: "free", Params: param, Script: fixed(Script{QueueWait: time.Hour})},
+		JobSpec{FullName: "wait", Params: param, Script: fixed(Script{QueueWait: time.Hour})})
+	for _, path := range []string{
+		"/job/busy/buildWithParameters?N=1", // 1 starts at once
+		"/job/busy/buildWithParameters?N=2", // 2 blocked by #1
+		"/job/free/buildWithParameters?N=1", // 3 buildable
+	} {
+		wantStatus(t, path, f.post(path), 201)
+	}
+	f.clk.Advance(time.Second)
+	for _, path := range []string{
+		"/job/free/buildWithParameters?N=2",             // 4 buildable, later
+		"/job/wait/buildWithParameters?N=a&delay=60sec", // 5 waiting 60 s
+		"/job/wait/buildWithParameters?N=b&delay=30sec", // 6 waiting 30 s
+		"/job/wait/buildWithParameters?N=c&delay=30sec", // 7 waiting 30 s
+		"/job/busy/buildWithParameters?N=3",             // 8 blocked, later
+	} {
+		wantStatus(t, path, f.post(path), 201)
+	}
+	for _, step := range []struct {
+		advance time.Duration
+		ids     []float64
+		classes string
+	}{
+		{0, []float64{6, 7, 5, 2, 8, 4, 3}, "WaitingItem WaitingItem WaitingItem BlockedItem BlockedItem BuildableItem BuildableItem"},
+		// 6 and 7 become buildable in id order, so 7 is listed first.
+		{30 * time.Second, []float64{5, 2, 8, 7, 6, 4, 3}, "WaitingItem BlockedItem BlockedItem BuildableItem BuildableItem BuildableItem BuildableItem"},
+	} {
+		f.clk.Advance(step.advance)
+		ids, classes := queueIDs(t, f)
+		if fmt.Sprint(ids) != fmt.Sprint(step.ids) || strings.Join(classes, " ") != step.classes {
+			t.Errorf("after %v: ids %v %v, want %v %s", step.advance, ids, classes, step.ids, step.classes)
+		}
+	}
+}
+
+func TestQueueListingFields(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{QueueItemTTL: time.Hour},
+		JobSpec{FullName: "plain", Script: fixed(Script{QuietPeriod: 5 * time.Second, QueueWait: 3 * time.Second, Duration: time.Minute})},
+		JobSpec{FullName: "folder/param", Params: []ParamDef{{Name: "BRANCH", Type: "string"}}, Script: fixed(Script{QuietPeriod: time.Minute})},
+		JobSpec{FullName: "gone", Script: fixed(Script{QuietPeriod: time.Minute})})
+	f.post(plainPath + "build")
+	f.clk.Advance(500 * time.Millisecond)
+	f.post(paramPath + "buildWithParameters?BRANCH=dev")
+	f.post("/job/gone/build")
+	wantStatus(t, "cancel", f.post("/queue/cancelItem?id=3"), 204)
+
+	const tree = "?tree=items[id,why,blocked,buildable,stuck,inQueueSince,timestamp,params,task[name,url]]"
+	items := f.json("/queue/api/json" + tree)["items"].([]any)
+	want := []map[string]any{
+		{"_class": "hudson.model.Queue$WaitingItem", "id": 1.0, "why": "In the quiet period. Expires in 4.5 sec", "blocked": false, "buildable": false, "stuck": false,
+			"inQueueSince": float64(epoch.UnixMilli()), "timestamp": float64(epoch.Add(5 * time.Second).UnixMilli()), "params": "",
+			"task": map[string]any{"_class": "hudson.model.FreeStyleProject", "name": "plain", "url": "http://localhost:8080/jenkins/job/plain/"}},
+		{"_class": "hudson.model.Queue$WaitingItem", "id": 2.0, "why": "In the quiet period. Expires in 1 min 0 sec", "blocked": false, "buildable": false, "stuck": false,
+			"inQueueSince": float64(epoch.Add(500 * time.Millisecond).UnixMilli()), "timestamp": float64(epoch.Add(60500 * time.Millisecond).UnixMilli()), "params": "\nBRANCH=dev",
+			"task": map[string]any{"_class": "hudson.model.FreeStyleProject", "name": "param", "url": "http://localhost:8080/jenkins/job/folder/job/param/"}},
+	}
+	if fmt.Sprint(items) != fmt.Sprint(want) {
+		t.Errorf("tree= listing\n got %v\nwant %v", items, want)
+	}
+
+	// At depth 0 the inline items show their own fields, their task only
+	// the nested ones.
+	q := f.json("/queue/api/json")
+	first := q["items"].([]any)[0].(map[string]any)
+	task := first["task"].(map[string]any)
+	if _, ok := q["discoverableItems"]; !ok || first["why"] == nil || first["url"] != "queue/item/1/" || len(task) != 4 || task["color"] != "notbuilt" {
+		t.Errorf("depth 0: %v", q)
+	}
+
+	// The item leaves the queue at 8 s: listed up to then, never after.
+	f.clk.Advance(7499 * time.Millisecond)
+	if ids, classes := queueIDs(t, f); fmt.Sprint(ids) != "[2 1]" || classes[1] != "BuildableItem" {
+		t.Errorf("just before leaving: %v %v", ids, classes)
+	}
+	f.clk.Advance(time.Millisecond)
+	if ids, _ := queueIDs(t, f); fmt.Sprint(ids) != "[2]" {
+		t.Errorf("the moment it left: %v", ids)
+	}
+	if item := f.json("/queue/item/1/api/json"); item["_class"] != "hudson.model.Queue$LeftItem" {
+		t.Errorf("item 1 %v", item)
+	}
+}
+
+func TestQueueListingPermissions(t *testing.T) {
+	t.Parallel()
+	secret := JobSpec{FullName: "secret", Script: fixed(Script{QuietPeriod: time.Minute}), Visible: func(user string) bool { return user == "alice" }}
+	open := JobSpec{FullName: "open", Script: fixed(Script{QuietPeriod: time.Minute})}
+	for _, tt := range []struct {
+		name   string
+		opts   Options
+		c      call
+		status int
+		ids    string
+	}{
+		{"anonymous without read", Options{}, call{path: "/queue/api/json", anonymous: true}, 403, ""},
+		{"anonymous with read", Options{AnonymousRead: true}, call{path: "/queue/api/json?tree=items[id]", anonymous: true}, 200, `[{"_class":"hudson.model.Queue$WaitingItem","id":2}]`},
+		{"alice", Options{}, call{path: "/queue/api/json?tree=items[id]"}, 200, `[{"_class":"hudson.model.Queue$WaitingItem","id":1},{"_class":"hudson.model.Queue$WaitingItem","id":2}]`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, tt.opts, secret, open)
+			f.post("/job/secret/build")
+			f.post("/job/open/build")
+			r := f.do(tt.c)
+			wantStatus(t, tt.name, r, tt.status)
+			if tt.status == 403 {
+				if r.header.Get("X-Required-Permission") != "hudson.model.Hudson.Read" || r.header.Get("X-Jenkins") == "" {
+					t.Errorf("403 headers %v", r.header)
+				}
+				return
+			}
+			if !strings.Contains(r.body, `"items":`+tt.ids) {
+				t.Errorf("body %s, want items %s", r.body, tt.ids)
+			}
+		})
 	}
 }

@@ -69,6 +69,9 @@ type Options struct {
 	// "" serves them from Jenkins, ArtifactRedirectObjectStore and
 	// ArtifactRedirectResourceDomain start that origin (with New or NewTLS).
 	ArtifactRedirect string
+	// FrontDoor, if set, guards Jenkins' origin (not the artifact origins):
+	// it is checked before faults, restarts and Jenkins' own auth.
+	FrontDoor *FrontDoor
 }
 
 // User is a Jenkins account. Either secret authenticates it; only the
@@ -111,6 +114,7 @@ type RequestRecord struct {
 	Status        int // 0 when the connection was reset
 	ResponseBytes int64
 	Fault         Fault
+	FrontDoor     bool // the front door turned the request away
 }
 
 // Server is a running fake Jenkins.
@@ -130,6 +134,7 @@ type Server struct {
 	left     []*queueItem       // left items in the order they left, for expiry
 	running  []*build           // builds not yet completed
 	lastID   int                // the global queue id counter
+	entries  int                // counts items entering the blocked or buildable state
 	// Per "JVM start" state, rotated by Restart.
 	sessionHash string            // X-Jenkins-Session
 	cookieName  string            // JSESSIONID.<8 hex>
@@ -193,6 +198,9 @@ func newServer(opts Options) *Server {
 	if s.opts.QueueItemTTL <= 0 {
 		s.opts.QueueItemTTL = 5 * time.Minute
 	}
+	if d := opts.FrontDoor; d != nil && (d.Refusal < RefuseIAP || d.Refusal > RefuseWAFLoginPage) {
+		panic("jenkinstest: unknown FrontDoor.Refusal " + d.Refusal.String())
+	}
 	s.rotate()
 	return s
 }
@@ -243,8 +251,8 @@ func (s *Server) Close() {
 	s.closeArtifactOrigins()
 }
 
-// Handler returns the fake as an http.Handler, faults and request recording
-// included, for use without the listener.
+// Handler returns the fake as an http.Handler, front door, faults and
+// request recording included, for use without the listener.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // Requests returns every request received so far, in order.
@@ -325,6 +333,21 @@ func serverError(msg string) *response {
 	return htmlResponse(http.StatusInternalServerError, "Oops!", msg)
 }
 
+// oops is Jenkins' own 500 page (oops.jelly), which shows no stack trace,
+// only an id to find it in the log by.
+func oops() *response {
+	id := randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6)
+	return serverError("A problem occurred while processing the request. Logging ID=" + id)
+}
+
+// advertise adds the headers Functions.advertiseHeaders puts on pages
+// rendered in Jenkins' layout.
+func (s *Server) advertise(h http.Header) {
+	h.Set("X-Hudson", "1.395")
+	h.Set("X-Jenkins", s.version)
+	h.Set("X-Jenkins-Session", s.sessionHash)
+}
+
 // apiHeaders are the headers Api.setHeaders adds to every api/* answer.
 func (s *Server) apiHeaders(h http.Header) {
 	h.Set("X-Jenkins", s.version)
@@ -363,21 +386,24 @@ func requestBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// serveHTTP applies faults, records the request and handles it.
+// serveHTTP passes the front door, applies faults, records the request and
+// handles it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// Jenkins' Date header comes from its own clock; so does the fake's.
 	w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
+	if door := s.opts.FrontDoor; door != nil {
+		if !door.admits(r) {
+			// The door answers for itself: no fault, no Jenkins.
+			writeResponse(s.recordRequest(w, r, FaultNone, true), r, door.refuse(r))
+			return
+		}
+		r = door.pass(r)
+	}
 	fault := FaultNone
 	if s.opts.Fault != nil {
 		fault = s.opts.Fault(r)
 	}
-	// The record is made before the client can see any answer (or the end
-	// of the connection), and the status and bytes are counted into it
-	// before they are written, so Requests never lags behind a client.
-	s.reqMu.Lock()
-	s.requests = append(s.requests, RequestRecord{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Fault: fault})
-	cw := &countingWriter{ResponseWriter: w, srv: s, index: len(s.requests) - 1}
-	s.reqMu.Unlock()
+	cw := s.recordRequest(w, r, fault, false)
 	if fault == FaultReset || fault == FaultResetAfter {
 		if fault == FaultResetAfter {
 			s.handle(discardWriter{header: http.Header{}}, r)
@@ -395,6 +421,19 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.handle(cw, r)
 	}
+}
+
+// recordRequest records r and returns the writer that counts its answer
+// into the record. The record is made before the client can see any answer
+// (or the end of the connection), and the status and bytes are counted
+// into it before they are written, so Requests never lags behind a client.
+func (s *Server) recordRequest(w http.ResponseWriter, r *http.Request, fault Fault, door bool) *countingWriter {
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
+	s.requests = append(s.requests, RequestRecord{
+		Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Fault: fault, FrontDoor: door,
+	})
+	return &countingWriter{ResponseWriter: w, srv: s, index: len(s.requests) - 1}
 }
 
 func proxyPage(status int, title string) *response {

@@ -26,6 +26,9 @@ type jfield struct {
 	name  string
 	vis   int // @Exported(visibility=...): 1 unless a nested object shows it
 	value any // nil, bool, int, int64, float64, string, *jobj or []any
+	// inline is @Exported(inline=true): the value's own properties are
+	// pruned at this object's level, as if they were its own.
+	inline bool
 }
 
 func newObj(class string) *jobj { return &jobj{class: class} }
@@ -39,21 +42,31 @@ func (o *jobj) addVis(name string, vis int, value any) *jobj {
 	return o
 }
 
+// addInline appends an inline property with the default visibility 1.
+func (o *jobj) addInline(name string, value any) *jobj {
+	o.fields = append(o.fields, jfield{name: name, vis: 1, value: value, inline: true})
+	return o
+}
+
 // pruner decides which properties are written, like Stapler's TreePruner.
 type pruner interface {
 	// accept returns the pruner for the property's value, or false to skip it.
-	accept(name string, vis int) (pruner, bool)
+	accept(f jfield) (pruner, bool)
 	// window returns the half-open index range of a collection of n elements.
 	window(n int) (lo, hi int)
 }
 
 // byDepth is Stapler's default pruner: depth d starts at ByDepth(1-d), and
-// each nesting level needs one more visibility.
+// each nesting level needs one more visibility, except through an inline
+// property, which keeps the level.
 type byDepth int
 
-func (p byDepth) accept(_ string, vis int) (pruner, bool) {
-	if vis < int(p) {
+func (p byDepth) accept(f jfield) (pruner, bool) {
+	switch {
+	case f.vis < int(p):
 		return nil, false
+	case f.inline:
+		return p, true
 	}
 	return p + 1, true
 }
@@ -66,8 +79,9 @@ type treeSpec struct {
 	lo, hi   int
 }
 
-func (t *treeSpec) accept(name string, _ int) (pruner, bool) {
-	c, ok := t.children[name]
+// accept ignores visibility and inlining, as NamedPathPruner does.
+func (t *treeSpec) accept(f jfield) (pruner, bool) {
+	c, ok := t.children[f.name]
 	if !ok {
 		c, ok = t.children["*"]
 	}
@@ -258,7 +272,7 @@ func encode(buf *bytes.Buffer, v any, p pruner) {
 			writeScalar(buf, v.class)
 		}
 		for _, f := range v.fields {
-			child, ok := p.accept(f.name, f.vis)
+			child, ok := p.accept(f)
 			if !ok {
 				continue
 			}

@@ -95,6 +95,32 @@ func TestDepth(t *testing.T) {
 	}
 }
 
+// TestInline: an inline property keeps its parent's depth, so its value's
+// own properties show where a nested object would show only its _class;
+// tree= ignores inlining.
+func TestInline(t *testing.T) {
+	t.Parallel()
+	queue := newObj("hudson.model.Queue").addInline("items", []any{
+		newObj("hudson.model.Queue$WaitingItem").add("id", 1).
+			add("task", newObj("hudson.model.FreeStyleProject").addVis("name", 2, "app").add("fullName", "f/app")),
+	})
+	for _, tt := range []struct{ depth, tree, want string }{
+		{"", "", `{"_class":"hudson.model.Queue","items":[{"_class":"hudson.model.Queue$WaitingItem","id":1,"task":{"_class":"hudson.model.FreeStyleProject","name":"app"}}]}`},
+		{"1", "", `{"_class":"hudson.model.Queue","items":[{"_class":"hudson.model.Queue$WaitingItem","id":1,"task":{"_class":"hudson.model.FreeStyleProject","name":"app","fullName":"f/app"}}]}`},
+		{"", "items[task]", `{"_class":"hudson.model.Queue","items":[{"_class":"hudson.model.Queue$WaitingItem","task":{"_class":"hudson.model.FreeStyleProject"}}]}`},
+	} {
+		p, err := pruneFor(tt.tree, tt.depth, tt.tree != "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		encode(&buf, queue, p)
+		if buf.String() != tt.want {
+			t.Errorf("depth=%q tree=%q\n got %s\nwant %s", tt.depth, tt.tree, buf.String(), tt.want)
+		}
+	}
+}
+
 func FuzzTree(f *testing.F) {
 	for _, seed := range []string{"name", "builds[number,url]{0,50}", "a[b[c{1}]]{,2}", "*", "x{1,}", "]", "a{"} {
 		f.Add(seed)

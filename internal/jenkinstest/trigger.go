@@ -3,6 +3,7 @@ package jenkinstest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -262,6 +263,36 @@ func (s *Server) queueLocation(rq *request, it *queueItem) string {
 	return requestBase(rq.r) + s.ctx + "/queue/item/" + strconv.Itoa(it.id) + "/"
 }
 
+// refused is the answer to a trigger Jenkins would act on (a POST, or any
+// method carrying a token) of a job with RefuseTrigger; nil otherwise.
+func (s *Server) refused(rq *request, j *job) *response {
+	_, token := rq.form.values["token"]
+	if j.spec.RefuseTrigger == 0 || (rq.r.Method != http.MethodPost && !token) {
+		return nil
+	}
+	return s.refusal(rq, j, j.spec.RefuseTrigger)
+}
+
+// refusal is Jenkins' page for a trigger it turns away with status. The
+// pages are rendered in Jenkins' layout, so they advertise X-Jenkins, which
+// tells them from a proxy's answer.
+func (s *Server) refusal(rq *request, j *job, status int) *response {
+	var resp *response
+	switch status {
+	case http.StatusForbidden:
+		return s.forbidden(rq, "hudson.model.Item.Build")
+	case http.StatusConflict:
+		resp = notBuildable(j)
+	case http.StatusInternalServerError:
+		resp = oops()
+	default:
+		text := cmp.Or(http.StatusText(status), "Error")
+		resp = htmlResponse(status, text, text)
+	}
+	s.advertise(resp.header)
+	return resp
+}
+
 // triggerBuild is ParameterizedJobMixIn.doBuild.
 func (s *Server) triggerBuild(rq *request, j *job) *response {
 	delay, resp := parseDelay(rq.form)
@@ -274,6 +305,9 @@ func (s *Server) triggerBuild(rq *request, j *job) *response {
 	if j.spec.Params != nil && rq.r.Method != http.MethodPost {
 		// ParametersDefinitionProperty/index.jelly: the form, with a 405.
 		return htmlResponse(http.StatusMethodNotAllowed, j.node.fullDisplayName(), "This build requires parameters:")
+	}
+	if resp := s.refused(rq, j); resp != nil {
+		return resp
 	}
 	c, resp := s.authorizeTrigger(rq, j)
 	if resp != nil {
@@ -290,6 +324,9 @@ func (s *Server) triggerBuild(rq *request, j *job) *response {
 func (s *Server) triggerWithParameters(rq *request, j *job) *response {
 	delay, resp := parseDelay(rq.form)
 	if resp != nil {
+		return resp
+	}
+	if resp := s.refused(rq, j); resp != nil {
 		return resp
 	}
 	c, resp := s.authorizeTrigger(rq, j)
@@ -481,6 +518,9 @@ func (s *Server) buildByToken(rq *request) *response {
 	}
 	delay, resp := parseDelay(rq.form)
 	if resp != nil {
+		return resp
+	}
+	if resp := s.refused(rq, j); resp != nil { // any method: it has a token
 		return resp
 	}
 	switch {

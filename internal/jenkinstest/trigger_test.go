@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,63 @@ func TestBuildByToken(t *testing.T) {
 	f.clk.Advance(6 * time.Second)
 	if b := f.srv.Builds("a/p"); len(b) != 1 || b[0].Params["X"] != "1" {
 		t.Errorf("builds %+v", b)
+	}
+}
+
+func TestRefuseTrigger(t *testing.T) {
+	t.Parallel()
+	refusing := func(status int) []JobSpec {
+		return []JobSpec{
+			{FullName: "plain", Script: quiet, BuildToken: "let-me-in", RefuseTrigger: status},
+			{FullName: "folder/param", Script: quiet, BuildToken: "let-me-in", Params: []ParamDef{{Name: "BRANCH", Type: "string"}}, RefuseTrigger: status},
+		}
+	}
+	triggers := []call{
+		{method: http.MethodPost, path: plainPath + "build"},
+		{method: http.MethodPost, path: paramPath + "buildWithParameters?BRANCH=x"},
+		{method: http.MethodPost, path: paramPath + "build", form: url.Values{"json": {`{"parameter":[{"name":"BRANCH","value":"x"}]}`}}},
+		{path: plainPath + "build?token=let-me-in", anonymous: true},
+		{path: "/buildByToken/build?job=plain&token=let-me-in", anonymous: true},
+		{method: http.MethodPost, path: "/buildByToken/buildWithParameters?job=folder/param&token=let-me-in&BRANCH=x", anonymous: true},
+	}
+	for _, tt := range []struct {
+		status int
+		body   string            // in the page
+		header map[string]string // besides X-Jenkins
+	}{
+		{403, "", map[string]string{"X-Required-Permission": "hudson.model.Item.Build", "X-Hudson": "1.395"}},
+		{409, " is not buildable", nil},
+		{500, "A problem occurred while processing the request. Logging ID=", nil},
+		{400, "Bad Request", nil},
+		{503, "Service Unavailable", nil},
+	} {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, Options{AnonymousRead: true}, append(refusing(tt.status), JobSpec{FullName: "other", Script: quiet})...)
+			for _, c := range triggers {
+				r := f.do(c)
+				wantStatus(t, c.method+" "+c.path, r, tt.status)
+				if r.header.Get("X-Jenkins") == "" || r.header.Get("Location") != "" || !strings.Contains(r.body, tt.body) {
+					t.Errorf("%s %s: headers %v, body %q", c.method, c.path, r.header, r.body)
+				}
+				for k, v := range tt.header {
+					if r.header.Get(k) != v {
+						t.Errorf("%s %s: %s %q, want %q", c.method, c.path, k, r.header.Get(k), v)
+					}
+				}
+			}
+			wantStatus(t, "GET without a token is not a trigger", f.get(plainPath+"build"), 405)
+			wantStatus(t, "nor is a GET of a parameterized build", f.get(paramPath+"build?token=let-me-in"), 405)
+			if items := f.json("/queue/api/json")["items"].([]any); len(items) != 0 {
+				t.Errorf("queued %v", items)
+			}
+			f.clk.Advance(time.Minute)
+			if b := append(f.srv.Builds("plain"), f.srv.Builds("folder/param")...); len(b) != 0 {
+				t.Errorf("builds %+v", b)
+			}
+			if loc := f.post("/job/other/build").header.Get("Location"); !strings.HasSuffix(loc, "/queue/item/1/") {
+				t.Errorf("another job's trigger: Location %q, want the first queue id", loc)
+			}
+		})
 	}
 }
