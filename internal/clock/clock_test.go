@@ -160,6 +160,21 @@ func TestVirtualAdvance(t *testing.T) {
 	}
 }
 
+// AdvanceToNext lets time pass until the next timer, as a silent server
+// lets a client's deadline pass.
+func TestVirtualAdvanceToNext(t *testing.T) {
+	t.Parallel()
+	v := NewVirtual(start)
+	v.AdvanceToNext() // nothing waits: nothing moves
+	ctx, cancel := WithTimeout(t.Context(), v, 30*time.Second)
+	defer cancel()
+	v.AfterFunc(time.Hour, func() { t.Error("the later timer fired") })
+	v.AdvanceToNext()
+	if ctx.Err() == nil || v.Now().Sub(start) != 30*time.Second {
+		t.Errorf("after AdvanceToNext: ctx %v at %v", ctx.Err(), v.Now().Sub(start))
+	}
+}
+
 // A stop from outside wakes a sleeper at once and leaves time where it is.
 func TestVirtualCancelFromOutside(t *testing.T) {
 	t.Parallel()

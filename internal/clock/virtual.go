@@ -117,6 +117,25 @@ func (v *Virtual) Advance(d time.Duration) {
 	}
 }
 
+// AdvanceToNext moves the time to the earliest timer or sleeper and fires
+// or wakes it, as for a fake server that stays silent until the client
+// gives up on it. It does nothing when nothing waits on the clock.
+func (v *Virtual) AdvanceToNext() {
+	v.mu.Lock()
+	if len(v.pending) == 0 {
+		v.mu.Unlock()
+		return
+	}
+	w := v.next()
+	if w.fn != nil {
+		v.mu.Unlock()
+		w.fn()
+		return
+	}
+	v.wakeUp(w, nil)
+	v.mu.Unlock()
+}
+
 // settle moves time while no goroutine the clock knows of runs: it wakes
 // the sleepers whose context ended, or else fires the earliest timer, or
 // wakes the earliest sleeper.
