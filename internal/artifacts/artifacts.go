@@ -1,25 +1,39 @@
 // Package artifacts chooses a finished build's artifacts by Ant-style
 // patterns and writes them safely below one directory: each relativePath
 // the server reports is checked, every write goes through an os.Root, and
-// a file appears under its real name only once it is complete.
+// a file appears under its real name only once it is complete. It knows
+// the Jenkins client only as a Source.
 package artifacts
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
-// Downloaded is one file that arrived.
-type Downloaded struct {
-	Path string // where it is on disk: Options.Dir joined with its relative path
-	Size int64
-	URL  string // the artifact in Jenkins
+// Source is a finished build's archive, where Fetch lists and downloads
+// its files.
+type Source interface {
+	// List returns the relativePath of every file archived: untrusted,
+	// since it comes from the server.
+	List(ctx context.Context) ([]string, error)
+	// Download streams the file at rel to w, and returns its size.
+	Download(ctx context.Context, rel string, w Writer) (int64, error)
+	// URL is the file's address in Jenkins.
+	URL(rel string) string
+}
+
+// Writer receives a file as it arrives.
+type Writer interface {
+	io.Writer
+	// Restart drops everything written so far: the next Write is the
+	// file's first byte again.
+	Restart() error
 }
 
 // Options say what to fetch and where.
@@ -27,23 +41,19 @@ type Options struct {
 	Patterns []string // as ParsePatterns returns them
 	Dir      string
 	// OnFile, when set, hears about each file as it arrives.
-	OnFile func(Downloaded)
+	OnFile func(build.Artifact)
 }
 
-// Fetch downloads the artifacts of build n of job that match the patterns
-// into opt.Dir, and returns them with the patterns that matched nothing.
-// An artifact whose path is unsafe, or that differs from another only in
-// case, is refused and nothing is written for it; the others are still
-// fetched and the error names the refused ones. A download that fails
-// after its retries ends the fetch with an error naming the file.
-func Fetch(ctx context.Context, c *jenkins.Client, job jenkins.Job, n int, opt Options) (files []Downloaded, unmatched []string, err error) {
-	list, err := c.Artifacts(ctx, job, n)
+// Fetch downloads the files of src that match the patterns into opt.Dir,
+// and returns them with the patterns that matched nothing. A file whose
+// path is unsafe, or that differs from another only in case, is refused
+// and nothing is written for it; the others are still fetched and the
+// error names the refused ones. A download that fails after its retries
+// ends the fetch with an error naming the file.
+func Fetch(ctx context.Context, src Source, opt Options) (files []build.Artifact, unmatched []string, err error) {
+	paths, err := src.List(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	paths := make([]string, len(list))
-	for i, a := range list {
-		paths[i] = a.RelativePath
 	}
 	chosen, unmatched, err := choose(opt.Patterns, paths)
 	if err != nil || len(chosen) == 0 {
@@ -78,8 +88,8 @@ func Fetch(ctx context.Context, c *jenkins.Client, job jenkins.Job, n int, opt O
 			continue
 		}
 		var fetchErr error
-		size, err := save(root, local, func(w jenkins.ArtifactWriter) (int64, error) {
-			size, err := c.DownloadArtifact(ctx, job, n, rel, 0, w)
+		size, err := save(root, local, func(w Writer) (int64, error) {
+			size, err := src.Download(ctx, rel, w)
 			fetchErr = err // it names the artifact
 			return size, err
 		})
@@ -89,10 +99,10 @@ func Fetch(ctx context.Context, c *jenkins.Client, job jenkins.Job, n int, opt O
 			}
 			return files, unmatched, err
 		}
-		d := Downloaded{Path: filepath.Join(opt.Dir, local), Size: size, URL: c.URL(jenkins.ArtifactPath(job, n, rel))}
-		files = append(files, d)
+		a := build.Artifact{Path: rel, Size: size, URL: src.URL(rel)}
+		files = append(files, a)
 		if opt.OnFile != nil {
-			opt.OnFile(d)
+			opt.OnFile(a)
 		}
 	}
 	if len(refused) > 0 {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
@@ -41,11 +42,15 @@ func (f *fakeJenkins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.URL.Path == build+"api/json":
+		type artifact struct {
+			RelativePath string `json:"relativePath"`
+			FileName     string `json:"fileName"`
+		}
 		var b struct {
-			Artifacts []jenkins.Artifact `json:"artifacts"`
+			Artifacts []artifact `json:"artifacts"`
 		}
 		for _, p := range f.list {
-			b.Artifacts = append(b.Artifacts, jenkins.Artifact{RelativePath: p, FileName: p[strings.LastIndex(p, "/")+1:]})
+			b.Artifacts = append(b.Artifacts, artifact{RelativePath: p, FileName: p[strings.LastIndex(p, "/")+1:]})
 		}
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		json.NewEncoder(w).Encode(b)
@@ -70,17 +75,29 @@ func (f *fakeJenkins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func newClient(t *testing.T, h http.Handler) *jenkins.Client {
+// archive is build 1 of job through the Jenkins client, as the flow hands
+// a build's archive to Fetch.
+type archive struct{ c *jenkins.Client }
+
+func (a archive) List(ctx context.Context) ([]string, error) { return a.c.Artifacts(ctx, job, 1) }
+
+func (a archive) Download(ctx context.Context, rel string, w Writer) (int64, error) {
+	return a.c.DownloadArtifact(ctx, job, 1, rel, 0, w)
+}
+
+func (a archive) URL(rel string) string { return a.c.URL(jenkins.ArtifactPath(job, 1, rel)) }
+
+func newClient(t *testing.T, h http.Handler) archive {
 	t.Helper()
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	base, _ := url.Parse(ts.URL + "/jenkins")
-	return jenkins.New(base, ts.Client(), jenkins.Options{
+	return archive{jenkins.New(base, ts.Client(), jenkins.Options{
 		User: "alice", Token: "s3cret-token",
 		Clock:          clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
 		RequestTimeout: 5 * time.Second,
 		RetryBudget:    2 * time.Second,
-	})
+	})}
 }
 
 // tree lists the files below dir, '/'-separated.
@@ -119,8 +136,8 @@ func TestFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var heard []Downloaded
-	got, unmatched, err := Fetch(context.Background(), c, job, 1, Options{Patterns: patterns, Dir: dir, OnFile: func(d Downloaded) { heard = append(heard, d) }})
+	var heard []build.Artifact
+	got, unmatched, err := Fetch(context.Background(), c, Options{Patterns: patterns, Dir: dir, OnFile: func(a build.Artifact) { heard = append(heard, a) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +157,7 @@ func TestFetch(t *testing.T) {
 		t.Fatalf("returned %v, heard %v", got, heard)
 	}
 	d := got[0]
-	if d.Path != filepath.Join(dir, "dist", "app.zip") || d.Size != 300000 || d.URL != c.URL("/job/team/job/app/1/artifact/dist/app.zip") {
+	if d.Path != "dist/app.zip" || d.Size != 300000 || d.URL != c.c.URL("/job/team/job/app/1/artifact/dist/app.zip") {
 		t.Errorf("first file: %+v", d)
 	}
 }
@@ -174,7 +191,7 @@ func TestFetchResumesThroughRedirects(t *testing.T) {
 		}}
 	c := newClient(t, f)
 	dir := t.TempDir()
-	got, _, err := Fetch(context.Background(), c, job, 1, Options{Patterns: []string{"*.bin"}, Dir: dir})
+	got, _, err := Fetch(context.Background(), c, Options{Patterns: []string{"*.bin"}, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +216,7 @@ func TestFetchHostileNames(t *testing.T) {
 	c := newClient(t, f)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "out")
-	got, _, err := Fetch(context.Background(), c, job, 1, Options{Patterns: []string{"**", "/**", "../**", "./**"}, Dir: dir})
+	got, _, err := Fetch(context.Background(), c, Options{Patterns: []string{"**", "/**", "../**", "./**"}, Dir: dir})
 	if err == nil {
 		t.Fatal("no error for hostile names")
 	}
@@ -234,7 +251,7 @@ func TestFetchFailureLeavesNothing(t *testing.T) {
 		}}
 	c := newClient(t, f)
 	dir := t.TempDir()
-	_, _, err := Fetch(context.Background(), c, job, 1, Options{Patterns: []string{"dist/"}, Dir: dir})
+	_, _, err := Fetch(context.Background(), c, Options{Patterns: []string{"dist/"}, Dir: dir})
 	if err == nil || !strings.Contains(err.Error(), "dist/app.bin") || !strings.Contains(err.Error(), "unexpected EOF") {
 		t.Fatalf("err = %v, want one naming dist/app.bin and why", err)
 	}
@@ -250,7 +267,7 @@ func TestFetchNothingMatched(t *testing.T) {
 	t.Parallel()
 	f := &fakeJenkins{list: []string{"a.txt"}, files: map[string][]byte{"a.txt": nil}}
 	dir := filepath.Join(t.TempDir(), "out")
-	got, unmatched, err := Fetch(context.Background(), newClient(t, f), job, 1, Options{Patterns: []string{"*.zip", "*.jar"}, Dir: dir})
+	got, unmatched, err := Fetch(context.Background(), newClient(t, f), Options{Patterns: []string{"*.zip", "*.jar"}, Dir: dir})
 	if err != nil || len(got) != 0 || !slices.Equal(unmatched, []string{"*.zip", "*.jar"}) {
 		t.Fatalf("got %v, unmatched %q, err %v", got, unmatched, err)
 	}

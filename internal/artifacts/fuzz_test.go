@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // FuzzLocalPath: a relativePath the check lets through is written inside
@@ -31,7 +29,7 @@ func FuzzLocalPath(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer root.Close()
-		if _, err := save(root, local, func(w jenkins.ArtifactWriter) (int64, error) {
+		if _, err := save(root, local, func(w Writer) (int64, error) {
 			n, err := w.Write([]byte("data"))
 			return int64(n), err
 		}); err != nil {

@@ -12,8 +12,6 @@ import (
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // localPath checks an artifact's relativePath, which the server chose, and
@@ -58,7 +56,7 @@ func foldKey(rel string) string { return cases.Fold().String(norm.NFC.String(rel
 // save writes one file at local below root: to a temporary file beside it,
 // renamed once fetch has filled it and its size checks out, so that a
 // half-written file never stands under the real name.
-func save(root *os.Root, local string, fetch func(jenkins.ArtifactWriter) (int64, error)) (int64, error) {
+func save(root *os.Root, local string, fetch func(Writer) (int64, error)) (int64, error) {
 	dir := filepath.Dir(local)
 	if dir != "." {
 		if err := root.MkdirAll(dir, 0o755); err != nil {

@@ -253,8 +253,8 @@ func fetchInto(ctx context.Context, base, dir string) error {
 		return err
 	}
 	c := jenkins.New(u, &http.Client{Transport: &http.Transport{}}, jenkins.Options{User: user, Token: token})
-	job := jenkins.Job{Path: artifactJob, Name: "bench"}
-	files, unmatched, err := artifacts.Fetch(ctx, c, job, 1, artifacts.Options{Patterns: []string{"dist/*.bin"}, Dir: dir})
+	src := build1{c: c, job: jenkins.Job{Path: artifactJob, Name: "bench"}}
+	files, unmatched, err := artifacts.Fetch(ctx, src, artifacts.Options{Patterns: []string{"dist/*.bin"}, Dir: dir})
 	if err != nil {
 		return err
 	}
@@ -263,6 +263,21 @@ func fetchInto(ctx context.Context, base, dir string) error {
 	}
 	return nil
 }
+
+// build1 is build 1 of job, as the flow hands a build's archive to
+// artifacts.Fetch.
+type build1 struct {
+	c   *jenkins.Client
+	job jenkins.Job
+}
+
+func (b build1) List(ctx context.Context) ([]string, error) { return b.c.Artifacts(ctx, b.job, 1) }
+
+func (b build1) Download(ctx context.Context, rel string, w artifacts.Writer) (int64, error) {
+	return b.c.DownloadArtifact(ctx, b.job, 1, rel, 0, w)
+}
+
+func (b build1) URL(rel string) string { return b.c.URL(jenkins.ArtifactPath(b.job, 1, rel)) }
 
 // curlOnce times one curl download of the file.
 func curlOnce(tb testing.TB, fileURL string) time.Duration {

@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,14 +17,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 // Exit codes, as the contract lists them.
@@ -115,14 +114,14 @@ func getenv(environ map[string]string) func(string) string {
 	return func(k string) string { return environ[k] }
 }
 
-// trigger is the main job: one run from inputs to exit code.
+// trigger is the main job: one step from inputs to exit code.
 func trigger(ctx context.Context, e Env) int {
 	cfg, rep, err := setup(e)
 	if err != nil {
 		rep.Error("%v", err)
 		return ExitBadInput
 	}
-	opts, target, err := flowOptions(cfg)
+	targets, err := targetsOf(cfg)
 	if err != nil {
 		rep.Error("%v", err)
 		return ExitBadInput
@@ -135,49 +134,16 @@ func trigger(ctx context.Context, e Env) int {
 		}
 	}
 	warnTransport(cfg, rep)
-	client := newJenkins(cfg, hc, e.Clock, rep)
-	run := flow.New(opts, flow.Deps{Client: client, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
-	out, err := run.Do(ctx, func(ctx context.Context) (result.Result, error) {
-		return steps(ctx, run, cfg.WaitFor, target)
-	})
-	code := ExitCode(out, err, cfg.FailOnUnstable)
-	switch {
-	case err != nil:
-		rep.Error("%s", errorLine(err, cfg))
-	case out.ArtifactsErr != nil && code == ExitJenkins:
-		rep.Error("%v", out.ArtifactsErr)
-	case out.ArtifactsErr != nil:
-		rep.Warning("%v", out.ArtifactsErr)
-	}
+	out := flow.Run(ctx, flow.Options{
+		Targets:   targets,
+		Params:    cfg.Parameters,
+		Files:     cfg.Files,
+		TokenOnly: cfg.BuildToken != "" && cfg.User == "",
+		Policy:    cfg.Policy,
+	}, flow.Deps{Client: newJenkins(cfg, hc, e.Clock, rep), Report: rep, Clock: e.Clock, Schedule: e.Schedule})
+	code := ExitCode(out)
+	says(rep, out, code, cfg)
 	return code
-}
-
-// steps composes the flow's steps: trigger (unless following), wait for
-// the start, follow the build, as far as wait_for says.
-func steps(ctx context.Context, run *flow.Run, waitFor config.WaitFor, target *jenkins.Location) (result.Result, error) {
-	var q flow.Queued
-	switch {
-	case target != nil && !target.IsQueueItem() && waitFor != config.WaitCompletion:
-		run.Attach(flow.Started{Number: target.Build})
-		return result.None, nil
-	case target != nil && !target.IsQueueItem():
-		return run.Follow(ctx, flow.Started{Number: target.Build})
-	case target != nil && waitFor == config.WaitQueue:
-		run.AttachQueue(flow.Queued{ID: target.Queue})
-		return result.None, nil
-	case target != nil:
-		q = flow.Queued{ID: target.Queue}
-	default:
-		var err error
-		if q, err = run.Trigger(ctx); err != nil || waitFor == config.WaitQueue {
-			return result.None, err
-		}
-	}
-	b, res, err := run.AwaitStart(ctx, q)
-	if err != nil || res != result.None || waitFor == config.WaitStart {
-		return res, err
-	}
-	return run.Follow(ctx, b)
 }
 
 // setup reads the configuration and makes the reporter, masking secrets
@@ -210,52 +176,6 @@ func setup(e Env) (*config.Config, report.Reporter, error) {
 	return cfg, rep, nil
 }
 
-// flowOptions translates the configuration for the flow, and reads what
-// follow names.
-func flowOptions(cfg *config.Config) (flow.Options, *jenkins.Location, error) {
-	opts := flow.Options{
-		WaitFor:        string(cfg.WaitFor),
-		Timeout:        cfg.Timeout,
-		AbortOnStop:    cfg.AbortOnStop,
-		FailOnUnstable: cfg.FailOnUnstable,
-		Log:            cfg.Log,
-		JUnit:          cfg.JUnit,
-		OnInput:        flow.InputPolicy(cfg.OnInput),
-		ArtifactsDir:   cfg.ArtifactsDir,
-		TokenOnly:      cfg.BuildToken != "" && cfg.User == "",
-	}
-	for _, p := range cfg.Parameters {
-		opts.Params = append(opts.Params, jenkins.Param{Name: p.Name, Value: p.Value})
-	}
-	for _, f := range cfg.Files {
-		opts.Files = append(opts.Files, jenkins.FileParam{Name: f.Name, Path: f.Path})
-	}
-	patterns, err := artifacts.ParsePatterns(cfg.Artifacts)
-	if err != nil {
-		return opts, nil, &config.InputError{Input: "artifacts", Err: err}
-	}
-	opts.Artifacts = patterns
-	if cfg.Job != "" {
-		if opts.Job, err = jenkins.ParseJob(cfg.BaseURL, cfg.Job); err != nil {
-			return opts, nil, &config.InputError{Input: "job", Err: err}
-		}
-	}
-	if cfg.Follow == "" {
-		return opts, nil, nil
-	}
-	loc, err := jenkins.Locate(cfg.BaseURL, cfg.Follow)
-	if err != nil {
-		return opts, nil, &config.InputError{Input: "follow", Err: err}
-	}
-	if !loc.IsQueueItem() {
-		if opts.Job.Path != "" && opts.Job.Path != loc.Job.Path {
-			return opts, nil, &config.InputError{Input: "job", Err: &flow.JobMismatchError{Given: opts.Job.Name, Actual: loc.Job.Name}}
-		}
-		opts.Job = loc.Job
-	}
-	return opts, &loc, nil
-}
-
 // warnTransport says when the connection to Jenkins is not as safe as it
 // should be.
 func warnTransport(cfg *config.Config, rep report.Reporter) {
@@ -272,6 +192,7 @@ func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.R
 		User:       cfg.User,
 		Token:      cfg.Token,
 		BuildToken: cfg.BuildToken,
+		Headers:    cfg.Headers,
 		UserAgent:  "jenkins-trigger/" + versionString(),
 		Clock:      c,
 		OnRetry: func(err error, wait time.Duration) {
@@ -280,40 +201,43 @@ func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.R
 	})
 }
 
-// ExitCode maps how a run ended to the contract's exit code: a stop or a
-// failure first, then the build's result, then requested artifacts that
-// could not be downloaded, which fail a run the result would let pass.
-func ExitCode(out flow.Outcome, err error, failOnUnstable bool) int {
-	var stopped *flow.StoppedError
+// ExitCode maps how a step ended to the contract's exit code: a stop, or a
+// problem found before anything was sent; otherwise the worst end of its
+// builds, in the contract's order.
+func ExitCode(out flow.Outcome) int {
+	switch {
+	case out.Stopped != nil:
+		return exitSignal + signalNumber(out.Stopped.Cause)
+	case errors.Is(out.Err, flow.ErrTimeout):
+		return ExitTimeout
+	case badInput(out.Err):
+		return ExitBadInput
+	case out.Err != nil:
+		return ExitJenkins
+	}
+	switch out.End() {
+	case flow.EndUnusable:
+		return ExitJenkins
+	case flow.EndTimedOut:
+		return ExitTimeout
+	case flow.EndFailed:
+		return ExitFailure
+	case flow.EndAborted:
+		return ExitAborted
+	case flow.EndUnstable:
+		return ExitUnstable
+	}
+	return ExitOK
+}
+
+// badInput reports whether err is an input of the user's that the run
+// found wrong before anything was sent.
+func badInput(err error) bool {
 	var inputErr *config.InputError
 	var paramErr *flow.ParamError
 	var fileErr *report.FileError
 	var mismatch *flow.JobMismatchError
-	switch {
-	case errors.Is(err, flow.ErrTimeout):
-		return ExitTimeout
-	case errors.As(err, &stopped):
-		return exitSignal + signalNumber(stopped.Cause)
-	case errors.As(err, &inputErr), errors.As(err, &paramErr), errors.As(err, &fileErr), errors.As(err, &mismatch):
-		return ExitBadInput
-	case err != nil:
-		return ExitJenkins
-	}
-	switch out.Result {
-	case result.None, result.Success, result.Unstable:
-		if out.Result.Fails(failOnUnstable) {
-			return ExitUnstable
-		}
-		if out.ArtifactsErr != nil {
-			return ExitJenkins
-		}
-		return ExitOK
-	case result.Failure:
-		return ExitFailure
-	case result.Aborted, result.NotBuilt, result.Cancelled:
-		return ExitAborted
-	}
-	return ExitJenkins
+	return errors.As(err, &inputErr) || errors.As(err, &paramErr) || errors.As(err, &fileErr) || errors.As(err, &mismatch)
 }
 
 // signalNumber reads the signal from signal.NotifyContext's cause, which
@@ -327,16 +251,77 @@ func signalNumber(cause error) int {
 	return int(syscall.SIGTERM)
 }
 
-// errorLine is the one line that says why a run failed.
-func errorLine(err error, cfg *config.Config) string {
+// says prints the one line that says why the step failed, when its
+// builds' verdicts do not say it already, and the warnings beside it.
+func says(rep report.Reporter, out flow.Outcome, code int, cfg *config.Config) {
 	switch {
-	case errors.Is(err, flow.ErrTimeout):
-		return fmt.Sprintf("timeout %s passed before the build reached %s", cfg.Timeout, cfg.WaitFor)
+	case out.Stopped != nil:
+		rep.Error("stopped (%v)", out.Stopped.Cause)
+		return
+	case errors.Is(out.Err, flow.ErrTimeout):
+		rep.Error("timeout %s passed before anything was triggered", cfg.Policy.Timeout)
+		return
+	case out.Err != nil:
+		rep.Error("%s", errorLine(out.Err, cfg))
+		return
 	}
-	var stopped *flow.StoppedError
-	if errors.As(err, &stopped) {
-		return fmt.Sprintf("stopped (%v)", stopped.Cause)
+	deciding := out.Deciding()
+	for i, b := range out.Builds {
+		if b.ArtifactsErr != nil && (i != deciding || code != ExitJenkins || b.Err != nil) {
+			rep.Warning("%v", b.ArtifactsErr)
+		}
 	}
+	if deciding < 0 {
+		return
+	}
+	d := out.Builds[deciding]
+	switch {
+	case code == ExitJenkins && d.Err != nil:
+		rep.Error("%s", errorLine(d.Err, cfg))
+	case code == ExitJenkins:
+		rep.Error("%v", d.ArtifactsErr)
+	case code == ExitTimeout && len(out.Builds) == 1:
+		rep.Error("timeout %s passed before the build reached %s", cfg.Policy.Timeout, cfg.Policy.WaitFor)
+	case code == ExitTimeout:
+		rep.Error("timeout %s passed before every build reached %s: %s", cfg.Policy.Timeout, cfg.Policy.WaitFor, unfinished(out))
+	case code != ExitOK && len(out.Builds) > 1:
+		rep.Error("%s", failed(out, cfg.Policy.FailOnUnstable))
+	}
+}
+
+// unfinished names the builds a timeout caught.
+func unfinished(out flow.Outcome) string {
+	var names []string
+	for _, b := range out.Builds {
+		if b.End() == flow.EndTimedOut {
+			names = append(names, buildName(b))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// failed is the line of a step of several builds that some failed: each
+// failing build and its result.
+func failed(out flow.Outcome, failOnUnstable bool) string {
+	var names []string
+	for _, b := range out.Builds {
+		if b.Result.Fails(failOnUnstable) || b.End() == flow.EndAborted {
+			names = append(names, fmt.Sprintf("%s %s", buildName(b), cmp.Or(string(b.Result), "stopped")))
+		}
+	}
+	return fmt.Sprintf("%d of %d builds did not succeed: %s", len(names), len(out.Builds), strings.Join(names, ", "))
+}
+
+func buildName(b flow.BuildOutcome) string {
+	if b.Number > 0 {
+		return fmt.Sprintf("%s #%d", b.Job.Name, b.Number)
+	}
+	return b.Job.Name
+}
+
+// errorLine is the one line that says why Jenkins could not be used, or
+// what input was wrong.
+func errorLine(err error, cfg *config.Config) string {
 	var pe *flow.ParamError
 	if errors.As(err, &pe) {
 		return (&config.InputError{Input: pe.Input, Err: pe.Err}).Error()
@@ -345,8 +330,7 @@ func errorLine(err error, cfg *config.Config) string {
 	if errors.As(err, &mismatch) {
 		return (&config.InputError{Input: "job", Err: mismatch}).Error()
 	}
-	var he *jenkins.HTTPError
-	if errors.As(err, &he) && he.Status == http.StatusUnauthorized {
+	if errors.Is(err, jenkins.ErrUnauthorized) {
 		return fmt.Sprintf("Jenkins refused the credentials of user %q (401): check user and token; %v", cfg.User, err)
 	}
 	return err.Error()

@@ -43,12 +43,6 @@ func (r *recorder) requests() []string {
 }
 
 // fronted serves the fake through wrap, and points the harness at it.
-func (h *harness) fronted(wrap func(next http.Handler) http.Handler) {
-	ts := httptest.NewServer(wrap(h.srv.Handler()))
-	h.t.Cleanup(ts.Close)
-	h.env["JENKINS_URL"] = ts.URL + "/jenkins"
-}
-
 func redirectTo(target func(r *http.Request) string, status int, match func(*http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

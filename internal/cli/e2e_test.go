@@ -241,7 +241,10 @@ func TestJenkinsRefusals(t *testing.T) {
 		msg  string
 	}{
 		{"wrong token", []string{"JENKINS_TOKEN", "wrong"}, "401"},
-		{"no such job", []string{"JENKINS_JOB", "nope"}, "no such job"},
+		{"no such job", []string{"JENKINS_JOB", "nope"}, "no job nope, or this user may not see it; Jenkins' top level has disabled, plain, tokened"},
+		{"a job almost right", []string{"JENKINS_JOB", "plian"}, "no job plian, or this user may not see it (did you mean plain?)"},
+		{"no such folder", []string{"JENKINS_JOB", "team/app"}, "no job team/app, or this user may not see it; folder team does not exist either"},
+		{"jobs on one line", []string{"JENKINS_JOB", "plain,tokened"}, "to trigger several jobs, put one job a line"},
 		{"disabled", []string{"JENKINS_JOB", "disabled"}, "disabled"},
 		{"wrong build token", []string{"JENKINS_JOB", "tokened", "JENKINS_USER", "", "JENKINS_TOKEN", "", "JENKINS_BUILD_TOKEN", "nope"}, "403"},
 	} {

@@ -85,9 +85,9 @@ func TestFollowAsFarAsWaitFor(t *testing.T) {
 		name, follow, waitFor string
 		want                  []string // outputs written
 	}{
-		{"queue url, queue", "queue", "queue", []string{"JENKINS_QUEUE_URL"}},
-		{"queue url, start", "queue", "start", []string{"JENKINS_QUEUE_URL", "JENKINS_BUILD_NUMBER", "JENKINS_BUILD_URL"}},
-		{"build url, start", "build", "start", []string{"JENKINS_BUILD_NUMBER", "JENKINS_BUILD_URL"}},
+		{"queue url, queue", "queue", "queue", []string{"JENKINS_QUEUE_URL", "JENKINS_BUILDS"}},
+		{"queue url, start", "queue", "start", []string{"JENKINS_QUEUE_URL", "JENKINS_BUILD_NUMBER", "JENKINS_BUILD_URL", "JENKINS_BUILDS"}},
+		{"build url, start", "build", "start", []string{"JENKINS_BUILD_NUMBER", "JENKINS_BUILD_URL", "JENKINS_BUILDS"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -144,11 +144,13 @@ func TestFollowBadInput(t *testing.T) {
 		env    []string
 		stderr string
 	}{
-		{"with parameters", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_PARAMETERS", "A=1"}, "input follow (JENKINS_FOLLOW): follows a build that is already queued or running, so parameters cannot be given with it"},
+		{"with parameters", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_PARAMETERS", "A=1"}, "input follow (JENKINS_FOLLOW): follows builds that are already queued or running, so parameters cannot be given with it"},
 		{"another job", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_JOB", "other"}, "input job (JENKINS_JOB): job is other, but follow names a build of deploy"},
-		{"a job url", []string{"JENKINS_FOLLOW", "<url>/job/deploy/"}, "input follow (JENKINS_FOLLOW): is a job URL, not a build URL"},
-		{"not under url", []string{"JENKINS_FOLLOW", "https://elsewhere.example.com/job/deploy/1/"}, "input follow (JENKINS_FOLLOW): is not under the url input"},
-		{"a queue url without an id", []string{"JENKINS_FOLLOW", "<url>/queue/item/x/"}, "input follow (JENKINS_FOLLOW): is a queue item URL without a valid item number"},
+		{"a job url", []string{"JENKINS_FOLLOW", "<url>/job/deploy/"}, "input follow (JENKINS_FOLLOW): <url>/job/deploy/ is a job URL, not a build URL"},
+		{"not under url", []string{"JENKINS_FOLLOW", "https://elsewhere.example.com/job/deploy/1/"}, "input follow (JENKINS_FOLLOW): https://elsewhere.example.com/job/deploy/1/ is not under the url input"},
+		{"a queue url without an id", []string{"JENKINS_FOLLOW", "<url>/queue/item/x/"}, "input follow (JENKINS_FOLLOW): <url>/queue/item/x/ is a queue item URL without a valid item number"},
+		{"the same build twice", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/\n<url>/job/deploy/1"}, "input follow (JENKINS_FOLLOW): names <url>/job/deploy/1 twice"},
+		{"fewer jobs than builds", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/\n<url>/job/deploy/2/", "JENKINS_JOB", "deploy"}, "input job (JENKINS_JOB): names 1 jobs and follow 2 builds"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -158,8 +160,8 @@ func TestFollowBadInput(t *testing.T) {
 				h.set(tt.env[i], strings.ReplaceAll(tt.env[i+1], "<url>", h.srv.URL()))
 			}
 			h.runWant(ExitBadInput)
-			if !strings.Contains(h.stderr.String(), tt.stderr) {
-				t.Errorf("stderr %q lacks %q", h.stderr.String(), tt.stderr)
+			if want := strings.ReplaceAll(tt.stderr, "<url>", h.srv.URL()); !strings.Contains(h.stderr.String(), want) {
+				t.Errorf("stderr %q lacks %q", h.stderr.String(), want)
 			}
 			if n := len(h.srv.Requests()); n != 0 {
 				t.Errorf("%d requests sent", n)
@@ -277,10 +279,9 @@ func TestNothingListensAtURL(t *testing.T) {
 			if !strings.Contains(last, url) || strings.Contains(h.stdout.String()+h.stderr.String(), "queue/item") {
 				t.Errorf("the error line should name %s and no queue item:\n%s\n%s", url, h.stdout.String(), h.stderr.String())
 			}
-			if _, err := os.Stat(h.env["JENKINS_DOTENV"]); err == nil {
-				if out := h.outputs(); len(out) != 0 {
-					t.Errorf("outputs %v for a run that reached nothing", out)
-				}
+			// The builds output says the build was not reached.
+			if out := h.outputs(); len(out) != 1 || out["JENKINS_BUILDS"] != `[{"job":"deploy","queue_url":null,"build_number":null,"build_url":null,"result":null,"duration_ms":null,"failed_stage":null}]` {
+				t.Errorf("outputs %v for a run that reached nothing", out)
 			}
 		})
 	}

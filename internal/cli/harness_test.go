@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -101,6 +102,23 @@ func (h *harness) again() *harness {
 	n.env = n.baseEnv()
 	return n
 }
+
+// fronted puts a server in front of the fake, made by wrap, and points
+// url at it. A handler of wrap finds the harness' clock in its request's
+// context (clockOf), to take time on it.
+func (h *harness) fronted(wrap func(next http.Handler) http.Handler) {
+	inner := wrap(h.srv.Handler())
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clockKey{}, h.clock)))
+	}))
+	h.t.Cleanup(ts.Close)
+	h.env["JENKINS_URL"] = ts.URL + "/jenkins"
+}
+
+type clockKey struct{}
+
+// clockOf is the harness' clock, for a handler in front of the fake.
+func clockOf(r *http.Request) *clock.Virtual { return r.Context().Value(clockKey{}).(*clock.Virtual) }
 
 func (h *harness) set(kv ...string) *harness {
 	for i := 0; i < len(kv); i += 2 {

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 // Set at build time: -ldflags "-X <module>/internal/cli.version=v1.2.3
@@ -64,7 +63,7 @@ Usage:
 Inputs (on GitHub INPUT_<NAME> wins over JENKINS_<NAME> when non-empty):
 `)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	for _, in := range config.Inputs() {
+	for _, in := range contract.Inputs {
 		def := in.Default
 		if in.DefaultDoc != "" {
 			def = in.DefaultDoc
@@ -75,12 +74,12 @@ Inputs (on GitHub INPUT_<NAME> wins over JENKINS_<NAME> when non-empty):
 		if def == "" {
 			def = "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", in.Name, in.Env, def, firstSentence(in.Description))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", in.Name, in.Env(), def, firstSentence(in.Description))
 	}
 	tw.Flush()
 	fmt.Fprint(w, "\nOutputs (GitHub step outputs; JENKINS_<NAME> in the dotenv file):\n")
 	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	for _, o := range report.Outputs {
+	for _, o := range contract.Outputs {
 		fmt.Fprintf(tw, "  %s\t%s\n", o.Name, o.Description)
 	}
 	tw.Flush()

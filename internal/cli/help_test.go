@@ -11,10 +11,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
 )
 
 func TestHelpListsTheContract(t *testing.T) {
@@ -24,12 +23,12 @@ func TestHelpListsTheContract(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	help := out.String()
-	for _, in := range config.Inputs() {
-		if !strings.Contains(help, in.Name) || !strings.Contains(help, in.Env) {
-			t.Errorf("--help lacks input %s (%s)", in.Name, in.Env)
+	for _, in := range contract.Inputs {
+		if !strings.Contains(help, in.Name) || !strings.Contains(help, in.Env()) {
+			t.Errorf("--help lacks input %s (%s)", in.Name, in.Env())
 		}
 	}
-	for _, o := range report.Outputs {
+	for _, o := range contract.Outputs {
 		if !strings.Contains(help, o.Name) {
 			t.Errorf("--help lacks output %s", o.Name)
 		}
@@ -56,22 +55,49 @@ func TestExitCode(t *testing.T) {
 	t.Parallel()
 	lost := errors.New("download the artifacts of deploy #3: connection reset")
 	for _, tt := range []struct {
-		result    result.Result
+		result    build.Result
 		unstable  bool
 		artifacts error
 		want      int
 	}{
 		{"", true, nil, ExitOK}, {"SUCCESS", true, nil, ExitOK}, {"UNSTABLE", true, nil, ExitUnstable}, {"UNSTABLE", false, nil, ExitOK},
 		{"FAILURE", true, nil, ExitFailure}, {"ABORTED", true, nil, ExitAborted}, {"NOT_BUILT", true, nil, ExitAborted},
-		{"CANCELLED", true, nil, ExitAborted}, {"SOMETHING_NEW", true, nil, ExitJenkins},
+		{"CANCELLED", true, nil, ExitAborted}, {"TIMEOUT", true, nil, ExitTimeout}, {"SOMETHING_NEW", true, nil, ExitJenkins},
 		// Artifacts that could not be downloaded fail only a run the
 		// build's result lets pass.
 		{"SUCCESS", true, lost, ExitJenkins}, {"UNSTABLE", false, lost, ExitJenkins},
 		{"UNSTABLE", true, lost, ExitUnstable}, {"FAILURE", true, lost, ExitFailure},
 	} {
-		out := flow.Outcome{Result: tt.result, ArtifactsErr: tt.artifacts}
-		if got := ExitCode(out, nil, tt.unstable); got != tt.want {
+		out := flow.Outcome{Builds: []flow.BuildOutcome{{Result: tt.result, ArtifactsErr: tt.artifacts, FailOnUnstable: tt.unstable}}}
+		if got := ExitCode(out); got != tt.want {
 			t.Errorf("ExitCode(%q, unstable fails=%v, artifacts %v) = %d, want %d", tt.result, tt.unstable, tt.artifacts, got, tt.want)
+		}
+	}
+}
+
+// TestExitCodeOfSeveral: the first of 6, 4, 1, 3, 2 that holds for any
+// build is the step's, whatever the order of the builds.
+func TestExitCodeOfSeveral(t *testing.T) {
+	t.Parallel()
+	b := func(r build.Result) flow.BuildOutcome { return flow.BuildOutcome{Result: r, FailOnUnstable: true} }
+	unusable := flow.BuildOutcome{Err: errors.New("GET x: 502 Bad Gateway")}
+	for _, tt := range []struct {
+		builds   []flow.BuildOutcome
+		want     int
+		deciding int
+	}{
+		{[]flow.BuildOutcome{b("SUCCESS"), b("SUCCESS")}, ExitOK, 0},
+		{[]flow.BuildOutcome{b("SUCCESS"), b("UNSTABLE"), b("ABORTED")}, ExitAborted, 2},
+		{[]flow.BuildOutcome{b("ABORTED"), b("FAILURE"), b("UNSTABLE")}, ExitFailure, 1},
+		{[]flow.BuildOutcome{b("FAILURE"), b("TIMEOUT"), b("FAILURE")}, ExitTimeout, 1},
+		{[]flow.BuildOutcome{b("TIMEOUT"), unusable, b("FAILURE")}, ExitJenkins, 1},
+		{[]flow.BuildOutcome{b("UNSTABLE"), b("CANCELLED")}, ExitAborted, 1},
+		{[]flow.BuildOutcome{b("UNSTABLE"), b("UNSTABLE")}, ExitUnstable, 0},
+		{[]flow.BuildOutcome{b(""), b("SUCCESS")}, ExitOK, 0},
+	} {
+		out := flow.Outcome{Builds: tt.builds}
+		if got, deciding := ExitCode(out), out.Deciding(); got != tt.want || deciding != tt.deciding {
+			t.Errorf("%v: exit %d deciding %d, want %d and %d", tt.builds, got, deciding, tt.want, tt.deciding)
 		}
 	}
 }

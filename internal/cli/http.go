@@ -14,17 +14,23 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 )
 
+// maxConnsPerHost bounds the connections to Jenkins: the builds of a step
+// are followed at once, but a controller should not see a crowd.
+const maxConnsPerHost = 4
+
 // newHTTPClient builds the HTTP client for cfg: proxies from the injected
-// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), extra CAs, and timeouts
-// that keep a silent server from hanging the run.
+// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), extra CAs, and a bound
+// on the connections to one host. It sets no deadline of its own: every
+// request has one on the command's clock, which also ends a dial or a TLS
+// handshake that hangs.
 func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if len(cfg.CACert) > 0 {
+	if len(cfg.CA) > 0 {
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
-		if !pool.AppendCertsFromPEM(cfg.CACert) {
+		if !pool.AppendCertsFromPEM(cfg.CA) {
 			return nil, &config.InputError{Input: "ca_cert", Err: errors.New("holds no usable PEM certificate")}
 		}
 		tlsConf.RootCAs = pool
@@ -33,20 +39,15 @@ func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client,
 		tlsConf.InsecureSkipVerify = true
 	}
 	proxy := proxyFunc(environ)
-	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	// KeepAlive is the kernel's TCP probe interval, not a timer of ours.
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
-		Proxy:                 func(r *http.Request) (*url.URL, error) { return proxy(r.URL) },
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   2,
-		// Requests go one at a time; without this, one sent right after
-		// the previous answer may dial a second connection before the
-		// first is back in the idle pool.
-		MaxConnsPerHost:   1,
-		ForceAttemptHTTP2: true,
+		Proxy:               func(r *http.Request) (*url.URL, error) { return proxy(r.URL) },
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: maxConnsPerHost,
+		MaxConnsPerHost:     maxConnsPerHost,
+		ForceAttemptHTTP2:   true,
 	}
 	return &http.Client{Transport: transport}, nil
 }

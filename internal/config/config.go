@@ -1,160 +1,64 @@
-// Package config reads jenkins-trigger's inputs from an injected environment
-// and turns them into a validated Config. Every input of the public contract
-// is declared once, in the tags of the inputs struct; the help text, the
-// README and action.yml consistency test all read that declaration.
+// Package config reads jenkins-trigger's inputs from an injected
+// environment and turns them into a validated Config. Which inputs there
+// are, their defaults and their environment names come from the one
+// declaration in internal/contract; github.com/caarlos0/env decodes each
+// into the field of the same name, of the type that uses it.
 package config
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
-	"time"
+	"unicode"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
-// WaitFor says how far to follow the build before exiting.
-type WaitFor string
+// Config is the validated configuration of one run. Each exported field
+// but the derived ones is the input of the same name in snake_case: the
+// decoder matches them by name, and a test holds the two lists together.
+type Config struct {
+	URL        string
+	Job        Jobs
+	Follow     Follows
+	User       string
+	Token      string
+	BuildToken string
+	Parameters []build.Param
+	Files      []build.File
+	// Policy is what the step asks of every build; its fields are inputs
+	// too, by the same rule.
+	Policy   build.Policy
+	Dotenv   string
+	CACert   string
+	Insecure bool
+	// Headers are the front door's, sent with every request to Jenkins'
+	// origin.
+	Headers http.Header
 
-// The stages a run can wait for.
-const (
-	WaitQueue      WaitFor = "queue"
-	WaitStart      WaitFor = "start"
-	WaitCompletion WaitFor = "completion"
-)
+	// BaseURL is URL without credentials or a trailing slash: scheme,
+	// host and context path.
+	BaseURL *url.URL `env:"-"`
+	// CA is the PEM of CACert, read from its file if it names one.
+	CA []byte `env:"-"`
 
-// UnmarshalText accepts the three stage names in any case.
-func (w *WaitFor) UnmarshalText(b []byte) error {
-	return oneOf(w, b, WaitQueue, WaitStart, WaitCompletion)
+	urlPassword string
 }
 
-// oneOf sets *v to the choice b names, in any case.
-func oneOf[T ~string](v *T, b []byte, choices ...T) error {
-	name := T(strings.ToLower(strings.TrimSpace(string(b))))
-	if slices.Contains(choices, name) {
-		*v = name
-		return nil
-	}
-	names := make([]string, len(choices))
-	for i, c := range choices {
-		names[i] = string(c)
-	}
-	return fmt.Errorf("%q is not one of %s", b, strings.Join(names, ", "))
-}
+// Jobs are the jobs the job input names, one a line.
+type Jobs []string
 
-// Bool is a boolean input: true/false in any case, 1/0, yes/no.
-type Bool bool
+// Follows are the build and queue item URLs the follow input names.
+type Follows []string
 
-// UnmarshalText parses the contract's boolean spellings.
-func (b *Bool) UnmarshalText(text []byte) error {
-	switch strings.ToLower(strings.TrimSpace(string(text))) {
-	case "true", "1", "yes":
-		*b = true
-	case "false", "0", "no":
-		*b = false
-	default:
-		return fmt.Errorf("%q is not a boolean (true/false, 1/0, yes/no)", text)
-	}
-	return nil
-}
-
-// Duration is a Go duration such as 90s, 30m or 2h.
-type Duration time.Duration
-
-// UnmarshalText parses a positive Go duration.
-func (d *Duration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(strings.TrimSpace(string(text)))
-	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 90s, 30m or 2h", text)
-	}
-	if v <= 0 {
-		return fmt.Errorf("%q is not a positive duration", text)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// OnInput says what to do when a Pipeline build pauses at an input step.
-type OnInput string
-
-// The answers to an input step.
-const (
-	InputWait    OnInput = "wait"
-	InputAbort   OnInput = "abort"
-	InputProceed OnInput = "proceed"
-)
-
-// UnmarshalText accepts the three answers in any case.
-func (o *OnInput) UnmarshalText(b []byte) error {
-	return oneOf(o, b, InputWait, InputAbort, InputProceed)
-}
-
-// inputs declares every input of the contract. The env tag is the name
-// without its prefix: JENKINS_<env> everywhere, INPUT_<env> on GitHub. The
-// doc tag, where present, is how the README and --help state a default that
-// depends on other inputs.
-type inputs struct {
-	URL            string   `env:"URL" input:"url" required:"true" desc:"Jenkins base URL, with its context path if any (https://ci.example.com/jenkins). May carry user:token@, which is then used as credentials and never printed."`
-	Job            string   `env:"JOB" input:"job" doc:"required, unless follow is given" desc:"The job's full name as Jenkins shows it, folders separated by / (team/app/deploy), or the job's URL. A multibranch branch is named by its item name (repo/feature%2Flogin)."`
-	Follow         string   `env:"FOLLOW" input:"follow" desc:"A build's URL or a queue item's URL, as the build_url and queue_url outputs give them: follow that build (or that queue item to its build) instead of triggering one. It must lie under url."`
-	User           string   `env:"USER" input:"user" desc:"Jenkins user id."`
-	Token          string   `env:"TOKEN" input:"token" desc:"That user's API token (recommended) or password."`
-	BuildToken     string   `env:"BUILD_TOKEN" input:"build_token" desc:"The job's \"Trigger builds remotely\" token, for triggering without a user."`
-	Parameters     string   `env:"PARAMETERS" input:"parameters" desc:"Build parameters: one NAME=value a line (the value is everything after the first =), or one JSON object ({\"NAME\": \"value\", \"FLAG\": true})."`
-	Files          string   `env:"FILES" input:"files" desc:"File parameters: one NAME=path a line; the file at path is uploaded as parameter NAME."`
-	WaitFor        WaitFor  `env:"WAIT_FOR" input:"wait_for" envDefault:"completion" desc:"How far to follow the build before exiting: queue (accepted into the queue), start (has a build number), completion (finished)."`
-	Timeout        Duration `env:"TIMEOUT" input:"timeout" envDefault:"1h" desc:"Longest time to wait, queue included, as a Go duration (90s, 30m, 2h)."`
-	AbortOnStop    *Bool    `env:"ABORT_ON_STOP" input:"abort_on_stop" doc:"true for a build this step triggers; false for one it follows through follow" desc:"When the step is stopped (timeout, SIGINT, SIGTERM), stop the Jenkins build, or cancel its queue item if it has not started."`
-	FailOnUnstable Bool     `env:"FAIL_ON_UNSTABLE" input:"fail_on_unstable" envDefault:"true" desc:"Whether an UNSTABLE result fails the step."`
-	Log            Bool     `env:"LOG" input:"log" envDefault:"true" desc:"Stream the build's console output while it runs."`
-	OnInput        OnInput  `env:"ON_INPUT" input:"on_input" envDefault:"wait" desc:"What to do when a Pipeline build pauses at an input step: wait (say so, with the input's message and the page where it is answered, and keep following until someone answers or timeout passes); abort (answer Abort; the build then usually ends ABORTED); proceed (answer with the input's OK button, sending every parameter of the input with its default value; an input with a parameter that has no default is not answered, and the run waits as with wait)."`
-	Artifacts      string   `env:"ARTIFACTS" input:"artifacts" desc:"Ant-style patterns as in Jenkins' archiveArtifacts (dist/*.zip, **/*.xml), separated by commas or new lines: once the build has finished, whatever its result, download its archived artifacts that match."`
-	ArtifactsDir   string   `env:"ARTIFACTS_DIR" input:"artifacts_dir" envDefault:"jenkins-artifacts" desc:"Directory the artifacts are downloaded into, each at its path relative to the build's archive."`
-	Dotenv         string   `env:"DOTENV" input:"dotenv" desc:"Path of a dotenv file to write the outputs to (GitLab CI's artifacts:reports:dotenv)."`
-	JUnit          string   `env:"JUNIT" input:"junit" desc:"Path of a JUnit XML file to write the build's test report to (GitLab CI's artifacts:reports:junit), when the build has one."`
-	CACert         string   `env:"CA_CERT" input:"ca_cert" desc:"PEM text, or the path of a PEM file, of CAs to trust besides the system's."`
-	Insecure       Bool     `env:"INSECURE" input:"insecure" envDefault:"false" desc:"Skip TLS certificate verification (prints a warning)."`
-}
-
-// Input describes one input of the contract.
-type Input struct {
-	Name      string // snake_case name, as in action.yml
-	Env       string // JENKINS_<NAME>
-	GitHubEnv string // INPUT_<NAME>
-	Default   string
-	// DefaultDoc states a default that depends on other inputs, for the
-	// README and --help; "" when Default says it all.
-	DefaultDoc  string
-	Required    bool
-	Description string
-	field       string
-}
-
-// Inputs lists every input in contract order.
-func Inputs() []Input {
-	t := reflect.TypeFor[inputs]()
-	list := make([]Input, 0, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name := f.Tag.Get("env")
-		list = append(list, Input{
-			Name:        f.Tag.Get("input"),
-			Env:         "JENKINS_" + name,
-			GitHubEnv:   "INPUT_" + name,
-			Default:     f.Tag.Get("envDefault"),
-			DefaultDoc:  f.Tag.Get("doc"),
-			Required:    f.Tag.Get("required") == "true",
-			Description: f.Tag.Get("desc"),
-			field:       f.Name,
-		})
-	}
-	return list
-}
-
-// InputError is bad input: the run stops before anything is sent to Jenkins.
+// InputError is bad input: the run stops before anything is sent to
+// Jenkins.
 type InputError struct {
 	Input string // the input's name, e.g. "timeout"
 	Err   error
@@ -170,47 +74,39 @@ func inputErr(input, format string, args ...any) error {
 	return &InputError{Input: input, Err: fmt.Errorf(format, args...)}
 }
 
-// Secrets returns the values that must never be printed, as far as they are
-// known from the environment alone. Load's result has the definitive list;
-// this one serves to mask secrets before an input error is printed.
-func Secrets(environ map[string]string) []string {
-	var out []string
-	for _, name := range []string{"TOKEN", "BUILD_TOKEN"} {
-		if v := lookup(environ, name); v != "" {
-			out = append(out, v)
-		}
-	}
-	if u, err := url.Parse(strings.TrimSpace(lookup(environ, "URL"))); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // lookup applies the contract's precedence: a non-empty INPUT_<NAME> wins
 // over JENKINS_<NAME>; an empty one does not hide it.
-func lookup(environ map[string]string, name string) string {
-	if v := environ["INPUT_"+name]; v != "" {
+func lookup(environ map[string]string, in contract.Input) string {
+	if v := environ[in.GitHubEnv()]; v != "" {
 		return v
 	}
-	return environ["JENKINS_"+name]
+	return environ[in.Env()]
 }
 
 // Load reads and validates every input from environ.
 func Load(environ map[string]string) (*Config, error) {
-	merged := make(map[string]string)
-	for _, in := range Inputs() {
-		name := strings.TrimPrefix(in.Env, "JENKINS_")
-		if v := lookup(environ, name); v != "" {
-			merged[in.Env] = v
+	given := make(map[string]string)
+	for _, in := range contract.Inputs {
+		v := lookup(environ, in)
+		if in.Required && strings.TrimSpace(v) == "" {
+			return nil, inputErr(in.Name, "is required")
+		}
+		if v == "" {
+			v = in.Default
+		}
+		if v != "" {
+			given[in.Env()] = v
 		}
 	}
-	var raw inputs
-	if err := env.ParseWithOptions(&raw, env.Options{Environment: merged, Prefix: "JENKINS_"}); err != nil {
+	var c Config
+	opts := env.Options{Environment: given, Prefix: "JENKINS_", UseFieldNameByDefault: true, FuncMap: parsers()}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
 		return nil, translateEnvError(err)
 	}
-	return resolve(raw)
+	if err := c.resolve(); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // translateEnvError names the input behind the first error env reports.
@@ -221,22 +117,42 @@ func translateEnvError(err error) error {
 	}
 	var pe env.ParseError
 	if errors.As(err, &pe) {
-		for _, in := range Inputs() {
-			if in.field == pe.Name {
-				return &InputError{Input: in.Name, Err: unwrapAll(pe.Err)}
-			}
-		}
+		return &InputError{Input: inputName(pe.Name), Err: pe.Err}
 	}
 	return &InputError{Input: "environment", Err: err}
 }
 
-// unwrapAll drops the layers env adds so the message is the parser's own.
-func unwrapAll(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
+// inputName is the input a field of Config (or of build.Policy) decodes,
+// by the decoder's own rule: an underscore before each capital that starts
+// a word, so BuildToken is build_token and CACert ca_cert.
+func inputName(field string) string {
+	var b strings.Builder
+	rs := []rune(field)
+	for i, r := range rs {
+		if i > 0 && unicode.IsUpper(r) && (i+1 < len(rs) && unicode.IsLower(rs[i+1]) || unicode.IsLower(rs[i-1])) {
+			b.WriteByte('_')
 		}
-		err = next
+		b.WriteRune(unicode.ToLower(r))
 	}
+	return b.String()
+}
+
+// fields lists the inputs Config decodes, by the names the decoder gives
+// them, for the test that holds them to the contract.
+func fields() []string {
+	var out []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for f := range t.Fields() {
+			switch {
+			case !f.IsExported() || f.Tag.Get("env") == "-":
+			case f.Type.Kind() == reflect.Struct:
+				walk(f.Type)
+			default:
+				out = append(out, inputName(f.Name))
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config]())
+	return out
 }

@@ -2,12 +2,17 @@ package config
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 func base() map[string]string {
@@ -31,8 +36,10 @@ func TestLoadDefaults(t *testing.T) {
 	if got := c.BaseURL.String(); got != "https://ci.example.com/jenkins" {
 		t.Errorf("BaseURL = %q", got)
 	}
-	if c.WaitFor != WaitCompletion || c.Timeout != time.Hour || c.AbortOnStop != nil || !c.FailOnUnstable || !c.Log || c.Insecure ||
-		c.OnInput != InputWait || c.ArtifactsDir != "jenkins-artifacts" || c.Follow != "" || c.Artifacts != "" {
+	p := c.Policy
+	if p.WaitFor != build.WaitCompletion || p.Timeout != time.Hour || p.AbortOnStop != nil || !p.FailOnUnstable || !p.Log || c.Insecure ||
+		p.OnInput != build.InputWait || p.ArtifactsDir != "jenkins-artifacts" || len(c.Follow) != 0 || len(p.Artifacts) != 0 || len(c.Headers) != 0 ||
+		!slices.Equal(c.Job, Jobs{"team/app"}) {
 		t.Errorf("defaults wrong: %+v", c)
 	}
 }
@@ -44,8 +51,8 @@ func TestLoadAbortOnStopGiven(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.AbortOnStop == nil || *c.AbortOnStop != (v == "true") {
-			t.Errorf("abort_on_stop %s: got %v", v, c.AbortOnStop)
+		if c.Policy.AbortOnStop == nil || *c.Policy.AbortOnStop != (v == "true") {
+			t.Errorf("abort_on_stop %s: got %v", v, c.Policy.AbortOnStop)
 		}
 	}
 }
@@ -61,8 +68,13 @@ func TestLoadFollow(t *testing.T) {
 		{"follow without job", without(with("JENKINS_FOLLOW", build), "JENKINS_JOB"), ""},
 		{"follow with job", with("JENKINS_FOLLOW", build), ""},
 		{"neither job nor follow", without(base(), "JENKINS_JOB"), "input job (JENKINS_JOB): is required, unless follow is given"},
-		{"follow with parameters", with("JENKINS_FOLLOW", build, "JENKINS_PARAMETERS", "A=1"), "input follow (JENKINS_FOLLOW): follows a build that is already queued or running, so parameters cannot be given with it"},
-		{"follow with files", with("JENKINS_FOLLOW", build, "JENKINS_FILES", "F=/etc/hostname"), "input follow (JENKINS_FOLLOW): follows a build that is already queued or running, so files cannot be given with it"},
+		{"follow with parameters", with("JENKINS_FOLLOW", build, "JENKINS_PARAMETERS", "A=1"), "input follow (JENKINS_FOLLOW): follows builds that are already queued or running, so parameters cannot be given with it"},
+		{"follow with files", with("JENKINS_FOLLOW", build, "JENKINS_FILES", "F=/etc/hostname"), "input follow (JENKINS_FOLLOW): follows builds that are already queued or running, so files cannot be given with it"},
+		{"follow twice", with("JENKINS_FOLLOW", build+"\n"+build), "input follow (JENKINS_FOLLOW): names URL " + build + " twice"},
+		{"builds output", with("JENKINS_FOLLOW", `[{"job":"a","queue_url":"q","build_url":null}]`), ""},
+		{"builds output without a URL", with("JENKINS_FOLLOW", `[{"job":"a","queue_url":null,"build_url":null}]`), `input follow (JENKINS_FOLLOW): names no build or queue item in its entry 1 (job "a"): the step that wrote it reached neither`},
+		{"builds output broken", with("JENKINS_FOLLOW", `[{"job":"a"`), "input follow (JENKINS_FOLLOW): is not the builds output (a JSON array of builds): unexpected EOF"},
+		{"job twice", with("JENKINS_JOB", "a\nb\n a "), "input job (JENKINS_JOB): names job a twice"},
 		{"bad on_input", with("JENKINS_ON_INPUT", "maybe"), `input on_input (JENKINS_ON_INPUT): "maybe" is not one of wait, abort, proceed`},
 		{"on_input any case", with("INPUT_ON_INPUT", "Proceed"), ""},
 	}
@@ -129,7 +141,7 @@ func TestLoadCredentialsInURL(t *testing.T) {
 
 func TestLoadBools(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{"true", "TRUE", "True", "1", "yes", "YES"} {
+	for _, v := range []string{"true", "TRUE", "True", "1", "yes", "YES", "tRuE"} {
 		c, err := Load(with("JENKINS_INSECURE", v))
 		if err != nil || !c.Insecure {
 			t.Errorf("%q: insecure=%v err=%v", v, c != nil && c.Insecure, err)
@@ -137,8 +149,8 @@ func TestLoadBools(t *testing.T) {
 	}
 	for _, v := range []string{"false", "False", "0", "no", "NO"} {
 		c, err := Load(with("JENKINS_LOG", v))
-		if err != nil || c.Log {
-			t.Errorf("%q: log=%v err=%v", v, c != nil && c.Log, err)
+		if err != nil || c.Policy.Log {
+			t.Errorf("%q: log=%v err=%v", v, c != nil && c.Policy.Log, err)
 		}
 	}
 }
@@ -158,6 +170,14 @@ func TestLoadBadInput(t *testing.T) {
 		{"no host", with("JENKINS_URL", "https:///jenkins"), "url", "no host"},
 		{"query", with("JENKINS_URL", "https://ci/?x=1"), "url", "query"},
 		{"timeout", with("JENKINS_TIMEOUT", "ten minutes"), "timeout", "not a duration"},
+		{"artifacts pattern", with("JENKINS_ARTIFACTS", "a\x01b"), "artifacts", "control character"},
+		{"header without colon", with("JENKINS_HEADERS", "X-Token abc"), "headers", "line 1 has no ':'"},
+		{"header name", with("JENKINS_HEADERS", "Bad Name: x"), "headers", `"Bad Name" is not a header name`},
+		{"header control", with("JENKINS_HEADERS", "\nX-A: a\x00b"), "headers", "line 2: the value of X-A has a control character"},
+		{"header of the tool", with("JENKINS_HEADERS", "content-type: text/plain"), "headers", "Content-Type is set by jenkins-trigger itself"},
+		{"crumb header", with("JENKINS_HEADERS", "Jenkins-Crumb: x"), "headers", "Jenkins-Crumb is set by jenkins-trigger itself"},
+		{"authorization with a token", with("JENKINS_HEADERS", "Authorization: Bearer abc", "JENKINS_USER", "alice", "JENKINS_TOKEN", "t0ken"), "headers", "sets Authorization"},
+		{"authorization with url credentials", with("JENKINS_HEADERS", "Authorization: Bearer abc", "JENKINS_URL", "https://alice:pw@ci/"), "headers", "sets Authorization"},
 		{"negative timeout", with("JENKINS_TIMEOUT", "-5m"), "timeout", "positive"},
 		{"wait_for", with("JENKINS_WAIT_FOR", "forever"), "wait_for", "queue, start, completion"},
 		{"bool", with("INPUT_FAIL_ON_UNSTABLE", "maybe"), "fail_on_unstable", "not a boolean"},
@@ -209,13 +229,13 @@ func TestParseParameters(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in   string
-		want []Param
+		want []build.Param
 	}{
 		{"", nil},
-		{"A=1\r\nB=x=y\n\n  \nC=", []Param{{"A", "1"}, {"B", "x=y"}, {"C", ""}}},
-		{"URL=https://x/?a=1&b=2#frag", []Param{{"URL", "https://x/?a=1&b=2#frag"}}},
-		{"MSG= spaced value ", []Param{{"MSG", " spaced value "}}},
-		{"  {\"B\": \"two\\nlines\", \"A\": 1.50, \"F\": true, \"N\": -3e2, \"U\": \"héllo\"}", []Param{{"B", "two\nlines"}, {"A", "1.50"}, {"F", "true"}, {"N", "-3e2"}, {"U", "héllo"}}},
+		{"A=1\r\nB=x=y\n\n  \nC=", []build.Param{{Name: "A", Value: "1"}, {Name: "B", Value: "x=y"}, {Name: "C", Value: ""}}},
+		{"URL=https://x/?a=1&b=2#frag", []build.Param{{Name: "URL", Value: "https://x/?a=1&b=2#frag"}}},
+		{"MSG= spaced value ", []build.Param{{Name: "MSG", Value: " spaced value "}}},
+		{"  {\"B\": \"two\\nlines\", \"A\": 1.50, \"F\": true, \"N\": -3e2, \"U\": \"héllo\"}", []build.Param{{Name: "B", Value: "two\nlines"}, {Name: "A", Value: "1.50"}, {Name: "F", Value: "true"}, {Name: "N", Value: "-3e2"}, {Name: "U", Value: "héllo"}}},
 	}
 	for _, tt := range tests {
 		got, err := parseParameters(tt.in)
@@ -236,7 +256,7 @@ func TestFilesAndParametersShareNoName(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(with("JENKINS_FILES", "PLAN="+f))
-	if err != nil || len(c.Files) != 1 || c.Files[0] != (File{"PLAN", f}) {
+	if err != nil || len(c.Files) != 1 || c.Files[0] != (build.File{Name: "PLAN", Path: f}) {
 		t.Fatalf("files = %v, err = %v", c, err)
 	}
 	if _, err := Load(with("JENKINS_FILES", "PLAN="+f, "JENKINS_PARAMETERS", "PLAN=x")); err == nil {
@@ -244,12 +264,90 @@ func TestFilesAndParametersShareNoName(t *testing.T) {
 	}
 }
 
-func TestInputsMatchContractNames(t *testing.T) {
+// TestConfigDecodesTheContract holds Config to the declaration: each input
+// of the contract is one field, decoded by name, and each field an input.
+func TestConfigDecodesTheContract(t *testing.T) {
 	t.Parallel()
-	for _, in := range Inputs() {
-		if strings.ToUpper(in.Name) != strings.TrimPrefix(in.Env, "JENKINS_") || in.Description == "" {
-			t.Errorf("input %+v: name and env disagree or no description", in)
+	var declared []string
+	for _, in := range contract.Inputs {
+		declared = append(declared, in.Name)
+	}
+	got := fields()
+	slices.Sort(got)
+	slices.Sort(declared)
+	if !slices.Equal(got, declared) {
+		t.Errorf("Config decodes\n%q\nthe contract declares\n%q", got, declared)
+	}
+}
+
+// Every input is read from INPUT_<NAME> and JENKINS_<NAME>, into its
+// field: a value that input refuses is refused in its name.
+func TestEveryInputReachesItsField(t *testing.T) {
+	t.Parallel()
+	for _, in := range contract.Inputs {
+		if in.Name == "url" || in.Required {
+			continue
 		}
+		for _, variable := range []string{in.Env(), in.GitHubEnv()} {
+			_, err := Load(with(variable, "\x01 not a valid value for anything but text \x01"))
+			var ie *InputError
+			checked := in.Boolean || len(in.Choices) > 0 || in.Name == "timeout" || in.Name == "headers"
+			if checked && (!errors.As(err, &ie) || ie.Input != in.Name) {
+				t.Errorf("%s: a bad value gives %v, want an InputError naming %s", variable, err, in.Name)
+			}
+		}
+	}
+}
+
+func TestHeaders(t *testing.T) {
+	t.Parallel()
+	c, err := Load(with("JENKINS_HEADERS", "proxy-authorization: Bearer eyJhbGciOi.payload.sig\n\n  CF-Access-Client-Id :  abc.access \r\nCookie: route=a\nX-Twice: 1\nx-twice: 2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := http.Header{
+		"Proxy-Authorization": {"Bearer eyJhbGciOi.payload.sig"},
+		"Cf-Access-Client-Id": {"abc.access"},
+		"Cookie":              {"route=a"},
+		"X-Twice":             {"1", "2"},
+	}
+	if !reflect.DeepEqual(c.Headers, want) {
+		t.Errorf("headers = %q, want %q", c.Headers, want)
+	}
+	secrets := c.Secrets()
+	for _, s := range []string{"Bearer eyJhbGciOi.payload.sig", "eyJhbGciOi.payload.sig", "abc.access", "route=a"} {
+		if !slices.Contains(secrets, s) {
+			t.Errorf("Secrets() = %q lacks %q", secrets, s)
+		}
+	}
+	for _, short := range []string{"1", "2"} {
+		if slices.Contains(secrets, short) {
+			t.Errorf("Secrets() masks %q, too short to hide anything", short)
+		}
+	}
+	// Without a user or token, Authorization is the front door's to set.
+	if _, err := Load(with("JENKINS_HEADERS", "Authorization: Bearer abc123")); err != nil {
+		t.Errorf("Authorization without Jenkins credentials: %v", err)
+	}
+	early := Secrets(with("JENKINS_HEADERS", "not a header\nX-Key: Bearer s3cr3t-value", "INPUT_TOKEN", "tok3n"))
+	for _, s := range []string{"Bearer s3cr3t-value", "s3cr3t-value", "tok3n"} {
+		if !slices.Contains(early, s) {
+			t.Errorf("Secrets(environ) = %q lacks %q", early, s)
+		}
+	}
+}
+
+func TestLoadJobsAndFollow(t *testing.T) {
+	t.Parallel()
+	c, err := Load(with("JENKINS_JOB", " team/deploy-eu \n\nteam/deploy-us\r\n"))
+	if err != nil || !slices.Equal(c.Job, Jobs{"team/deploy-eu", "team/deploy-us"}) {
+		t.Fatalf("jobs = %q, %v", c.Job, err)
+	}
+	builds := `[{"job":"a","queue_url":"https://ci/queue/item/1/","build_url":"https://ci/job/a/3/","result":"SUCCESS","build_number":3},` +
+		`{"job":"b","queue_url":"https://ci/queue/item/2/","build_url":null,"build_number":null}]`
+	c, err = Load(without(with("JENKINS_FOLLOW", builds), "JENKINS_JOB"))
+	if err != nil || !slices.Equal(c.Follow, Follows{"https://ci/job/a/3/", "https://ci/queue/item/2/"}) {
+		t.Fatalf("follow = %q, %v", c.Follow, err)
 	}
 }
 
@@ -280,4 +378,32 @@ func without(m map[string]string, keys ...string) map[string]string {
 		delete(m, k)
 	}
 	return m
+}
+
+// FuzzParseFollow checks that every accepted follow input, URLs a line or
+// the builds JSON, names each URL once, none empty or spanning lines.
+func FuzzParseFollow(f *testing.F) {
+	for _, s := range []string{
+		"https://ci/job/a/1/\nhttps://ci/queue/item/2/",
+		`[{"job":"a","queue_url":"https://ci/queue/item/1/","build_url":"https://ci/job/a/3/"}]`,
+		`[{"build_url":null,"queue_url":"q"}]`, `[]`, `[{}]`, `[1]`, "[", " \n ", "a\na",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		urls, err := parseFollow(s)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, u := range urls {
+			if u == "" || seen[u] || !strings.HasPrefix(strings.TrimSpace(s), "[") && (strings.ContainsAny(u, "\n") || u != strings.TrimSpace(u)) {
+				t.Fatalf("bad or repeated URL %q in %q", u, urls)
+			}
+			seen[u] = true
+		}
+	})
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // marksOf is what markTap should note of text, read line by line.
@@ -56,8 +54,8 @@ func TestMarkTap(t *testing.T) {
 	for _, tt := range tests {
 		for _, sizes := range [][]int{nil, {1}, {3, 7}, {15, 16, 17}} {
 			m, out := tapInPieces(tt.text, sizes)
-			if m.stage != tt.stage || m.input != tt.input {
-				t.Errorf("%s in pieces %v: stage %v input %v, want %v %v", tt.name, sizes, m.stage, m.input, tt.stage, tt.input)
+			if m.seen.stage != tt.stage || m.seen.input != tt.input {
+				t.Errorf("%s in pieces %v: stage %v input %v, want %v %v", tt.name, sizes, m.seen.stage, m.seen.input, tt.stage, tt.input)
 			}
 			if out != tt.text {
 				t.Errorf("%s in pieces %v: passed on %q", tt.name, sizes, out)
@@ -78,28 +76,8 @@ func FuzzMarkTap(f *testing.F) {
 			t.Fatalf("passed on %q, not %q", out, text)
 		}
 		stage, input := marksOf(text)
-		if m.stage != stage || m.input != input {
-			t.Fatalf("%q: stage %v input %v, want %v %v", text, m.stage, m.input, stage, input)
+		if m.seen.stage != stage || m.seen.input != input {
+			t.Fatalf("%q: stage %v input %v, want %v %v", text, m.seen.stage, m.seen.input, stage, input)
 		}
 	})
-}
-
-func TestFailedStage(t *testing.T) {
-	t.Parallel()
-	s := func(name string, st jenkins.StageStatus) jenkins.Stage { return jenkins.Stage{Name: name, Status: st} }
-	tests := []struct {
-		stages []jenkins.Stage
-		want   string
-	}{
-		{nil, ""},
-		{[]jenkins.Stage{s("A", jenkins.StageSuccess), s("B", jenkins.StageNotExecuted)}, ""},
-		{[]jenkins.Stage{s("A", jenkins.StageSuccess), s("B", jenkins.StageUnstable), s("C", jenkins.StageFailed)}, "B"},
-		{[]jenkins.Stage{s("A", jenkins.StageRunning), s("B", jenkins.StageAborted)}, "B"},
-		{[]jenkins.Stage{s("A", jenkins.StageFailed), s("B", jenkins.StageFailed)}, "A"},
-	}
-	for _, tt := range tests {
-		if got := failedStage(tt.stages); got != tt.want {
-			t.Errorf("failedStage(%v) = %q, want %q", tt.stages, got, tt.want)
-		}
-	}
 }

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/spell"
 )
 
 // NotBuildableError means Jenkins would refuse the build: the job is
@@ -19,28 +21,30 @@ func (e *NotBuildableError) Error() string {
 	return fmt.Sprintf("job %s is disabled or cannot be built (buildable: false); a folder or multibranch project is never built itself: name one of its jobs or branches", e.Job)
 }
 
-// checkJob reads the job's definition and checks the parameters against it
+// check reads the job's definition and checks the parameters against it
 // before anything is triggered: Jenkins silently drops a name it does not
-// define, and fails with a 500 on a choice it does not offer. When the
+// define, and fails with a 500 on a choice it does not offer. A job that
+// does not exist is an error naming the jobs nearest it. When the
 // definition cannot be read (a build token without read permission), it
-// warns and lets the trigger go ahead.
-//
-// It returns nil, and no error, when the job cannot be read: a caller with
-// only a build token must then trigger through /buildByToken/.
-func (r *Run) checkJob(ctx context.Context) (*jenkins.JobInfo, error) {
-	info, err := r.Client.JobInfo(ctx, r.opts.Job)
+// warns and lets the trigger go ahead unchecked: a caller with only a build
+// token then triggers through /buildByToken/.
+func (r *run) check(ctx context.Context) error {
+	info, err := r.Client.JobInfo(ctx, r.job)
+	var missing *jenkins.NoSuchJobError
 	var he *jenkins.HTTPError
-	if errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusNotFound) {
-		r.Report.Warning("cannot read the definition of %s (%d), so its parameters are not checked before triggering", r.opts.Job.Name, he.Status)
-		return nil, nil
+	switch {
+	case errors.As(err, &missing):
+		return err
+	case errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusNotFound):
+		r.log.Warning("cannot read the definition of %s (%d), so its parameters are not checked before triggering", r.job.Name, he.Status)
+		return nil
+	case err != nil:
+		return err
+	case !info.Buildable:
+		return &NotBuildableError{Job: r.job.Name}
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !info.Buildable {
-		return nil, &NotBuildableError{Job: r.opts.Job.Name}
-	}
-	return info, checkParameters(r.opts.Job.Name, info.Params, r.opts.Params, r.opts.Files)
+	r.info = info
+	return checkParameters(r.job.Name, info.Params, r.opts.Params, r.opts.Files)
 }
 
 // ParamError is a parameter or file the job would not take as meant: the
@@ -55,7 +59,7 @@ func (e *ParamError) Unwrap() error { return e.Err }
 
 // checkParameters reports, all at once, every given parameter or file the
 // job's definitions would not take as meant.
-func checkParameters(job string, defs []jenkins.ParamDef, params []jenkins.Param, files []jenkins.FileParam) error {
+func checkParameters(job string, defs []jenkins.ParamDef, params []build.Param, files []build.File) error {
 	if len(defs) == 0 && len(params)+len(files) > 0 {
 		input := "parameters"
 		if len(params) == 0 {
@@ -72,8 +76,8 @@ func checkParameters(job string, defs []jenkins.ParamDef, params []jenkins.Param
 	var paramProblems, fileProblems []string
 	unknown := func(name string) string {
 		msg := fmt.Sprintf("%s is not a parameter of %s", name, job)
-		if near := nearest(name, names); near != "" {
-			msg += fmt.Sprintf("; did you mean %s?", near)
+		if near := spell.Nearest(name, names, 1); len(near) > 0 {
+			msg += fmt.Sprintf("; did you mean %s?", near[0])
 		}
 		return msg + fmt.Sprintf(" (it takes %s)", strings.Join(names, ", "))
 	}
@@ -106,38 +110,4 @@ func checkParameters(job string, defs []jenkins.ParamDef, params []jenkins.Param
 		return &ParamError{Input: "files", Err: errors.New(strings.Join(fileProblems, "; "))}
 	}
 	return nil
-}
-
-// nearest returns the defined name closest to a misspelt one, if any is
-// close enough to be a likely typo.
-func nearest(name string, names []string) string {
-	best, bestDist := "", len(name)/3+2
-	for _, n := range names {
-		if d := editDistance(strings.ToUpper(name), strings.ToUpper(n)); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -18,32 +19,32 @@ func TestCheckParameters(t *testing.T) {
 		{Name: "BUNDLE", Type: "Base64FileParameterDefinition"},
 		{Name: "MANIFEST", Type: "StashedFileParameterDefinition"},
 	}
-	p := func(kv ...string) []jenkins.Param {
-		var out []jenkins.Param
+	p := func(kv ...string) []build.Param {
+		var out []build.Param
 		for i := 0; i < len(kv); i += 2 {
-			out = append(out, jenkins.Param{Name: kv[i], Value: kv[i+1]})
+			out = append(out, build.Param{Name: kv[i], Value: kv[i+1]})
 		}
 		return out
 	}
 	tests := []struct {
 		name   string
 		defs   []jenkins.ParamDef
-		params []jenkins.Param
-		files  []jenkins.FileParam
+		params []build.Param
+		files  []build.File
 		input  string
 		want   []string
 	}{
-		{"all good", defs, p("VERSION", "1", "TARGET", "production", "DRY_RUN", "TRUE"), []jenkins.FileParam{{Name: "PLAN", Path: "x"}, {Name: "BUNDLE", Path: "y"}, {Name: "MANIFEST", Path: "z"}}, "", nil},
+		{"all good", defs, p("VERSION", "1", "TARGET", "production", "DRY_RUN", "TRUE"), []build.File{{Name: "PLAN", Path: "x"}, {Name: "BUNDLE", Path: "y"}, {Name: "MANIFEST", Path: "z"}}, "", nil},
 		{"typo", defs, p("VERSON", "1"), nil, "parameters", []string{"did you mean VERSION?"}},
 		{"case typo", defs, p("version", "1"), nil, "parameters", []string{"did you mean VERSION?"}},
 		{"far off", defs, p("COLOUR", "1"), nil, "parameters", []string{"COLOUR is not a parameter of job (it takes"}},
 		{"bad choice", defs, p("TARGET", "prod"), nil, "parameters", []string{"choices: staging, production"}},
 		{"bad boolean", defs, p("DRY_RUN", "1"), nil, "parameters", []string{"give true or false"}},
 		{"file in parameters", defs, p("BUNDLE", "x"), nil, "parameters", []string{"BUNDLE is a file parameter"}},
-		{"string in files", defs, nil, []jenkins.FileParam{{Name: "VERSION", Path: "x"}}, "files", []string{"VERSION is not a file parameter"}},
-		{"both at once", defs, p("VERSON", "1"), []jenkins.FileParam{{Name: "TARGET", Path: "x"}}, "parameters", []string{"VERSON", "TARGET is not a file parameter"}},
+		{"string in files", defs, nil, []build.File{{Name: "VERSION", Path: "x"}}, "files", []string{"VERSION is not a file parameter"}},
+		{"both at once", defs, p("VERSON", "1"), []build.File{{Name: "TARGET", Path: "x"}}, "parameters", []string{"VERSON", "TARGET is not a file parameter"}},
 		{"no parameters defined", nil, p("A", "1"), nil, "parameters", []string{"job takes no parameters"}},
-		{"only files, none defined", nil, nil, []jenkins.FileParam{{Name: "F", Path: "x"}}, "files", []string{"job takes no parameters"}},
+		{"only files, none defined", nil, nil, []build.File{{Name: "F", Path: "x"}}, "files", []string{"job takes no parameters"}},
 		{"nothing given, none defined", nil, nil, nil, "", nil},
 	}
 	for _, tt := range tests {
@@ -66,17 +67,5 @@ func TestCheckParameters(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"VERSION", "VERSON", 1}, {"KITTEN", "SITTING", 3}, {"é", "e", 1}, {"", "ABC", 3}} {
-		if got := editDistance(tt.a, tt.b); got != tt.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.d)
-		}
 	}
 }

@@ -141,19 +141,33 @@ func (p *pacer) aim(d time.Duration) time.Duration {
 	return min(d, p.late.NextBackOff())
 }
 
-// untilJenkins returns how long, on our clock, until ms on Jenkins' clock.
-// Call it right after an answer, whose Date tells Jenkins' time.
-func (r *Run) untilJenkins(ms int64) time.Duration {
-	return until(time.UnixMilli(ms), r.Client.ServerDate(), r.Clock.Now())
+// jenkinsClock tells Jenkins' time from the Date of its latest answer: Date
+// has whole seconds, so the middle of the second it names is the best
+// guess, and our clock tells how long ago the answer came. Each answer
+// carries its own Date, so builds followed at once never mix theirs up.
+type jenkinsClock struct {
+	// date is the latest Date seen, and at our clock when it was read;
+	// zero until an answer had one.
+	date, at time.Time
 }
 
-// until returns how long until t on Jenkins' clock, which read date (a Date
-// header; zero if none) just now. Date has whole seconds, so the middle of
-// that second is the best guess; without a Date, Jenkins' clock is taken to
-// agree with ours, which reads now.
-func until(t, date, now time.Time) time.Duration {
-	if !date.IsZero() {
-		now = date.Add(dateResolution / 2)
+// saw notes the Date of an answer read at at; zero says nothing.
+func (j *jenkinsClock) saw(date, at time.Time) {
+	if !date.IsZero() && !date.Before(j.date) {
+		j.date, j.at = date, at
 	}
-	return t.Sub(now)
+}
+
+// now is Jenkins' time when ours reads ours; without any Date, Jenkins'
+// clock is taken to agree with ours.
+func (j jenkinsClock) now(ours time.Time) time.Time {
+	if j.date.IsZero() {
+		return ours
+	}
+	return j.date.Add(dateResolution / 2).Add(ours.Sub(j.at))
+}
+
+// until is how long, when ours reads ours, until ms on Jenkins' clock.
+func (j jenkinsClock) until(ms int64, ours time.Time) time.Duration {
+	return time.UnixMilli(ms).Sub(j.now(ours))
 }

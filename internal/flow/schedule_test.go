@@ -76,22 +76,28 @@ func TestQueuePacer(t *testing.T) {
 	}
 }
 
-func TestUntil(t *testing.T) {
+func TestJenkinsClock(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name       string
-		date, then time.Time
-		want       time.Duration
+		name string
+		// date was read at now-ago; then is when, on Jenkins' clock.
+		date time.Time
+		ago  time.Duration
+		then time.Time
+		want time.Duration
 	}{
-		{"from the middle of Jenkins' second", now.Add(-time.Hour), now.Add(-time.Hour + 10*time.Second), 9500 * ms},
-		{"without a Date, on our clock", time.Time{}, now.Add(10 * time.Second), 10 * time.Second},
-		{"in the past", now, now.Add(-time.Second), -1500 * ms},
+		{"from the middle of Jenkins' second", now.Add(-time.Hour), 0, now.Add(-time.Hour + 10*time.Second), 9500 * ms},
+		{"without a Date, on our clock", time.Time{}, 0, now.Add(10 * time.Second), 10 * time.Second},
+		{"in the past", now, 0, now.Add(-time.Second), -1500 * ms},
+		{"counting the time since the answer", now.Add(-time.Hour), 4 * time.Second, now.Add(-time.Hour + 10*time.Second), 5500 * ms},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := until(tt.then, tt.date, now); got != tt.want {
+			var j jenkinsClock
+			j.saw(tt.date, now.Add(-tt.ago))
+			if got := j.until(tt.then.UnixMilli(), now); got != tt.want {
 				t.Errorf("until = %v, want %v", got, tt.want)
 			}
 		})

@@ -12,23 +12,24 @@ import (
 	"time"
 )
 
-// Artifact is a file a build archived. RelativePath is '/'-separated below
-// the build's artifact root, and untrusted: it comes from the server.
-type Artifact struct {
-	RelativePath string `json:"relativePath"`
-	FileName     string `json:"fileName"`
-}
-
-// Artifacts lists the files build n of job archived. Jenkins re-lists the
-// whole archive for it, so it is read once, never as part of a poll.
-func (c *Client) Artifacts(ctx context.Context, job Job, n int) ([]Artifact, error) {
+// Artifacts lists the relativePath of each file build n of job archived:
+// '/'-separated below the build's artifact root, and untrusted, since it
+// comes from the server. Jenkins re-lists the whole archive for it, so it
+// is read once, never as part of a poll.
+func (c *Client) Artifacts(ctx context.Context, job Job, n int) ([]string, error) {
 	var b struct {
-		Artifacts []Artifact `json:"artifacts"`
+		Artifacts []struct {
+			RelativePath string `json:"relativePath"`
+		} `json:"artifacts"`
 	}
-	if err := c.getJSON(ctx, BuildPath(job, n)+"api/json", "artifacts[relativePath,fileName]", &b); err != nil {
+	if err := c.getJSON(ctx, BuildPath(job, n)+"api/json", "artifacts[relativePath]", &b); err != nil {
 		return nil, fmt.Errorf("list artifacts of %s #%d: %w", job.Name, n, err)
 	}
-	return b.Artifacts, nil
+	paths := make([]string, len(b.Artifacts))
+	for i, a := range b.Artifacts {
+		paths[i] = a.RelativePath
+	}
+	return paths, nil
 }
 
 // ArtifactPath is the escaped path of an artifact of build n below the base

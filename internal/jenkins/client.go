@@ -51,6 +51,10 @@ type Options struct {
 	SettleTimeout time.Duration
 	// OnRetry, when set, hears about each retry before its wait.
 	OnRetry func(err error, wait time.Duration)
+	// Headers go with every request to Jenkins' origin (scheme, host and
+	// port of the base URL) and with no other: a front door's, such as
+	// an identity-aware proxy's token. Their values are secrets.
+	Headers http.Header
 }
 
 // maxBody bounds what is read of any JSON or error answer.
@@ -78,9 +82,8 @@ type Client struct {
 	// has, so that each absent one is asked for once.
 	plugins pipelineMemory
 
-	mu         sync.Mutex
-	crumb      *crumb // nil until fetched
-	serverDate time.Time
+	mu    sync.Mutex
+	crumb *crumb // nil until fetched
 }
 
 type crumb struct {
@@ -154,7 +157,15 @@ func secretForms(opts Options) *strings.Replacer {
 	if opts.User != "" || opts.Token != "" {
 		add(base64.StdEncoding.EncodeToString([]byte(opts.User + ":" + opts.Token)))
 	}
-	for _, s := range []string{opts.Token, opts.BuildToken} {
+	secrets := []string{opts.Token, opts.BuildToken}
+	for _, vs := range opts.Headers {
+		for _, v := range vs {
+			// A credential is also hidden without its scheme.
+			_, token, _ := strings.Cut(v, " ")
+			secrets = append(secrets, v, strings.TrimSpace(token))
+		}
+	}
+	for _, s := range secrets {
 		if s != "" {
 			add(s, url.QueryEscape(s), url.PathEscape(s))
 		}
@@ -195,13 +206,6 @@ func (c *Client) endpoint(path string, query url.Values) *url.URL {
 	}
 	u.RawQuery = query.Encode()
 	return &u
-}
-
-// ServerDate returns the Date of Jenkins' latest answer, or the zero time.
-func (c *Client) ServerDate() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.serverDate
 }
 
 // request is one HTTP exchange.
@@ -246,20 +250,21 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 }
 
 // exchange sends r to u through hc. own says u is Jenkins, which gets the
-// credentials; shown is how errors name u.
+// credentials; shown is how errors name u. Its deadlines run on the
+// client's clock.
 func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, shown string, own bool, r request, handle func(*http.Response) error) error {
 	if r.deadline == (deadline{}) {
 		r.deadline.total = c.opts.RequestTimeout
 	}
-	reqCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	reqCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(context.Canceled)
 	if r.deadline.total > 0 {
-		reqCtx, cancel = context.WithTimeout(reqCtx, r.deadline.total)
-		defer cancel()
+		t := c.clock.AfterFunc(r.deadline.total, func() { cancel(errRequestDeadline) })
+		defer t.Stop()
 	}
 	var idle *idleTimer
 	if r.deadline.idle > 0 {
-		idle = &idleTimer{t: time.AfterFunc(r.deadline.idle, cancel), d: r.deadline.idle}
+		idle = &idleTimer{t: c.clock.AfterFunc(r.deadline.idle, func() { cancel(errRequestDeadline) }), d: r.deadline.idle}
 		defer idle.t.Stop()
 	}
 	var connected atomic.Bool
@@ -275,10 +280,9 @@ func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, show
 	defer resp.Body.Close()
 	if own {
 		c.answered.Store(true)
-		c.noteDate(resp)
 	}
 	if resp.StatusCode >= 400 {
-		return c.statusError(r.method, shown, resp)
+		return c.statusError(r.method, shown, resp, own)
 	}
 	if idle != nil {
 		idle.reset(idle.d)
@@ -286,13 +290,18 @@ func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, show
 	}
 	if err := handle(resp); err != nil {
 		var de *DecodeError
-		if errors.As(err, &de) {
+		var fd *FrontDoorError
+		if errors.As(err, &de) || errors.As(err, &fd) {
 			return err // it names the request already
 		}
 		return c.transportError(ctx, reqCtx, r.method, shown, u.Host, err, false)
 	}
 	return nil
 }
+
+// errRequestDeadline is the cause with which a request's own deadline ends
+// it.
+var errRequestDeadline = errors.New("the request's deadline passed")
 
 // newHTTPRequest builds the HTTP request for r at u, with the credentials
 // when own, and with an upload body that renews idle as it is taken.
@@ -318,10 +327,18 @@ func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r req
 	if body != nil {
 		req.ContentLength = length
 	}
+	if own {
+		// The front door's first, so that the request's own win.
+		for k, v := range c.opts.Headers {
+			req.Header[k] = v
+		}
+	}
 	for k, v := range r.header {
 		req.Header[k] = v
 	}
-	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.opts.UserAgent)
+	}
 	if own && (c.opts.User != "" || c.opts.Token != "") {
 		req.SetBasicAuth(c.opts.User, c.opts.Token)
 	}
@@ -330,7 +347,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r req
 
 // idleTimer cancels an exchange that makes no progress for d.
 type idleTimer struct {
-	t *time.Timer
+	t clock.Timer
 	d time.Duration
 }
 
@@ -389,10 +406,9 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method, shown, host
 	switch {
 	case isCertificateError(err):
 		err = &CertificateError{Host: host, Err: err}
-	case ctx.Err() == nil && (reqCtx.Err() != nil || errors.As(err, &ne) && ne.Timeout()):
-		// The request's own deadline, or one of the transport's (dial,
-		// TLS handshake, response headers), which Go reports as
-		// context.DeadlineExceeded too: worth a retry, unlike the run's.
+	case ctx.Err() == nil && (context.Cause(reqCtx) == errRequestDeadline || errors.As(err, &ne) && ne.Timeout()):
+		// The request's own deadline, or a network timeout: worth a
+		// retry, unlike the run's.
 		err = &requestTimeoutError{err: err}
 	}
 	if unconnected && !isCertificateError(err) {
@@ -401,8 +417,12 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method, shown, host
 	return fmt.Errorf("%s %s: %w", method, shown, &scrubbed{err: err, scrub: c.scrub})
 }
 
-func (c *Client) statusError(method, shown string, resp *http.Response) error {
+func (c *Client) statusError(method, shown string, resp *http.Response, own bool) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	refused := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
+	if own && refused && !fromJenkins(resp, body) {
+		return c.frontDoor(method, shown, resp, body)
+	}
 	// Credentials are scrubbed before the excerpt is cut, which could
 	// otherwise leave a prefix of one, and after, which undoes entities.
 	return &HTTPError{
@@ -416,14 +436,6 @@ func (c *Client) statusError(method, shown string, resp *http.Response) error {
 	}
 }
 
-func (c *Client) noteDate(resp *http.Response) {
-	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		c.mu.Lock()
-		c.serverDate = t
-		c.mu.Unlock()
-	}
-}
-
 // getJSON reads a JSON document, retrying under the retry policy. tree names
 // exactly the fields v reads.
 func (c *Client) getJSON(ctx context.Context, path, tree string, v any) error {
@@ -434,19 +446,26 @@ func (c *Client) getJSON(ctx context.Context, path, tree string, v any) error {
 	r := request{method: http.MethodGet, path: path, query: q, header: http.Header{"Accept": {"application/json"}}}
 	return c.retry(ctx, retryable, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
-			return decodeJSON(resp, c.endpoint(path, q), v)
+			return c.decodeJSON(resp, c.endpoint(path, q), v)
 		})
 	})
 }
 
-func decodeJSON(resp *http.Response, u *url.URL, v any) error {
+// decodeJSON reads a JSON answer into v. An answer that is not JSON, or a
+// redirect, is a *FrontDoorError when it does not come from Jenkins, and a
+// *DecodeError otherwise.
+func (c *Client) decodeJSON(resp *http.Response, u *url.URL, v any) error {
 	ct := resp.Header.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)
-	if resp.StatusCode != http.StatusOK {
-		return &DecodeError{URL: Redact(u), ContentType: ct, Err: fmt.Errorf("status %d instead of 200", resp.StatusCode)}
-	}
-	if mt != "application/json" {
-		return &DecodeError{URL: Redact(u), ContentType: ct, Err: errors.New("not JSON; is a proxy or login page in the way?")}
+	if resp.StatusCode != http.StatusOK || mt != "application/json" {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if c.leavesOrigin(resp) || !fromJenkins(resp, body) {
+			return c.frontDoor(http.MethodGet, Redact(u), resp, body)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return &DecodeError{URL: Redact(u), ContentType: ct, Err: fmt.Errorf("status %d instead of 200", resp.StatusCode)}
+		}
+		return &DecodeError{URL: Redact(u), ContentType: ct, Err: errors.New("not JSON")}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
@@ -463,8 +482,26 @@ func decodeJSON(resp *http.Response, u *url.URL, v any) error {
 			return &DecodeError{URL: Redact(u), ContentType: ct, Err: err}
 		}
 	}
+	if d, ok := v.(dated); ok {
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			d.setDate(t)
+		}
+	}
 	return nil
 }
+
+// dated is implemented by answers that keep the Date Jenkins sent them
+// with: Jenkins' clock as of that answer, which several requests in flight
+// at once would otherwise mix up.
+type dated interface{ setDate(time.Time) }
+
+// Date is Jenkins' clock as an answer's Date header told it, to the
+// second; zero when the answer had none.
+type Date struct {
+	Date time.Time `json:"-"`
+}
+
+func (d *Date) setDate(t time.Time) { d.Date = t }
 
 // ensureCrumb fetches the CSRF crumb once. Jenkins binds it to the session
 // cookie, which the jar keeps. A 404 means CSRF protection is off.

@@ -13,15 +13,23 @@ import (
 	"testing"
 )
 
-// decodeAs decodes body as the client decodes an api/json answer.
+// decodeAs decodes body as the client decodes an api/json answer from
+// Jenkins, which marks those with X-Jenkins.
 func decodeAs(body []byte, contentType string, v any) error {
+	return decodeAnswer("https://ci.example.com/jenkins/queue/item/1/api/json", body, contentType, v)
+}
+
+// decodeAnswer decodes body as the client decodes Jenkins' answer from u.
+func decodeAnswer(u string, body []byte, contentType string, v any) error {
+	parsed, _ := url.Parse(u)
 	resp := &http.Response{
 		StatusCode: http.StatusOK,
-		Header:     http.Header{"Content-Type": {contentType}},
+		Header:     http.Header{"Content-Type": {contentType}, "X-Jenkins": {"2.528.1"}},
 		Body:       io.NopCloser(bytes.NewReader(body)),
+		Request:    &http.Request{Method: http.MethodGet, URL: parsed},
 	}
-	u, _ := url.Parse("https://ci.example.com/jenkins/queue/item/1/api/json")
-	return decodeJSON(resp, u, v)
+	base, _ := url.Parse("https://ci.example.com/jenkins")
+	return New(base, http.DefaultClient, Options{}).decodeJSON(resp, parsed, v)
 }
 
 // checkDecoded holds for whatever a Jenkins answer decodes into: an error

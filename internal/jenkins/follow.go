@@ -5,44 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 )
-
-// QueueItem is what the client reads of a queue item.
-type QueueItem struct {
-	ID        int     `json:"id"`
-	Why       *string `json:"why"`
-	Blocked   bool    `json:"blocked"`
-	Buildable bool    `json:"buildable"`
-	Stuck     bool    `json:"stuck"`
-	// Cancelled is present only once the item has left the queue.
-	Cancelled    *bool `json:"cancelled"`
-	InQueueSince int64 `json:"inQueueSince"`
-	// Timestamp is when a waiting item's quiet period ends; 0 for others.
-	Timestamp int64 `json:"timestamp"`
-	// Executable is the build, read with the item so that following it
-	// starts without another request.
-	Executable *Build `json:"executable"`
-}
-
-// Left reports whether the item has left the queue (started or cancelled).
-func (q *QueueItem) Left() bool { return q.Cancelled != nil }
-
-// QueuePath is the escaped path of a queue item below the base URL.
-func QueuePath(id int) string { return "/queue/item/" + strconv.Itoa(id) + "/" }
-
-// QueueItem reads queue item id. A 404 (the item expired five minutes after
-// leaving the queue, or Jenkins restarted) is an *HTTPError with Status 404.
-func (c *Client) QueueItem(ctx context.Context, id int) (*QueueItem, error) {
-	var q QueueItem
-	err := c.getJSON(ctx, QueuePath(id)+"api/json", "id,why,blocked,buildable,stuck,cancelled,inQueueSince,timestamp,executable["+buildTree+"]", &q)
-	if err != nil {
-		return nil, fmt.Errorf("read queue item %d: %w", id, err)
-	}
-	return &q, nil
-}
 
 // IsNotFound reports whether err is Jenkins' 404.
 func IsNotFound(err error) bool {
@@ -67,6 +31,7 @@ type Build struct {
 	// Actions are read only for what they say about input steps; Stapler
 	// writes each entry's _class, and {} for actions it does not export.
 	Actions []buildAction `json:"actions"`
+	Date
 }
 
 // buildAction is an entry of a build's actions as read with buildTree.
@@ -199,27 +164,6 @@ func (c *Client) FindBuildByQueueID(ctx context.Context, job Job, id int) (int, 
 	return 0, nil
 }
 
-// QueuedItem is an item waiting in the queue, as listed by /queue.
-type QueuedItem struct {
-	ID           int    `json:"id"`
-	InQueueSince int64  `json:"inQueueSince"`
-	Params       string `json:"params"`
-	Task         struct {
-		URL string `json:"url"`
-	} `json:"task"`
-}
-
-// QueuedItems lists the items waiting in the whole queue.
-func (c *Client) QueuedItems(ctx context.Context) ([]QueuedItem, error) {
-	var q struct {
-		Items []QueuedItem `json:"items"`
-	}
-	if err := c.getJSON(ctx, "/queue/api/json", "items[id,inQueueSince,params,task[url]]", &q); err != nil {
-		return nil, fmt.Errorf("list the queue: %w", err)
-	}
-	return q.Items, nil
-}
-
 // StopBuild asks Jenkins to abort build n. Jenkins answers with a redirect,
 // which is not followed.
 func (c *Client) StopBuild(ctx context.Context, job Job, n int) error {
@@ -230,59 +174,4 @@ func (c *Client) StopBuild(ctx context.Context, job Job, n int) error {
 	return nil
 }
 
-// ErrAlreadyLeft means a queue item could not be cancelled because it has
-// already left the queue: it started, or someone else cancelled it.
-var ErrAlreadyLeft = errors.New("the queue item has already left the queue")
-
-// CancelQueueItem cancels queue item id. Jenkins answers 204 when it did,
-// 404 when the item is gone, and 500 when it already left the queue.
-func (c *Client) CancelQueueItem(ctx context.Context, id int) error {
-	err := c.post(ctx, request{path: "/queue/cancelItem", query: url.Values{"id": {strconv.Itoa(id)}}}, discard)
-	var he *HTTPError
-	if errors.As(err, &he) && he.Status == http.StatusInternalServerError {
-		return ErrAlreadyLeft
-	}
-	if err != nil {
-		return fmt.Errorf("cancel queue item %d: %w", id, err)
-	}
-	return nil
-}
-
 func discard(*http.Response) error { return nil }
-
-// ParamDef is a parameter a job defines.
-type ParamDef struct {
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Choices []string `json:"choices"`
-}
-
-// IsFile reports whether the parameter takes a file: core
-// FileParameterDefinition and the file-parameters plugin's
-// Base64FileParameterDefinition and StashedFileParameterDefinition.
-func (p ParamDef) IsFile() bool { return strings.HasSuffix(p.Type, "FileParameterDefinition") }
-
-// JobInfo is what the client reads of a job before triggering it.
-type JobInfo struct {
-	Buildable bool       `json:"buildable"`
-	Params    []ParamDef `json:"-"`
-}
-
-// JobInfo reads whether job can be built and which parameters it defines.
-func (c *Client) JobInfo(ctx context.Context, job Job) (*JobInfo, error) {
-	var j struct {
-		Buildable bool `json:"buildable"`
-		Property  []struct {
-			ParameterDefinitions []ParamDef `json:"parameterDefinitions"`
-		} `json:"property"`
-	}
-	err := c.getJSON(ctx, job.Path+"api/json", "buildable,property[parameterDefinitions[name,type,choices]]", &j)
-	if err != nil {
-		return nil, fmt.Errorf("read job %s: %w", job.Name, err)
-	}
-	info := &JobInfo{Buildable: j.Buildable}
-	for _, p := range j.Property {
-		info.Params = append(info.Params, p.ParameterDefinitions...)
-	}
-	return info, nil
-}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
@@ -58,6 +59,7 @@ func (n *tally) check(t *testing.T, retried bool) {
 func hostile(t *testing.T, h http.HandlerFunc) (*Client, *tally) {
 	t.Helper()
 	n := &tally{}
+	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	// A server notices a client hanging up only once it has read the
 	// request's body; stop ends the handlers that never do.
 	stop := make(chan struct{})
@@ -76,14 +78,15 @@ func hostile(t *testing.T, h http.HandlerFunc) (*Client, *tally) {
 			case <-ctx.Done():
 			}
 		}()
-		h(w, r.WithContext(ctx))
+		h(w, r.WithContext(context.WithValue(ctx, clockKey{}, clk)))
 	}))
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { close(stop) })
 	base, _ := url.Parse(ts.URL + "/jenkins")
-	return New(base, ts.Client(), Options{
+	hc := &http.Client{Transport: readTakesTime{next: ts.Client().Transport, clock: clk, perRead: time.Millisecond}}
+	return New(base, hc, Options{
 		User: hostileUser, Token: hostileToken, BuildToken: hostileBuildToken,
-		Clock:          clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
+		Clock:          clk,
 		RequestTimeout: 5 * time.Second,
 		RetryBudget:    1500 * time.Millisecond,
 		OnRetry:        func(error, time.Duration) { n.retries.Add(1) },
@@ -100,8 +103,19 @@ func jsonAnswer(body string) http.HandlerFunc {
 	}
 }
 
-// silent accepts the request and says nothing until the client gives up.
-func silent(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+// clockKey puts the client's virtual clock in a hostile request's context.
+type clockKey struct{}
+
+// clockOf is the client's clock, which a hostile handler moves to take
+// time.
+func clockOf(r *http.Request) *clock.Virtual { return r.Context().Value(clockKey{}).(*clock.Virtual) }
+
+// silent accepts the request and says nothing until the client gives up:
+// it lets time pass until the client's next timer, its deadline.
+func silent(w http.ResponseWriter, r *http.Request) {
+	clockOf(r).AdvanceToNext()
+	<-r.Context().Done()
+}
 
 // cutShort promises a body and drops the connection halfway through it.
 func cutShort(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +137,34 @@ func endless(w http.ResponseWriter, r *http.Request) {
 		}
 		w.(http.Flusher).Flush()
 	}
+}
+
+// readTakesTime is a transport whose streamed answers (of no announced
+// length) take perRead on the clock for each read of their body, as a slow
+// link would: a body that never ends then meets the client's deadlines at
+// a pace the client sets itself.
+type readTakesTime struct {
+	next    http.RoundTripper
+	clock   *clock.Virtual
+	perRead time.Duration
+}
+
+func (t readTakesTime) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil && resp.ContentLength < 0 {
+		resp.Body = &slowRead{ReadCloser: resp.Body, t: t}
+	}
+	return resp, err
+}
+
+type slowRead struct {
+	io.ReadCloser
+	t readTakesTime
+}
+
+func (s *slowRead) Read(p []byte) (int, error) {
+	s.t.clock.Advance(s.t.perRead)
+	return s.ReadCloser.Read(p)
 }
 
 // echo is an error page that dumps the request, credentials included, as
@@ -175,8 +217,14 @@ func TestHostileJSONAnswers(t *testing.T) {
 		{"login page", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, "<html><form action=/login>Sign in</form></html>")
-		}, "not JSON; is a proxy or login page in the way?", false, 0},
+		}, "a page that is not Jenkins' (a login page?) came from something in front of Jenkins", false, 0},
+		{"Jenkins' page", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Jenkins", "2.528.1")
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<html><h1>Dashboard</h1></html>")
+		}, "unusable answer (text/html; charset=utf-8): not JSON", false, 0},
 		{"no content type", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Jenkins", "2.528.1")
 			w.Header()["Content-Type"] = nil
 			io.WriteString(w, `{"buildable":true}`)
 		}, "not JSON", false, 0},
@@ -193,7 +241,7 @@ func TestHostileJSONAnswers(t *testing.T) {
 		{"silent", silent, "no answer in time", true, short},
 		{"redirect elsewhere", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", http.StatusFound)
-		}, "status 302 instead of 200", false, 0},
+		}, "302 Found to http://127.0.0.1:1/elsewhere came from something in front of Jenkins", false, 0},
 		{"error page echoing credentials", echo(http.StatusForbidden), "403 Forbidden", false, 0},
 		{"proxy error echoing credentials", echo(http.StatusBadGateway), "502 Bad Gateway", true, 0},
 		{"malformed status line", malformed, "malformed HTTP", false, 0},
@@ -244,17 +292,21 @@ func TestHostileConsoleAnswers(t *testing.T) {
 		{"negative size", text("-5", nil), `bad X-Text-Size "-5"`, false, 0},
 		{"huge size", text("1152921504606846976", nil), "bad X-Text-Size", false, 0},
 		{"overflowing size", text("99999999999999999999", nil), "bad X-Text-Size", false, 0},
-		{"no size", text("", nil), "no X-Text-Size", false, 0},
+		{"no size", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Jenkins", "2.528.1") // Jenkins' own, but not the console
+			text("", nil)(w, r)
+		}, "no X-Text-Size, so not a console answer", false, 0},
+		{"no size, not Jenkins", text("", nil), "a page that is not Jenkins' (a login page?) came from something in front of Jenkins", false, 0},
 		{"endless body", text("10", endless), "goes on past", false, consoleLimit(10)},
 		{"endless body, large size", text("1099511627776", endless), "no answer in time", true, -1},
 		{"silent", silent, "no answer in time", true, 0},
 		{"login page", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<html><form action=/login>Sign in</form></html>")
-		}, "is a proxy or login page in the way?", false, 0},
+		}, "a page that is not Jenkins' (a login page?) came from something in front of Jenkins", false, 0},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://127.0.0.1:1/login", http.StatusFound)
-		}, "status 302 instead of 200", false, 0},
+		}, "302 Found to http://127.0.0.1:1/login came from something in front of Jenkins", false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,7 +350,7 @@ func TestUploadIdleDeadline(t *testing.T) {
 		}
 		c, _ := hostile(t, silent)
 		c.opts.RequestTimeout = short
-		_, err := c.Trigger(context.Background(), testJob, TriggerRequest{Files: []FileParam{{Name: "F", Path: big}}})
+		_, err := c.Trigger(context.Background(), testJob, TriggerRequest{Files: []build.File{{Name: "F", Path: big}}})
 		var lost *AnswerLostError
 		if !errors.As(err, &lost) || !isRequestTimeout(err) {
 			t.Fatalf("err = %v, want a lost answer after the idle deadline", err)
@@ -314,11 +366,12 @@ func TestUploadIdleDeadline(t *testing.T) {
 			w.Header().Set("Location", "/jenkins/queue/item/7/")
 			w.WriteHeader(http.StatusCreated)
 		})
-		// 25 pieces 20 ms apart: longer than the 400 ms deadline in all,
-		// with room for a busy machine to be late with each.
+		// 25 pieces 20 ms apart: longer than the 400 ms deadline in all.
 		c.opts.RequestTimeout = 400 * time.Millisecond
 		err := c.do(context.Background(), request{method: http.MethodPost, path: "/job/deploy/buildWithParameters", deadline: c.streamDeadline(),
-			body: func() (io.Reader, int64, error) { return &trickle{left: 25, every: 20 * time.Millisecond}, 25, nil },
+			body: func() (io.Reader, int64, error) {
+				return &trickle{left: 25, every: 20 * time.Millisecond, clock: c.clock.(*clock.Virtual)}, 25, nil
+			},
 		}, discard)
 		if err != nil || got.Load() != 25 {
 			t.Fatalf("err = %v, server got %d bytes", err, got.Load())
@@ -326,17 +379,18 @@ func TestUploadIdleDeadline(t *testing.T) {
 	})
 }
 
-// trickle yields one byte every so often.
+// trickle yields one byte every so often, on the clock.
 type trickle struct {
 	left  int
 	every time.Duration
+	clock *clock.Virtual
 }
 
 func (r *trickle) Read(p []byte) (int, error) {
 	if r.left == 0 {
 		return 0, io.EOF
 	}
-	time.Sleep(r.every)
+	r.clock.Advance(r.every)
 	r.left--
 	p[0] = 'x'
 	return 1, nil
@@ -367,12 +421,13 @@ func TestCertificateErrorNamesHostAndIsNotRetried(t *testing.T) {
 	}
 }
 
-// TestTransportTimeoutIsRetried: the transport's own deadlines (here the
-// one for response headers) surface as context.DeadlineExceeded, like the
-// run's end; they are still the request's failure, and retried.
+// TestTransportTimeoutIsRetried: a network timeout (here the transport's
+// own for response headers, on the wall clock, which the product's
+// transport leaves to the request's deadline) is the request's failure,
+// and retried.
 func TestTransportTimeoutIsRetried(t *testing.T) {
 	t.Parallel()
-	c, n := hostile(t, silent)
+	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 	c.http.Transport = &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}
 	c.opts.RequestTimeout = 10 * time.Second
 	_, err := c.JobInfo(context.Background(), testJob)

@@ -1,7 +1,6 @@
 package jenkins
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -384,21 +383,16 @@ func TestInputPagePath(t *testing.T) {
 // decodeInputs decodes body as PendingInputs does, as the build's actions
 // or as wfapi's list.
 func decodeInputs(body []byte, wfapi bool) ([]PendingInput, error) {
-	resp := &http.Response{
-		StatusCode: http.StatusOK,
-		Header:     http.Header{"Content-Type": {"application/json"}},
-		Body:       io.NopCloser(bytes.NewReader(body)),
-	}
-	u, _ := url.Parse("https://ci.example.com/jenkins/job/p/1/api/json")
+	const u = "https://ci.example.com/jenkins/job/p/1/api/json"
 	if wfapi {
 		var list []wfapiInput
-		if err := decodeJSON(resp, u, &list); err != nil {
+		if err := decodeAnswer(u, body, "application/json", &list); err != nil {
 			return nil, err
 		}
 		return wfapiPending(list), nil
 	}
 	var a inputActions
-	if err := decodeJSON(resp, u, &a); err != nil {
+	if err := decodeAnswer(u, body, "application/json", &a); err != nil {
 		return nil, err
 	}
 	inputs, _ := a.pending()

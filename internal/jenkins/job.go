@@ -15,6 +15,21 @@ type Job struct {
 	Name string
 }
 
+// Folder is the folder the job is in: Jenkins' top level has Path "/" and
+// Name "".
+func (j Job) Folder() Job {
+	path := strings.TrimSuffix(j.Path, "/")
+	i := strings.LastIndex(path, "/job/")
+	if i < 0 {
+		return Job{Path: "/"}
+	}
+	name := ""
+	if k := strings.LastIndexByte(j.Name, '/'); k >= 0 {
+		name = j.Name[:k]
+	}
+	return Job{Path: path[:i+1], Name: name}
+}
+
 // ParseJob turns the job input into a Job. A full name has its folders
 // separated by "/"; each segment is escaped as Jenkins' Util.rawEncode does,
 // so a multibranch item name such as "feature%2Flogin" reaches Jenkins as

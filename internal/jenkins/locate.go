@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
 // Location is what a build URL or a queue item URL names: a build of a
@@ -117,12 +119,12 @@ type paramActions []struct {
 // params are the parameter values as text, in the order Jenkins lists
 // them; password and file parameters, which it shows without a value, are
 // left out.
-func (a paramActions) params() []Param {
-	var out []Param
+func (a paramActions) params() []build.Param {
+	var out []build.Param
 	for _, action := range a {
 		for _, p := range action.Parameters {
 			if p.Value != nil {
-				out = append(out, Param{Name: p.Name, Value: fmt.Sprint(p.Value)})
+				out = append(out, build.Param{Name: p.Name, Value: fmt.Sprint(p.Value)})
 			}
 		}
 	}
@@ -130,7 +132,7 @@ func (a paramActions) params() []Param {
 }
 
 // BuildParameters reads the parameter values build n was started with.
-func (c *Client) BuildParameters(ctx context.Context, job Job, n int) ([]Param, error) {
+func (c *Client) BuildParameters(ctx context.Context, job Job, n int) ([]build.Param, error) {
 	var b struct {
 		Actions paramActions `json:"actions"`
 	}

@@ -5,46 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
-
-// StageStatus is a stage's state, the same whichever plugin reported it.
-type StageStatus string
-
-const (
-	StageSuccess     StageStatus = "SUCCESS"
-	StageFailed      StageStatus = "FAILED"
-	StageUnstable    StageStatus = "UNSTABLE"
-	StageAborted     StageStatus = "ABORTED"
-	StageRunning     StageStatus = "RUNNING"
-	StagePaused      StageStatus = "PAUSED" // waiting for input
-	StageNotExecuted StageStatus = "NOT_EXECUTED"
-	StageQueued      StageStatus = "QUEUED" // waiting for an executor
-	StageUnknown     StageStatus = "UNKNOWN"
-)
-
-// Done reports whether the stage has ended.
-func (s StageStatus) Done() bool {
-	switch s {
-	case StageSuccess, StageFailed, StageUnstable, StageAborted, StageNotExecuted:
-		return true
-	}
-	return false
-}
-
-// Stage is a stage of a Pipeline build as the stage API reports it. Stages
-// that have not started yet are absent.
-type Stage struct {
-	ID, Name string
-	Status   StageStatus
-	// StartMS is the stage's start in Unix milliseconds. DurationMS is
-	// what the API gives: wfapi counts a running stage's time so far,
-	// graph view gives 0 until the stage ends. PauseMS is the time spent
-	// waiting for input. A negative time from Jenkins is given as 0.
-	StartMS, DurationMS, PauseMS int64
-	// Parent is the name of the enclosing stage or parallel branch when
-	// the API nests stages (graph view); "" otherwise.
-	Parent string
-}
 
 // ErrNoStages means Jenkins has neither plugin that reports stages: every
 // stage URL answered 404.
@@ -80,7 +43,7 @@ func (c *Client) memory() *pipelineMemory { return &c.plugins }
 // Client remembers which one answered, and ErrNoStages when none did, so
 // that later calls ask one URL, and none at all without either plugin.
 // Concurrent first calls may each probe.
-func (c *Client) Stages(ctx context.Context, job Job, n int) ([]Stage, error) {
+func (c *Client) Stages(ctx context.Context, job Job, n int) ([]build.Stage, error) {
 	stages, err := c.stages(ctx, job, n)
 	if err != nil {
 		return nil, fmt.Errorf("read stages of %s #%d: %w", job.Name, n, err)
@@ -88,7 +51,7 @@ func (c *Client) Stages(ctx context.Context, job Job, n int) ([]Stage, error) {
 	return stages, nil
 }
 
-func (c *Client) stages(ctx context.Context, job Job, n int) ([]Stage, error) {
+func (c *Client) stages(ctx context.Context, job Job, n int) ([]build.Stage, error) {
 	m := c.memory()
 	m.mu.Lock()
 	source, graph, wfapiAbsent := m.stages, m.graph, m.wfapiAbsent
@@ -151,7 +114,7 @@ type wfapiStage struct {
 	PauseMS     int64  `json:"pauseDurationMillis"`
 }
 
-func (c *Client) wfapiStages(ctx context.Context, job Job, n int) ([]Stage, error) {
+func (c *Client) wfapiStages(ctx context.Context, job Job, n int) ([]build.Stage, error) {
 	var run wfapiRun
 	// wfapi ignores tree=; it always sends the whole run.
 	if err := c.getJSON(ctx, BuildPath(job, n)+"wfapi/describe", "", &run); err != nil {
@@ -160,10 +123,10 @@ func (c *Client) wfapiStages(ctx context.Context, job Job, n int) ([]Stage, erro
 	return run.stages(), nil
 }
 
-func (r *wfapiRun) stages() []Stage {
-	out := make([]Stage, 0, len(r.Stages))
+func (r *wfapiRun) stages() []build.Stage {
+	out := make([]build.Stage, 0, len(r.Stages))
 	for _, s := range r.Stages {
-		out = append(out, Stage{
+		out = append(out, build.Stage{
 			ID:         s.ID,
 			Name:       s.Name,
 			Status:     wfapiStatus(s.Status),
@@ -176,24 +139,24 @@ func (r *wfapiRun) stages() []Stage {
 }
 
 // wfapiStatus maps pipeline-rest-api's StatusExt, whose list is complete.
-func wfapiStatus(s string) StageStatus {
+func wfapiStatus(s string) build.StageStatus {
 	switch s {
 	case "SUCCESS":
-		return StageSuccess
+		return build.StageSuccess
 	case "FAILED":
-		return StageFailed
+		return build.StageFailed
 	case "UNSTABLE":
-		return StageUnstable
+		return build.StageUnstable
 	case "ABORTED":
-		return StageAborted
+		return build.StageAborted
 	case "IN_PROGRESS":
-		return StageRunning
+		return build.StageRunning
 	case "PAUSED_PENDING_INPUT":
-		return StagePaused
+		return build.StagePaused
 	case "NOT_EXECUTED":
-		return StageNotExecuted
+		return build.StageNotExecuted
 	}
-	return StageUnknown
+	return build.StageUnknown
 }
 
 // graphViewAnswer is Pipeline Graph View's envelope around its tree; its
@@ -217,7 +180,7 @@ type graphViewStage struct {
 	Children    []graphViewStage `json:"children"`
 }
 
-func (c *Client) graphViewStages(ctx context.Context, job Job, n int, name string) ([]Stage, error) {
+func (c *Client) graphViewStages(ctx context.Context, job Job, n int, name string) ([]build.Stage, error) {
 	var a graphViewAnswer
 	if err := c.getJSON(ctx, BuildPath(job, n)+name+"/tree", "", &a); err != nil {
 		return nil, err
@@ -225,11 +188,11 @@ func (c *Client) graphViewStages(ctx context.Context, job Job, n int, name strin
 	return a.stages()
 }
 
-func (a *graphViewAnswer) stages() ([]Stage, error) {
+func (a *graphViewAnswer) stages() ([]build.Stage, error) {
 	if a.Status != "ok" {
 		return nil, &graphViewError{status: a.Status, message: a.Message}
 	}
-	out := []Stage{}
+	out := []build.Stage{}
 	// encoding/json refuses nesting deeper than 10000, which bounds the
 	// recursion.
 	var walk func(stages []graphViewStage, parent string)
@@ -237,7 +200,7 @@ func (a *graphViewAnswer) stages() ([]Stage, error) {
 		for _, s := range stages {
 			under := parent
 			if !s.Placeholder {
-				out = append(out, Stage{
+				out = append(out, build.Stage{
 					ID:         s.ID,
 					Name:       s.Name,
 					Status:     graphViewStatus(s.State),
@@ -267,24 +230,24 @@ func (e *graphViewError) Error() string {
 
 // graphViewStatus maps Pipeline Graph View's PipelineState. "finished" is
 // never sent: a finished node reports its result instead.
-func graphViewStatus(s string) StageStatus {
+func graphViewStatus(s string) build.StageStatus {
 	switch s {
 	case "success":
-		return StageSuccess
+		return build.StageSuccess
 	case "failure":
-		return StageFailed
+		return build.StageFailed
 	case "unstable":
-		return StageUnstable
+		return build.StageUnstable
 	case "aborted":
-		return StageAborted
+		return build.StageAborted
 	case "running":
-		return StageRunning
+		return build.StageRunning
 	case "paused":
-		return StagePaused
+		return build.StagePaused
 	case "queued":
-		return StageQueued
+		return build.StageQueued
 	case "skipped", "not_built":
-		return StageNotExecuted
+		return build.StageNotExecuted
 	}
-	return StageUnknown
+	return build.StageUnknown
 }

@@ -1,7 +1,6 @@
 package jenkins
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
@@ -119,15 +120,15 @@ const wfapiDescribe = `{"_links":{"self":{"href":"/jenkins/job/team/job/my%20pip
 {"_links":{"self":{"href":"/jenkins/job/team/job/my%20pipe/7/execution/node/46/wfapi/describe"}},"id":"46","name":"Odd","execNode":"","status":"QUEUED","startTimeMillis":-1,"durationMillis":0,"pauseDurationMillis":-5}
 ]}`
 
-var wfapiStagesWant = []Stage{
-	{ID: "6", Name: "Declarative: Checkout SCM", Status: StageSuccess, StartMS: 1718000000100, DurationMS: 1200},
-	{ID: "12", Name: "Build", Status: StageUnstable, StartMS: 1718000001400, DurationMS: 30000},
-	{ID: "20", Name: "Integration Tests", Status: StageFailed, StartMS: 1718000031400, DurationMS: 20000},
-	{ID: "31", Name: "Lint", Status: StageNotExecuted, StartMS: 1718000051400},
-	{ID: "40", Name: "Approve", Status: StagePaused, StartMS: 1718000051500, DurationMS: 38500, PauseMS: 38000},
-	{ID: "44", Name: "Parallel A", Status: StageRunning, StartMS: 1718000051600},
-	{ID: "45", Name: "Aborted", Status: StageAborted, StartMS: 1718000051700, DurationMS: 10},
-	{ID: "46", Name: "Odd", Status: StageUnknown},
+var wfapiStagesWant = []build.Stage{
+	{ID: "6", Name: "Declarative: Checkout SCM", Status: build.StageSuccess, StartMS: 1718000000100, DurationMS: 1200},
+	{ID: "12", Name: "Build", Status: build.StageUnstable, StartMS: 1718000001400, DurationMS: 30000},
+	{ID: "20", Name: "Integration Tests", Status: build.StageFailed, StartMS: 1718000031400, DurationMS: 20000},
+	{ID: "31", Name: "Lint", Status: build.StageNotExecuted, StartMS: 1718000051400},
+	{ID: "40", Name: "Approve", Status: build.StagePaused, StartMS: 1718000051500, DurationMS: 38500, PauseMS: 38000},
+	{ID: "44", Name: "Parallel A", Status: build.StageRunning, StartMS: 1718000051600},
+	{ID: "45", Name: "Aborted", Status: build.StageAborted, StartMS: 1718000051700, DurationMS: 10},
+	{ID: "46", Name: "Odd", Status: build.StageUnknown},
 }
 
 // graphViewTree is Pipeline Graph View's tree of a running build: nested
@@ -151,18 +152,18 @@ const graphViewTree = `{"status":"ok","data":{"complete":false,"stages":[
 {"id":"36","name":"Odd","state":"finished","type":"STAGE","title":"","pauseDurationMillis":0,"startTimeMillis":1718000003000,"totalDurationMillis":3,"children":[],"isSequential":false,"synthetic":false,"placeholder":false,"url":"/job/team/job/my%20pipe/7/stages/?selected-node=36"}
 ]}}`
 
-var graphViewStagesWant = []Stage{
-	{ID: "6", Name: "Build", Status: StageSuccess, StartMS: 1718000000100, DurationMS: 1200},
-	{ID: "9", Name: "Compile", Status: StageFailed, StartMS: 1718000000200, DurationMS: 700, Parent: "Build"},
-	{ID: "14", Name: "Tests", Status: StageRunning, StartMS: 1718000001400},
-	{ID: "18", Name: "unit", Status: StageUnstable, StartMS: 1718000001500, DurationMS: 9000, Parent: "Tests"},
-	{ID: "19", Name: "e2e", Status: StagePaused, StartMS: 1718000001500, PauseMS: 4000, Parent: "Tests"},
-	{ID: "25", Name: "Approve e2e", Status: StagePaused, StartMS: 1718000002000, PauseMS: 4000, Parent: "e2e"},
-	{ID: "30", Name: "Deploy", Status: StageQueued, StartMS: 1718000003000},
-	{ID: "33", Name: "Skipped", Status: StageNotExecuted, StartMS: 1718000003000},
-	{ID: "34", Name: "Never", Status: StageNotExecuted, StartMS: 1718000003000},
-	{ID: "35", Name: "Stopped", Status: StageAborted, StartMS: 1718000003000, DurationMS: 3},
-	{ID: "36", Name: "Odd", Status: StageUnknown, StartMS: 1718000003000, DurationMS: 3},
+var graphViewStagesWant = []build.Stage{
+	{ID: "6", Name: "Build", Status: build.StageSuccess, StartMS: 1718000000100, DurationMS: 1200},
+	{ID: "9", Name: "Compile", Status: build.StageFailed, StartMS: 1718000000200, DurationMS: 700, Parent: "Build"},
+	{ID: "14", Name: "Tests", Status: build.StageRunning, StartMS: 1718000001400},
+	{ID: "18", Name: "unit", Status: build.StageUnstable, StartMS: 1718000001500, DurationMS: 9000, Parent: "Tests"},
+	{ID: "19", Name: "e2e", Status: build.StagePaused, StartMS: 1718000001500, PauseMS: 4000, Parent: "Tests"},
+	{ID: "25", Name: "Approve e2e", Status: build.StagePaused, StartMS: 1718000002000, PauseMS: 4000, Parent: "e2e"},
+	{ID: "30", Name: "Deploy", Status: build.StageQueued, StartMS: 1718000003000},
+	{ID: "33", Name: "Skipped", Status: build.StageNotExecuted, StartMS: 1718000003000},
+	{ID: "34", Name: "Never", Status: build.StageNotExecuted, StartMS: 1718000003000},
+	{ID: "35", Name: "Stopped", Status: build.StageAborted, StartMS: 1718000003000, DurationMS: 3},
+	{ID: "36", Name: "Odd", Status: build.StageUnknown, StartMS: 1718000003000, DurationMS: 3},
 }
 
 func TestStagesFromWfapi(t *testing.T) {
@@ -264,6 +265,9 @@ func TestStagesProbeErrors(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			if denied {
+				// Jenkins' own 403 names who asked and what they lack.
+				w.Header().Set("X-You-Are-Authenticated-As", "alice")
+				w.Header().Set("X-Required-Permission", "hudson.model.Item.Read")
 				w.WriteHeader(http.StatusForbidden)
 				io.WriteString(w, "alice is missing the Job/Read permission")
 				return
@@ -317,9 +321,9 @@ func TestGraphViewErrorAnswer(t *testing.T) {
 
 func TestStageStatusDone(t *testing.T) {
 	t.Parallel()
-	done := map[StageStatus]bool{
-		StageSuccess: true, StageFailed: true, StageUnstable: true, StageAborted: true, StageNotExecuted: true,
-		StageRunning: false, StagePaused: false, StageQueued: false, StageUnknown: false,
+	done := map[build.StageStatus]bool{
+		build.StageSuccess: true, build.StageFailed: true, build.StageUnstable: true, build.StageAborted: true, build.StageNotExecuted: true,
+		build.StageRunning: false, build.StagePaused: false, build.StageQueued: false, build.StageUnknown: false,
 	}
 	for s, want := range done {
 		if s.Done() != want {
@@ -330,22 +334,17 @@ func TestStageStatusDone(t *testing.T) {
 
 // decodeStages decodes body as Stages does, as wfapi's answer or as graph
 // view's.
-func decodeStages(body []byte, graph bool) ([]Stage, error) {
-	resp := &http.Response{
-		StatusCode: http.StatusOK,
-		Header:     http.Header{"Content-Type": {"application/json;charset=UTF-8"}},
-		Body:       io.NopCloser(bytes.NewReader(body)),
-	}
-	u, _ := url.Parse("https://ci.example.com/jenkins/job/p/1/stages/tree")
+func decodeStages(body []byte, graph bool) ([]build.Stage, error) {
+	const u = "https://ci.example.com/jenkins/job/p/1/stages/tree"
 	if graph {
 		var a graphViewAnswer
-		if err := decodeJSON(resp, u, &a); err != nil {
+		if err := decodeAnswer(u, body, "application/json;charset=UTF-8", &a); err != nil {
 			return nil, err
 		}
 		return a.stages()
 	}
 	var r wfapiRun
-	if err := decodeJSON(resp, u, &r); err != nil {
+	if err := decodeAnswer(u, body, "application/json;charset=UTF-8", &r); err != nil {
 		return nil, err
 	}
 	return r.stages(), nil

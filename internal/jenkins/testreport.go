@@ -6,28 +6,30 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf16"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
-// TestReport is a build's JUnit result as the junit plugin exports it
+// testReport is a build's JUnit result as the junit plugin exports it
 // (hudson.tasks.junit.TestResult).
-type TestReport struct {
+type testReport struct {
 	Duration  float64     `json:"duration"` // seconds
 	FailCount int         `json:"failCount"`
 	PassCount int         `json:"passCount"`
 	SkipCount int         `json:"skipCount"`
-	Suites    []TestSuite `json:"suites"`
+	Suites    []testSuite `json:"suites"`
 }
 
-// TestSuite is one suite of a TestReport.
-type TestSuite struct {
+// testSuite is one suite of a testReport.
+type testSuite struct {
 	Name      string     `json:"name"`
 	Duration  float64    `json:"duration"`
 	Timestamp string     `json:"timestamp"` // as the XML gave it; often empty
-	Cases     []TestCase `json:"cases"`
+	Cases     []testCase `json:"cases"`
 }
 
-// TestCase is one test of a TestSuite.
-type TestCase struct {
+// testCase is one test of a testSuite.
+type testCase struct {
 	ClassName       string  `json:"className"`
 	Name            string  `json:"name"`
 	Status          string  `json:"status"` // PASSED, SKIPPED, FAILED, FIXED, REGRESSION
@@ -39,24 +41,21 @@ type TestCase struct {
 
 // Failed reports whether the test failed in this build: REGRESSION is a
 // failure that passed before, FIXED a pass that failed before.
-func (c TestCase) Failed() bool { return c.Status == "FAILED" || c.Status == "REGRESSION" }
+func (c testCase) Failed() bool { return c.Status == "FAILED" || c.Status == "REGRESSION" }
 
 // Skipped reports whether the test was skipped.
-func (c TestCase) Skipped() bool { return c.Status == "SKIPPED" }
-
-// Total is the number of tests in the report.
-func (r *TestReport) Total() int { return r.FailCount + r.PassCount + r.SkipCount }
+func (c testCase) Skipped() bool { return c.Status == "SKIPPED" }
 
 // testReportTree names what TestReport reads. Standard output and error
 // are left out: they can be far larger than everything else together.
 const testReportTree = "duration,failCount,passCount,skipCount," +
 	"suites[name,duration,timestamp,cases[className,name,status,duration,errorDetails,errorStackTrace,skippedMessage]]"
 
-// TestReport reads the JUnit report of build n of job. It returns nil and
-// no error when the build has none: Jenkins answers 404 for testReport/
-// then.
-func (c *Client) TestReport(ctx context.Context, job Job, n int) (*TestReport, error) {
-	var r TestReport
+// TestReport reads the JUnit report of build n of job, with each failed
+// test linked to its page. It returns nil and no error when the build has
+// none: Jenkins answers 404 for testReport/ then.
+func (c *Client) TestReport(ctx context.Context, job Job, n int) (*build.TestRun, error) {
+	var r testReport
 	err := c.getJSON(ctx, TestReportPath(job, n)+"api/json", testReportTree, &r)
 	if IsNotFound(err) {
 		return nil, nil
@@ -64,19 +63,50 @@ func (c *Client) TestReport(ctx context.Context, job Job, n int) (*TestReport, e
 	if err != nil {
 		return nil, fmt.Errorf("read test report of %s #%d: %w", job.Name, n, err)
 	}
-	return &r, nil
+	return r.run(c, job, n), nil
+}
+
+// run is the report as a build.TestRun, with the URLs of its pages.
+func (r *testReport) run(c *Client, job Job, n int) *build.TestRun {
+	run := &build.TestRun{
+		Passed: r.PassCount, Failed: r.FailCount, Skipped: r.SkipCount,
+		Duration: r.Duration, URL: c.URL(TestReportPath(job, n)),
+	}
+	// failures lists the failed tests in report order, as this loop meets
+	// them.
+	failures := r.failures(job, n)
+	for _, s := range r.Suites {
+		rs := build.TestSuite{Name: s.Name, Duration: s.Duration, Timestamp: s.Timestamp}
+		for _, tc := range s.Cases {
+			rc := build.TestCase{
+				ClassName: tc.ClassName, Name: tc.Name, Status: build.TestPassed, Duration: tc.Duration,
+				ErrorDetails: tc.ErrorDetails, ErrorStackTrace: tc.ErrorStackTrace, SkippedMessage: tc.SkippedMessage,
+			}
+			switch {
+			case tc.Failed():
+				rc.Status = build.TestFailed
+				rc.URL = c.URL(failures[0].Path)
+				failures = failures[1:]
+			case tc.Skipped():
+				rc.Status = build.TestSkipped
+			}
+			rs.Cases = append(rs.Cases, rc)
+		}
+		run.Suites = append(run.Suites, rs)
+	}
+	return run
 }
 
 // TestReportPath is the escaped path of the test report of build n.
 func TestReportPath(job Job, n int) string { return BuildPath(job, n) + "testReport/" }
 
-// FailedCase is a failed test with the escaped path of its page.
-type FailedCase struct {
-	TestCase
+// failedCase is a failed test with the escaped path of its page.
+type failedCase struct {
+	testCase
 	Path string
 }
 
-// Failures lists the failed tests of build n in report order, each with
+// failures lists the failed tests of build n in report order, each with
 // the path of its page, as the junit plugin builds it:
 // testReport/<package>/<class>/<test>/, where a class without a package is
 // in "(root)", package and class have /\:?#%<> replaced by "_" (TestObject
@@ -85,8 +115,8 @@ type FailedCase struct {
 // name comes out the same as an earlier one's in its class gets "_2",
 // "_3"…. Each segment is then escaped for the URL. A test without a name
 // links to its class, since Jenkins' own link would have an empty segment.
-func (r *TestReport) Failures(job Job, n int) []FailedCase {
-	var out []FailedCase
+func (r *testReport) failures(job Job, n int) []failedCase {
+	var out []failedCase
 	seen := map[string]int{}
 	for _, s := range r.Suites {
 		for _, c := range s.Cases {
@@ -104,7 +134,7 @@ func (r *TestReport) Failures(job Job, n int) []FailedCase {
 			if name != "" {
 				path += segment(name)
 			}
-			out = append(out, FailedCase{TestCase: c, Path: path})
+			out = append(out, failedCase{testCase: c, Path: path})
 		}
 	}
 	return out

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
 func TestFailurePaths(t *testing.T) {
@@ -36,8 +38,8 @@ func TestFailurePaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := &TestReport{Suites: []TestSuite{{Cases: []TestCase{{ClassName: tt.className, Name: tt.test, Status: "FAILED"}}}}}
-			got := r.Failures(job, 7)
+			r := &testReport{Suites: []testSuite{{Cases: []testCase{{ClassName: tt.className, Name: tt.test, Status: "FAILED"}}}}}
+			got := r.failures(job, 7)
 			if len(got) != 1 || got[0].Path != report+tt.want {
 				t.Fatalf("Failures = %+v, want path %s", got, report+tt.want)
 			}
@@ -48,18 +50,18 @@ func TestFailurePaths(t *testing.T) {
 func TestFailuresOnlyFailedAndUniquified(t *testing.T) {
 	t.Parallel()
 	job := Job{Path: "/job/x/", Name: "x"}
-	r := &TestReport{Suites: []TestSuite{
-		{Name: "s1", Cases: []TestCase{
+	r := &testReport{Suites: []testSuite{
+		{Name: "s1", Cases: []testCase{
 			{ClassName: "p.T", Name: "a[1]", Status: "FAILED"},
 			{ClassName: "p.T", Name: "ok", Status: "PASSED"},
 			{ClassName: "p.T", Name: "a(1)", Status: "REGRESSION"},
 			{ClassName: "p.T", Name: "skip", Status: "SKIPPED"},
 			{ClassName: "p.T", Name: "fixed", Status: "FIXED"},
 		}},
-		{Name: "s2", Cases: []TestCase{{ClassName: "p.U", Name: "a[1]", Status: "FAILED"}}},
+		{Name: "s2", Cases: []testCase{{ClassName: "p.U", Name: "a[1]", Status: "FAILED"}}},
 	}}
 	var got []string
-	for _, f := range r.Failures(job, 3) {
+	for _, f := range r.failures(job, 3) {
 		got = append(got, strings.TrimPrefix(f.Path, "/job/x/3/testReport/"))
 	}
 	want := []string{"p/T/a_1_/", "p/T/a_1__2/", "p/U/a_1_/"}
@@ -116,7 +118,8 @@ func TestTestReport(t *testing.T) {
 			if gotTree != testReportTree {
 				t.Errorf("tree = %q", gotTree)
 			}
-			if r.Total() != 4 || len(r.Suites) != 1 || r.Suites[0].Cases[0].ErrorDetails != "boom" || !r.Suites[0].Cases[0].Failed() {
+			c0 := r.Suites[0].Cases[0]
+			if r.Total() != 4 || len(r.Suites) != 1 || c0.ErrorDetails != "boom" || c0.Status != build.TestFailed || c0.URL != srv.URL+"/ci/job/x/7/testReport/p/T/t/" {
 				t.Errorf("report = %+v", r)
 			}
 		})
@@ -132,8 +135,8 @@ func FuzzFailurePaths(f *testing.F) {
 	}
 	job := Job{Path: "/job/x/", Name: "x"}
 	f.Fuzz(func(t *testing.T, className, name string) {
-		r := &TestReport{Suites: []TestSuite{{Cases: []TestCase{{ClassName: className, Name: name, Status: "FAILED"}}}}}
-		p := r.Failures(job, 1)[0].Path
+		r := &testReport{Suites: []testSuite{{Cases: []testCase{{ClassName: className, Name: name, Status: "FAILED"}}}}}
+		p := r.failures(job, 1)[0].Path
 		rest, ok := strings.CutPrefix(p, "/job/x/1/testReport/")
 		if !ok || !strings.HasSuffix(rest, "/") {
 			t.Fatalf("path %q", p)

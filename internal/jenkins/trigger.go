@@ -15,13 +15,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
-
-// Param is a string parameter.
-type Param struct{ Name, Value string }
-
-// FileParam uploads the file at Path as parameter Name.
-type FileParam struct{ Name, Path string }
 
 // TriggerError is a trigger Jenkins refused or answered unusably.
 type TriggerError struct {
@@ -48,8 +46,8 @@ func (e *AnswerLostError) Unwrap() error { return e.Err }
 
 // TriggerRequest is what to trigger a build with.
 type TriggerRequest struct {
-	Params []Param
-	Files  []FileParam
+	Params []build.Param
+	Files  []build.File
 	// Parameterized says the job defines parameters: a trigger without any
 	// must still go to buildWithParameters, since build wants a form then.
 	Parameterized bool
@@ -111,7 +109,12 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 		sendCtx, cancel := c.settleContext(ctx)
 		defer cancel()
 		return c.post(sendCtx, r, func(resp *http.Response) error {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			// Jenkins redirects a trigger only to itself, and never
+			// answers one with a page of 200.
+			if isRedirect(resp.StatusCode) && c.leavesOrigin(resp) || resp.StatusCode == http.StatusOK && !fromJenkins(resp, body) {
+				return c.frontDoor(http.MethodPost, Redact(resp.Request.URL), resp, body)
+			}
 			status, location = resp.StatusCode, resp.Header.Get("Location")
 			return nil
 		})
@@ -140,14 +143,23 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 // answer that names the queue item the trigger created.
 func (c *Client) settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var mu sync.Mutex
+	var settle clock.Timer
 	stop := context.AfterFunc(ctx, func() {
-		if c.clock.Sleep(send, c.opts.SettleTimeout) == nil {
-			cancel()
+		mu.Lock()
+		defer mu.Unlock()
+		if send.Err() == nil {
+			settle = c.clock.AfterFunc(c.opts.SettleTimeout, cancel)
 		}
 	})
 	return send, func() {
 		stop()
 		cancel()
+		mu.Lock()
+		defer mu.Unlock()
+		if settle != nil {
+			settle.Stop()
+		}
 	}
 }
 
@@ -155,7 +167,9 @@ func (c *Client) settleContext(ctx context.Context) (context.Context, context.Ca
 func (c *Client) triggerFailure(job Job, err error) error {
 	var he *HTTPError
 	var ue *UnreachableError
-	if errors.As(err, &ue) {
+	var fd *FrontDoorError
+	if errors.As(err, &ue) || errors.As(err, &fd) {
+		// Neither reached Jenkins: nothing was queued.
 		return err
 	}
 	if !errors.As(err, &he) {
@@ -221,7 +235,7 @@ func queueIDFromLocation(loc string) (int, bool) {
 // a multipart body that streams each file from disk. The multipart length
 // is known in advance from the files' sizes, so no chunked encoding is
 // needed and the upload can be retried with a fresh body.
-func formBody(params []Param, files []FileParam, boundary string) (io.Reader, int64, error) {
+func formBody(params []build.Param, files []build.File, boundary string) (io.Reader, int64, error) {
 	if len(files) == 0 {
 		v := url.Values{}
 		for _, p := range params {

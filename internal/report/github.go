@@ -4,14 +4,17 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
-// github speaks GitHub's workflow commands on stdout.
+// github speaks GitHub's workflow commands on stdout. Its lock guards
+// every write and the state below.
 type github struct {
+	mu      sync.Mutex
 	action  *githubactions.Action
 	stdout  io.Writer
 	outputs *outputs
@@ -44,27 +47,37 @@ func (g *github) Mask(secret string) {
 		return
 	}
 	g.masks.add(secret)
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.console.endLine()
 	g.command(func() { g.action.AddMask(secret) })
 }
 
 func (g *github) Status(format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.console.endLine()
 	fmt.Fprintln(g.stdout, g.masks.apply(fmt.Sprintf(format, args...)))
 }
 
 func (g *github) Notice(format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.console.endLine()
 	g.command(func() { g.action.Noticef("%s", g.masks.apply(fmt.Sprintf(format, args...))) })
 }
 
 func (g *github) Warning(format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.console.endLine()
 	g.command(func() { g.action.Warningf("%s", g.masks.apply(fmt.Sprintf(format, args...))) })
 }
 
 func (g *github) Error(format string, args ...any) {
 	msg := g.masks.apply(fmt.Sprintf(format, args...))
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.console.endLine()
 	if g.annotated {
 		fmt.Fprintln(g.stdout, "Error: "+msg)
@@ -75,16 +88,30 @@ func (g *github) Error(format string, args ...any) {
 
 func (g *github) Output(name, value string) error { return g.outputs.set(name, value) }
 
-func (g *github) BeginConsole(title string) {
+// Console opens a group for the step's only console, with workflow
+// commands stopped inside it. A labelled console needs neither: groups do
+// not nest or interleave, and a command must start its line, where the
+// label stands.
+func (g *github) Console(title, label string) io.WriteCloser {
+	if label != "" {
+		return newLabelled(label, &g.mu, g.console)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.console.endLine()
 	g.issue(func() { g.action.Group(g.masks.apply(title)) })
 	g.grouped = true
 	g.stopCommands()
+	return &sole{mu: &g.mu, w: g.console, closed: g.endGroup}
 }
 
-func (g *github) Console() io.Writer { return g.console }
+func (g *github) endGroup() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closeGroup()
+}
 
-func (g *github) EndConsole() {
+func (g *github) closeGroup() {
 	g.console.endLine()
 	if g.grouped {
 		g.resumeCommands()
@@ -127,12 +154,14 @@ func (g *github) command(cmd func()) {
 func (g *github) issue(cmd func()) { _ = catch(cmd) }
 
 func (g *github) Verdict(v Verdict) {
-	g.EndConsole()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closeGroup()
 	line := g.masks.apply(v.line())
 	switch v.Result {
-	case result.Success, result.None:
+	case build.Success, build.None:
 		fmt.Fprintln(g.stdout, line)
-	case result.Unstable:
+	case build.Unstable:
 		g.issue(func() { g.action.Warningf("%s", line) })
 		g.annotated = true
 	default:
@@ -153,6 +182,6 @@ func (g *github) Summary(s Summary) {
 	}
 }
 
-func (g *github) WriteJUnit(path, name string, run *TestRun) error {
+func (g *github) WriteJUnit(path, name string, run *build.TestRun) error {
 	return writeJUnit(path, name, run, g.masks)
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
 // The JUnit XML shape that GitLab, Jenkins and most CI tools read: Ant's
@@ -49,21 +51,21 @@ type junitMessage struct {
 // junitXML renders run. Jenkins does not tell a JUnit error from a failure,
 // so every failed test has a failure element: its message is Jenkins'
 // error details, its text the stack trace. mask hides secrets.
-func junitXML(name string, run *TestRun, mask func(string) string) ([]byte, error) {
+func junitXML(name string, run *build.TestRun, mask func(string) string) ([]byte, error) {
 	out := junitSuites{Name: mask(name), Time: seconds(run.Duration)}
 	for _, s := range run.Suites {
 		js := junitSuite{Name: mask(s.Name), Time: seconds(s.Duration), Timestamp: s.Timestamp}
 		for _, c := range s.Cases {
 			jc := junitCase{Name: mask(c.Name), ClassName: mask(c.ClassName), Time: seconds(c.Duration)}
 			switch c.Status {
-			case TestFailed:
+			case build.TestFailed:
 				trace := c.ErrorStackTrace
 				if trace == "" {
 					trace = c.ErrorDetails
 				}
 				jc.Failure = &junitMessage{Message: mask(c.ErrorDetails), Text: xmlChars(mask(trace))}
 				js.Failures++
-			case TestSkipped:
+			case build.TestSkipped:
 				jc.Skipped = &junitMessage{Message: mask(c.SkippedMessage)}
 				js.Skipped++
 			}
@@ -99,7 +101,7 @@ func xmlChars(s string) string {
 // seconds formats a JUnit time attribute: seconds, to the millisecond.
 func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
 
-func writeJUnit(path, name string, run *TestRun, masks *masker) error {
+func writeJUnit(path, name string, run *build.TestRun, masks *masker) error {
 	data, err := junitXML(name, run, masks.apply)
 	if err != nil {
 		return fmt.Errorf("write junit %s: %w", path, err)

@@ -1,11 +1,10 @@
 // Package report shows a run to people and to the pipeline around it: status
-// lines, the build's console, the verdict, the step outputs, the step
+// lines, the builds' consoles, the verdicts, the step outputs, the step
 // summary and the JUnit file. It has two reporters behind one interface:
 // GitHub (workflow commands and step summary, through go-githubactions) and
 // plain text for everything else. Both write the outputs to GITHUB_OUTPUT
-// whenever it is set and to a dotenv file when asked to. It owns the types
-// it shows (tests, stages, inputs, artifacts); the flow translates the
-// Jenkins client's into them.
+// whenever it is set and to a dotenv file when asked to. Both are safe for
+// the builds of one step to use at once: a line is always written whole.
 package report
 
 import (
@@ -18,31 +17,8 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
-
-// The step outputs, as the contract names them.
-const (
-	OutputQueueURL    = "queue_url"
-	OutputBuildNumber = "build_number"
-	OutputBuildURL    = "build_url"
-	OutputResult      = "result"
-	OutputDurationMS  = "duration_ms"
-	OutputFailedStage = "failed_stage"
-)
-
-// OutputDef describes one step output.
-type OutputDef struct{ Name, Description string }
-
-// Outputs lists every step output in contract order.
-var Outputs = []OutputDef{
-	{OutputQueueURL, "URL of the queue item, under the configured url"},
-	{OutputBuildNumber, "the build's number"},
-	{OutputBuildURL, "URL of the build, under the configured url (not under Jenkins' own configured root URL, which the runner may not reach)"},
-	{OutputResult, "SUCCESS, UNSTABLE, FAILURE, ABORTED, NOT_BUILT; or CANCELLED (the queue item was cancelled), TIMEOUT (gave up waiting)"},
-	{OutputDurationMS, "the build's duration as Jenkins reports it"},
-	{OutputFailedStage, "for a Pipeline build, the name of the first stage that ended FAILED, UNSTABLE or ABORTED; empty otherwise"},
-}
 
 // Reporter receives everything a run has to say.
 type Reporter interface {
@@ -59,29 +35,30 @@ type Reporter interface {
 	Error(format string, args ...any)
 	// Output records a step output as soon as it is known.
 	Output(name, value string) error
-	// BeginConsole starts the build's console, titled "deploy #42 console".
-	BeginConsole(title string)
-	// Console receives the build's console text as it comes.
-	Console() io.Writer
-	// EndConsole closes the console before the verdict.
-	EndConsole()
-	// Verdict prints the final result line.
+	// Console opens a build's console, which receives its text as it
+	// comes and is closed before the build's verdict. With no label it is
+	// the step's only console, titled ("deploy #42 console"); on GitHub it
+	// is a collapsible group. With a label it is one of several consoles
+	// streamed at once: each of its lines is written whole, after "label
+	// | ", never mixed with another's.
+	Console(title, label string) io.WriteCloser
+	// Verdict prints a build's final result line.
 	Verdict(v Verdict)
 	// WantsSummary reports whether Summary writes anything, so that what
 	// only the summary shows is not fetched from Jenkins for nothing.
 	WantsSummary() bool
 	// Summary writes the run's step summary, where there is one.
 	Summary(s Summary)
-	// WriteJUnit writes a build's test report to path as a JUnit XML file
-	// whose top element is called name, with secrets masked.
-	WriteJUnit(path, name string, run *TestRun) error
+	// WriteJUnit writes a test report to path as a JUnit XML file whose
+	// top element is called name, with secrets masked.
+	WriteJUnit(path, name string, run *build.TestRun) error
 }
 
 // Verdict is how a run ended.
 type Verdict struct {
 	Job      string
 	Number   int // 0 when the build never started
-	Result   result.Result
+	Result   build.Result
 	URL      string
 	Duration string
 	// Failed marks a result that fails the step.
@@ -104,7 +81,7 @@ func (v Verdict) line() string {
 	if v.Duration != "" {
 		// A timed-out run has no duration of its own, only how long it
 		// waited.
-		if v.Result == result.Timeout {
+		if v.Result == build.Timeout {
 			b.WriteString(" after " + v.Duration)
 		} else {
 			b.WriteString(" in " + v.Duration)
@@ -243,29 +220,6 @@ func (m *masker) apply(s string) string {
 	return s
 }
 
-// lineWriter passes the build's console through and remembers whether it
-// stopped in the middle of a line, so that the tool's own lines never start
-// in the middle of one of the build's.
-type lineWriter struct {
-	w   io.Writer
-	mid bool
-}
-
-func (l *lineWriter) Write(p []byte) (int, error) {
-	n, err := l.w.Write(p)
-	if n > 0 {
-		l.mid = p[n-1] != '\n'
-	}
-	return n, err
-}
-
-func (l *lineWriter) endLine() {
-	if l.mid {
-		fmt.Fprintln(l.w)
-		l.mid = false
-	}
-}
-
 // outputs writes each step output, as soon as it is known, to
 // GITHUB_OUTPUT when it is set (on GitHub or not, as the contract says) and
 // to the dotenv file when asked for, so that a run that fails later still
@@ -331,6 +285,7 @@ func catch(f func()) (err error) {
 
 // plain writes text for GitLab CI, docker run and terminals.
 type plain struct {
+	mu             sync.Mutex
 	stdout, stderr io.Writer
 	console        *lineWriter
 	outputs        *outputs
@@ -340,6 +295,8 @@ type plain struct {
 func (p *plain) Mask(secret string) { p.masks.add(secret) }
 
 func (p *plain) Status(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+fmt.Sprintf(format, args...)))
 }
@@ -347,25 +304,33 @@ func (p *plain) Status(format string, args ...any) {
 func (p *plain) Notice(format string, args ...any) { p.Status(format, args...) }
 
 func (p *plain) Warning(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	fmt.Fprintln(p.stderr, p.masks.apply("warning: "+fmt.Sprintf(format, args...)))
 }
 
 func (p *plain) Error(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	fmt.Fprintln(p.stderr, p.masks.apply("error: "+fmt.Sprintf(format, args...)))
 }
 
 func (p *plain) Output(name, value string) error { return p.outputs.set(name, value) }
 
-func (p *plain) BeginConsole(title string) {
+func (p *plain) Console(title, label string) io.WriteCloser {
+	if label != "" {
+		return newLabelled(label, &p.mu, p.console)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+title))
+	return &sole{mu: &p.mu, w: p.console}
 }
 
-func (p *plain) Console() io.Writer { return p.console }
-
-func (p *plain) EndConsole() { p.console.endLine() }
-
 func (p *plain) Verdict(v Verdict) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+v.line()))
 }
@@ -375,6 +340,6 @@ func (p *plain) Verdict(v Verdict) {
 func (p *plain) WantsSummary() bool { return false }
 func (p *plain) Summary(Summary)    {}
 
-func (p *plain) WriteJUnit(path, name string, run *TestRun) error {
+func (p *plain) WriteJUnit(path, name string, run *build.TestRun) error {
 	return writeJUnit(path, name, run, p.masks)
 }

@@ -5,13 +5,16 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 func newTestReporter(t *testing.T, env map[string]string) (Reporter, *bytes.Buffer, *bytes.Buffer) {
@@ -26,14 +29,18 @@ func newTestReporter(t *testing.T, env map[string]string) (Reporter, *bytes.Buff
 
 var token = regexp.MustCompile(`[A-Z2-7]{26}`)
 
+// one is the summary of a step with one build.
+func one(bs BuildSummary) Summary { return Summary{Builds: []BuildSummary{bs}} }
+
 func TestGitHubConsoleCannotIssueCommands(t *testing.T) {
 	t.Parallel()
 	r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
-	r.BeginConsole("deploy #7 console")
-	r.Console().Write([]byte("::endgroup::\n::error::fake\npartial"))
+	c := r.Console("deploy #7 console", "")
+	c.Write([]byte("::endgroup::\n::error::fake\npartial"))
 	r.Warning("slow")
-	r.Console().Write([]byte("line\n"))
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Failure, URL: "https://ci/job/deploy/7/", Duration: "3s", Failed: true})
+	c.Write([]byte("line\n"))
+	c.Close()
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure, URL: "https://ci/job/deploy/7/", Duration: "3s", Failed: true})
 	r.Error("after the verdict")
 	got := token.ReplaceAllString(stdout.String(), "TOKEN")
 	want := `::group::deploy #7 console
@@ -62,21 +69,21 @@ Error: after the verdict
 func TestVerdictLines(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		result              result.Result
+		result              build.Result
 		stage, duration     string
 		github, plain, name string
 	}{
-		{result.Success, "", "3s", "SUCCESS: deploy #7 in 3s https://ci/7/\n", "", ""},
-		{result.Unstable, "", "3s", "::warning::UNSTABLE: deploy #7 in 3s https://ci/7/\n", "", ""},
-		{result.Failure, "", "3s", "::error::FAILURE: deploy #7 in 3s https://ci/7/\n", "", ""},
-		{result.Aborted, "", "3s", "::error::ABORTED: deploy #7 in 3s https://ci/7/\n", "", ""},
-		{result.NotBuilt, "", "3s", "::error::NOT_BUILT: deploy #7 in 3s https://ci/7/\n", "", ""},
-		{result.Cancelled, "", "", "::error::CANCELLED: deploy #7 https://ci/7/\n", "", ""},
-		{result.Timeout, "", "2m0s", "::error::TIMEOUT: deploy #7 after 2m0s https://ci/7/\n", "", ""},
-		{result.Failure, "Integration Tests", "3m", "::error::FAILURE in stage Integration Tests: deploy #7 in 3m https://ci/7/\n", "", "failure in stage"},
-		{result.Unstable, "Test", "3m", "::warning::UNSTABLE in stage Test: deploy #7 in 3m https://ci/7/\n", "", "unstable in stage"},
-		{result.Aborted, "Approve", "1m", "::error::ABORTED in stage Approve: deploy #7 in 1m https://ci/7/\n", "", "aborted in stage"},
-		{result.Failure, "Deploy s3cr_t", "3m", "::error::FAILURE in stage Deploy ***: deploy #7 in 3m https://ci/7/\n", "", "masked stage"},
+		{build.Success, "", "3s", "SUCCESS: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{build.Unstable, "", "3s", "::warning::UNSTABLE: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{build.Failure, "", "3s", "::error::FAILURE: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{build.Aborted, "", "3s", "::error::ABORTED: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{build.NotBuilt, "", "3s", "::error::NOT_BUILT: deploy #7 in 3s https://ci/7/\n", "", ""},
+		{build.Cancelled, "", "", "::error::CANCELLED: deploy #7 https://ci/7/\n", "", ""},
+		{build.Timeout, "", "2m0s", "::error::TIMEOUT: deploy #7 after 2m0s https://ci/7/\n", "", ""},
+		{build.Failure, "Integration Tests", "3m", "::error::FAILURE in stage Integration Tests: deploy #7 in 3m https://ci/7/\n", "", "failure in stage"},
+		{build.Unstable, "Test", "3m", "::warning::UNSTABLE in stage Test: deploy #7 in 3m https://ci/7/\n", "", "unstable in stage"},
+		{build.Aborted, "Approve", "1m", "::error::ABORTED in stage Approve: deploy #7 in 1m https://ci/7/\n", "", "aborted in stage"},
+		{build.Failure, "Deploy s3cr_t", "3m", "::error::FAILURE in stage Deploy ***: deploy #7 in 3m https://ci/7/\n", "", "masked stage"},
 	}
 	for _, tt := range tests {
 		if tt.name == "" {
@@ -107,12 +114,12 @@ func TestVerdictLines(t *testing.T) {
 func TestPlainConsoleEndsItsLine(t *testing.T) {
 	t.Parallel()
 	r, stdout, _ := newTestReporter(t, map[string]string{})
-	r.BeginConsole("deploy #7 console")
-	r.Console().Write([]byte("downloading..."))
+	c := r.Console("deploy #7 console", "")
+	c.Write([]byte("downloading..."))
 	r.Status("still running: 30s")
-	r.Console().Write([]byte("done"))
-	r.EndConsole()
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Success})
+	c.Write([]byte("done"))
+	c.Close()
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Success})
 	want := "» deploy #7 console\ndownloading...\n» still running: 30s\ndone\n» SUCCESS: deploy #7\n"
 	if stdout.String() != want {
 		t.Errorf("got %q, want %q", stdout.String(), want)
@@ -137,7 +144,7 @@ func TestSummaryOnlyWithStepSummaryFile(t *testing.T) {
 			if r.WantsSummary() != tt.want {
 				t.Errorf("WantsSummary = %v", r.WantsSummary())
 			}
-			r.Summary(Summary{Job: "deploy", Result: result.Success})
+			r.Summary(Summary{Builds: []BuildSummary{{Job: "deploy", Result: build.Success}}})
 			_, err := os.Stat(tt.env["GITHUB_STEP_SUMMARY"])
 			if (err == nil) != tt.want {
 				t.Errorf("summary file written: %v, want %v", err == nil, tt.want)
@@ -166,11 +173,11 @@ func TestLaterWriteFailures(t *testing.T) {
 			if err := os.RemoveAll(dir); err != nil {
 				t.Fatal(err)
 			}
-			err := r.Output(OutputBuildURL, "https://ci/7/")
+			err := r.Output(contract.OutputBuildURL, "https://ci/7/")
 			if err == nil || !strings.HasPrefix(err.Error(), "write step output build_url: ") || !strings.Contains(err.Error(), "no such file or directory") {
 				t.Errorf("Output error = %v", err)
 			}
-			r.Summary(Summary{Job: "deploy", Result: result.Success})
+			r.Summary(Summary{Builds: []BuildSummary{{Job: "deploy", Result: build.Success}}})
 			if want := "::warning::cannot write the step summary: "; github != strings.HasPrefix(stdout.String(), want) {
 				t.Errorf("stdout = %q, want a warning: %v", stdout.String(), github)
 			}
@@ -225,10 +232,10 @@ func TestUnwritableFiles(t *testing.T) {
 			if r.WantsSummary() {
 				t.Error("the reporter of a failed New wants a summary")
 			}
-			if err := r.Output(OutputResult, "SUCCESS"); err != nil {
+			if err := r.Output(contract.OutputResult, "SUCCESS"); err != nil {
 				t.Errorf("Output: %v", err)
 			}
-			r.Summary(Summary{Job: "deploy", Result: result.Success})
+			r.Summary(Summary{Builds: []BuildSummary{{Job: "deploy", Result: build.Success}}})
 			r.Error("%v", err)
 			for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
 				if p := tt.env[k]; p != "" && p != missing && p != dir {
@@ -272,7 +279,7 @@ func TestOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, o := range [][2]string{{OutputBuildNumber, "7"}, {OutputFailedStage, "Deploy\n_GitHubActionsFileCommandDelimeter_\nresult<<X\nSUCCESS"}} {
+			for _, o := range [][2]string{{contract.OutputBuildNumber, "7"}, {contract.OutputFailedStage, "Deploy\n_GitHubActionsFileCommandDelimeter_\nresult<<X\nSUCCESS"}} {
 				if err := r.Output(o[0], o[1]); err != nil {
 					t.Fatal(err)
 				}
@@ -302,18 +309,6 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
-func TestOutputsInContractOrder(t *testing.T) {
-	t.Parallel()
-	var names []string
-	for _, o := range Outputs {
-		names = append(names, o.Name)
-	}
-	want := []string{OutputQueueURL, OutputBuildNumber, OutputBuildURL, OutputResult, OutputDurationMS, OutputFailedStage}
-	if fmt.Sprint(names) != fmt.Sprint(want) {
-		t.Errorf("Outputs = %v, want %v", names, want)
-	}
-}
-
 func TestSummaryMarkdown(t *testing.T) {
 	t.Parallel()
 	mask := func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") }
@@ -325,44 +320,44 @@ func TestSummaryMarkdown(t *testing.T) {
 	}{
 		{
 			name: "secret-looking names hidden, files by name",
-			s: Summary{Job: "deploy", Number: 7, URL: "https://ci/job/deploy/7/", Result: result.Success, Params: []Param{
+			s: one(BuildSummary{Job: "deploy", Number: 7, URL: "https://ci/job/deploy/7/", Result: build.Success, Params: []build.Param{
 				{Name: "VERSION", Value: "1.2.3"}, {Name: "db_password", Value: "hunter2"}, {Name: "ApiKey", Value: "k"},
-				{Name: "GH_TOKEN", Value: "t"}, {Name: "Secret_Sauce", Value: "x"}, {Name: "BUNDLE", Value: "app.tgz", File: true},
+				{Name: "GH_TOKEN", Value: "t"}, {Name: "Secret_Sauce", Value: "x"},
 				{Name: "PIPE", Value: "a|b"}, {Name: "TICK", Value: "a`b"}, {Name: "EMPTY"},
-			}},
+			}, Files: []build.File{{Name: "BUNDLE", Path: "/tmp/dist/app.tgz"}}}),
 			contains: []string{"| `VERSION` | `1.2.3` |", "| `db_password` | `***` |", "| `ApiKey` | `***` |", "| `GH_TOKEN` | `***` |",
 				"| `Secret_Sauce` | `***` |", "| `BUNDLE` | file `app.tgz` |", "| `PIPE` | `a\\|b` |", "| `TICK` | ``a`b`` |", "| `EMPTY` | (empty) |"},
 			absent: []string{"hunter2", "`k`", "`t`", "`x`"},
 		},
 		{
 			name:     "masked before escaping",
-			s:        Summary{Job: "deploy", Result: result.Failure, Number: 7, Params: []Param{{Name: "NOTE", Value: "has s3cr_t in it"}}, Notes: []string{"failed with s3cr_t"}},
+			s:        one(BuildSummary{Job: "deploy", Result: build.Failure, Number: 7, Params: []build.Param{{Name: "NOTE", Value: "has s3cr_t in it"}}, Notes: []string{"failed with s3cr_t"}}),
 			contains: []string{"`has *** in it`", "failed with \\*\\*\\*"},
 			absent:   []string{"s3cr", `s3cr\_t`},
 		},
 		{
 			name:     "never started",
-			s:        Summary{Job: "deploy", URL: "https://ci/queue/item/4/", Result: result.Cancelled},
+			s:        one(BuildSummary{Job: "deploy", URL: "https://ci/queue/item/4/", Result: build.Cancelled}),
 			contains: []string{"### ❌ Jenkins: deploy CANCELLED", "| not started ([queue item](https://ci/queue/item/4/)) | CANCELLED | – | – |"},
 		},
 		{
 			name:     "reached wait_for",
-			s:        Summary{Job: "deploy", Number: 7, URL: "https://ci/7/"},
+			s:        one(BuildSummary{Job: "deploy", Number: 7, URL: "https://ci/7/"}),
 			contains: []string{"### Jenkins: deploy #7 started", "| [#7](https://ci/7/) | – |"},
 		},
 		{
 			name: "tests with more failures than shown",
-			s: Summary{Job: "deploy", Number: 7, Result: result.Unstable, Tests: &TestRun{Passed: 5, Failed: 12, Skipped: 1, URL: "https://ci/7/testReport/",
-				Suites: []TestSuite{{Name: "p.T", Cases: []TestCase{
-					{ClassName: "p.T", Name: "ok", Status: TestPassed},
-					{ClassName: "p.T", Name: "a_b", Status: TestFailed, URL: "https://ci/7/testReport/(root)/T/a_b/", ErrorDetails: "\nexpected <1>\nbut was <2>"},
-				}}}}},
+			s: one(BuildSummary{Job: "deploy", Number: 7, Result: build.Unstable, Tests: &build.TestRun{Passed: 5, Failed: 12, Skipped: 1, URL: "https://ci/7/testReport/",
+				Suites: []build.TestSuite{{Name: "p.T", Cases: []build.TestCase{
+					{ClassName: "p.T", Name: "ok", Status: build.TestPassed},
+					{ClassName: "p.T", Name: "a_b", Status: build.TestFailed, URL: "https://ci/7/testReport/(root)/T/a_b/", ErrorDetails: "\nexpected <1>\nbut was <2>"},
+				}}}}}),
 			contains: []string{"**Tests:** 5 passed, 12 failed, 1 skipped ([test report](https://ci/7/testReport/))",
 				"- [p.T.a\\_b](https://ci/7/testReport/%28root%29/T/a_b/): expected \\<1\\>\n", "- … and 11 more in the [test report](https://ci/7/testReport/)"},
 		},
 		{
 			name:   "no tests, no section",
-			s:      Summary{Job: "deploy", Number: 7, Result: result.Success},
+			s:      one(BuildSummary{Job: "deploy", Number: 7, Result: build.Success}),
 			absent: []string{"Tests", "Parameters"},
 		},
 	}
@@ -386,12 +381,12 @@ func TestSummaryMarkdown(t *testing.T) {
 
 func TestJUnitXML(t *testing.T) {
 	t.Parallel()
-	report := &TestRun{Duration: 1.25, Failed: 1, Passed: 1, Skipped: 1, Suites: []TestSuite{{
+	report := &build.TestRun{Duration: 1.25, Failed: 1, Passed: 1, Skipped: 1, Suites: []build.TestSuite{{
 		Name: "p.T", Duration: 1.25, Timestamp: "2026-11-23T09:00:00",
-		Cases: []TestCase{
-			{ClassName: "p.T", Name: "ok", Status: TestPassed, Duration: 0.5},
-			{ClassName: "p.T", Name: "bad", Status: TestFailed, Duration: 0.75, ErrorDetails: "expected <1> & token s3cr_t", ErrorStackTrace: "at p.T.bad\n\x1b[31mred\x1b[0m"},
-			{ClassName: "p.T", Name: "later", Status: TestSkipped, SkippedMessage: "not today"},
+		Cases: []build.TestCase{
+			{ClassName: "p.T", Name: "ok", Status: build.TestPassed, Duration: 0.5},
+			{ClassName: "p.T", Name: "bad", Status: build.TestFailed, Duration: 0.75, ErrorDetails: "expected <1> & token s3cr_t", ErrorStackTrace: "at p.T.bad\n\x1b[31mred\x1b[0m"},
+			{ClassName: "p.T", Name: "later", Status: build.TestSkipped, SkippedMessage: "not today"},
 		},
 	}}}
 	data, err := junitXML("deploy #7", report, func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") })
@@ -442,7 +437,7 @@ func FuzzMarkdownCell(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		md := Summary{Job: "j", Result: result.Success, Params: []Param{{Name: s, Value: s}}}.markdown(func(s string) string { return s })
+		md := one(BuildSummary{Job: "j", Result: build.Success, Params: []build.Param{{Name: s, Value: s}}}).markdown(func(s string) string { return s })
 		i := strings.Index(md, "| Name | Value |\n|---|---|\n")
 		if i < 0 {
 			t.Fatalf("no parameter table:\n%s", md)
@@ -464,8 +459,8 @@ func FuzzJUnitXML(f *testing.F) {
 	f.Add("", "", "", "")
 	f.Add("a&b", "<c>", "\"d\"", "\xff\r\n")
 	f.Fuzz(func(t *testing.T, className, name, details, trace string) {
-		report := &TestRun{Suites: []TestSuite{{Name: className, Cases: []TestCase{
-			{ClassName: className, Name: name, Status: TestFailed, ErrorDetails: details, ErrorStackTrace: trace},
+		report := &build.TestRun{Suites: []build.TestSuite{{Name: className, Cases: []build.TestCase{
+			{ClassName: className, Name: name, Status: build.TestFailed, ErrorDetails: details, ErrorStackTrace: trace},
 		}}}}
 		data, err := junitXML(name, report, func(s string) string { return s })
 		if err != nil {
@@ -523,13 +518,14 @@ func TestNotice(t *testing.T) {
 			r, stdout, stderr := newTestReporter(t, tt.env)
 			r.Mask("s3cr_t")
 			stdout.Reset()
+			var c io.WriteCloser
 			if tt.console {
-				r.BeginConsole("deploy #7 console")
-				r.Console().Write([]byte("waiting"))
+				c = r.Console("deploy #7 console", "")
+				c.Write([]byte("waiting"))
 			}
 			r.Notice("deploy #%d waits for input: %s Answer at %s", 7, "Ship s3cr_t?", "https://ci/7/input/")
 			if tt.console {
-				r.EndConsole()
+				c.Close()
 			}
 			if got := token.ReplaceAllString(stdout.String(), "TOKEN"); got != tt.want {
 				t.Errorf("stdout:\n%s\nwant:\n%s", got, tt.want)
@@ -557,13 +553,14 @@ func TestGitHubBrokenStdoutDoesNotPanic(t *testing.T) {
 	r.Mask("s3cr_t")
 	r.Status("status")
 	r.Notice("notice")
-	r.BeginConsole("deploy #7 console")
-	r.Console().Write([]byte("line\n"))
+	c := r.Console("deploy #7 console", "")
+	c.Write([]byte("line\n"))
 	r.Warning("warning")
 	r.Error("error")
-	r.EndConsole()
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Failure, Failed: true})
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: result.Unstable})
+	c.Close()
+	r.Console("", "deploy #7").Write([]byte("labelled\n"))
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure, Failed: true})
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Unstable})
 	r.Error("after")
 }
 
@@ -571,9 +568,9 @@ func TestGitHubBrokenStdoutDoesNotPanic(t *testing.T) {
 // and the error for a path that cannot be written.
 func TestWriteJUnit(t *testing.T) {
 	t.Parallel()
-	run := &TestRun{Passed: 1, Failed: 1, Suites: []TestSuite{{Name: "p.T", Cases: []TestCase{
-		{ClassName: "p.T", Name: "ok", Status: TestPassed},
-		{ClassName: "p.T", Name: "bad", Status: TestFailed, ErrorDetails: "token s3cr_t"},
+	run := &build.TestRun{Passed: 1, Failed: 1, Suites: []build.TestSuite{{Name: "p.T", Cases: []build.TestCase{
+		{ClassName: "p.T", Name: "ok", Status: build.TestPassed},
+		{ClassName: "p.T", Name: "bad", Status: build.TestFailed, ErrorDetails: "token s3cr_t"},
 	}}}}
 	for _, env := range []map[string]string{{"GITHUB_ACTIONS": "true"}, {}} {
 		t.Run(fmt.Sprintf("github=%v", env["GITHUB_ACTIONS"] != ""), func(t *testing.T) {
@@ -598,4 +595,92 @@ func TestWriteJUnit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLabelledConsoles: several consoles written at once never mix two
+// builds' text on one line, each line carries its label, a partial line
+// waits for its end, and a line longer than the bound comes in pieces.
+func TestLabelledConsoles(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{{"GITHUB_ACTIONS": "true"}, {}} {
+		t.Run(fmt.Sprintf("github=%v", env["GITHUB_ACTIONS"] != ""), func(t *testing.T) {
+			t.Parallel()
+			var stdout syncBuffer
+			r, err := New(Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stdout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			labels := []string{"team/a #1", "team/b #2", "team/c #3"}
+			var wg sync.WaitGroup
+			for _, label := range labels {
+				wg.Go(func() {
+					c := r.Console(label+" console", label)
+					for i := range 200 {
+						// Lines split at odd places across writes.
+						fmt.Fprintf(c, "%s line %d", label, i)
+						c.Write([]byte(" end\n"))
+						if i%50 == 0 {
+							r.Status("%s status %d", label, i)
+						}
+					}
+					c.Write([]byte(label + " no new line at the end"))
+					c.Close()
+				})
+			}
+			wg.Wait()
+			counts := map[string]int{}
+			for _, line := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
+				label, rest, ok := strings.Cut(line, " | ")
+				if !ok {
+					if !strings.Contains(line, "status") {
+						t.Errorf("unlabelled line %q", line)
+					}
+					continue
+				}
+				if !strings.HasPrefix(rest, label+" ") {
+					t.Errorf("line of %s mixes text: %q", label, line)
+				}
+				counts[label]++
+			}
+			for _, label := range labels {
+				if counts[label] != 201 {
+					t.Errorf("%s: %d lines, want 201", label, counts[label])
+				}
+			}
+		})
+	}
+}
+
+func TestLabelledConsoleLongLine(t *testing.T) {
+	t.Parallel()
+	r, stdout, _ := newTestReporter(t, map[string]string{})
+	c := r.Console("", "x #1")
+	long := strings.Repeat("y", maxHeld+10)
+	c.Write([]byte(long))
+	c.Write([]byte("z\n"))
+	c.Close()
+	// The held text goes out once it passes the bound; the line's rest
+	// follows on a labelled line of its own.
+	want := "x #1 | " + long + "\nx #1 | z\n"
+	if stdout.String() != want {
+		t.Errorf("got %d bytes, want the line in two labelled pieces", stdout.Len())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for several writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -2,17 +2,28 @@ package report
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
-// Summary is what the step summary shows of a run: how far it got, the
-// parameters it sent, the build's stages and tests, whether it waited for
-// input, and the artifacts downloaded. Every optional part is shown only
-// when set.
+// Summary is what the step summary shows of a step: each build it
+// followed, and what the reader should know of the whole step.
 type Summary struct {
+	// Builds are in the order of the job or follow input.
+	Builds []BuildSummary
+	// Notes say what else the reader should know, one sentence each.
+	Notes []string
+}
+
+// BuildSummary is what the step summary shows of one build: how far it
+// got, the parameters it was started with, its stages and tests, whether it
+// waited for input, and the artifacts brought back. Every optional part is
+// shown only when set.
+type BuildSummary struct {
 	Job    string // full name
 	JobURL string
 	// Number is 0 when the build never started; URL is then the queue
@@ -21,53 +32,26 @@ type Summary struct {
 	URL    string
 	// Result is None when the run ended before there was one (wait_for was
 	// reached, or it failed).
-	Result    result.Result
+	Result    build.Result
 	Duration  string // "" when unknown
 	QueueTime string // "" when unknown
-	Params    []Param
-	Tests     *TestRun // nil when the build has no test report
+	// Params and Files are what the build was started with; a file is
+	// shown by its name.
+	Params []build.Param
+	Files  []build.File
+	Tests  *build.TestRun // nil when the build has no test report
 	// Stages are a Pipeline build's stages, in order.
-	Stages []Stage
+	Stages []build.Stage
 	// FailedStage is the first stage that failed, named in the heading.
 	FailedStage string
 	// Input is set when the build paused for input.
 	Input *InputWait
-	// Artifacts are the files downloaded from the build.
-	Artifacts []Artifact
-	// Notes say what else the reader should know, one sentence each.
+	// Artifacts are the files brought back from the build.
+	Artifacts []build.Artifact
+	// Notes say what else the reader should know of this build.
 	Notes []string
-}
-
-// Param is a parameter as sent.
-type Param struct {
-	Name, Value string
-	// File marks a file parameter; Value is then the file's name.
-	File bool
-}
-
-// StageStatus is how a Pipeline stage stands, in report's own words: the
-// flow translates the two spellings Jenkins' plugins use.
-type StageStatus string
-
-// The stage statuses.
-const (
-	StageSuccess     StageStatus = "success"
-	StageFailed      StageStatus = "failed"
-	StageUnstable    StageStatus = "unstable"
-	StageAborted     StageStatus = "aborted"
-	StageRunning     StageStatus = "running"
-	StagePaused      StageStatus = "paused"
-	StageNotExecuted StageStatus = "not executed"
-	StageQueued      StageStatus = "queued"
-	StageUnknown     StageStatus = "unknown"
-)
-
-// Stage is one stage of a Pipeline build.
-type Stage struct {
-	Name     string
-	Status   StageStatus
-	Duration string // "" when unknown
-	Paused   string // time paused for input; "" when none
+	// Timeline places the build on Jenkins' clock, for the chart.
+	Timeline Timeline
 }
 
 // InputWait is a build's pause for input.
@@ -80,13 +64,6 @@ type InputWait struct {
 	// Answer says how it was answered, e.g. "answered Proceed by
 	// jenkins-trigger"; "" when unknown.
 	Answer string
-}
-
-// Artifact is a file downloaded from the build.
-type Artifact struct {
-	Path string // relative to the build's artifacts
-	Size int64  // bytes
-	URL  string // the file in Jenkins
 }
 
 // MaxFailures is how many failed tests the summary names.
@@ -102,100 +79,242 @@ var secretName = regexp.MustCompile(`(?i)PASSWORD|TOKEN|SECRET|KEY`)
 // runs before any Markdown escaping, which could otherwise split a secret.
 func (s Summary) markdown(mask func(string) string) string {
 	var b strings.Builder
-	link := func(label, url string) string { return link(mask(label), mask(url)) }
-	title := text(mask(s.Job))
-	if s.Number > 0 {
-		title += fmt.Sprintf(" #%d", s.Number)
+	md := &markdownWriter{b: &b, mask: mask}
+	if len(s.Builds) == 1 {
+		md.one(s.Builds[0])
+	} else {
+		md.several(s.Builds)
 	}
-	state := string(s.Result)
-	if s.Result == result.None {
+	md.notes(s.Notes)
+	return b.String()
+}
+
+// markdownWriter renders the parts of a summary.
+type markdownWriter struct {
+	b    *strings.Builder
+	mask func(string) string
+}
+
+// link is a masked link.
+func (m *markdownWriter) link(label, url string) string { return link(m.mask(label), m.mask(url)) }
+
+// one renders the summary of a step with one build: its heading, its row,
+// and then all there is to say of it.
+func (m *markdownWriter) one(bs BuildSummary) {
+	fmt.Fprintf(m.b, "### %sJenkins: %s %s\n\n", icon(bs.Result), m.title(bs), m.state(bs))
+	m.b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)), orDash(bs.Duration), orDash(bs.QueueTime))
+	m.timeline([]BuildSummary{bs})
+	m.details(bs, true)
+}
+
+// several renders a row per build, the timeline, the parameters when all
+// builds share them, and then each build's own section.
+func (m *markdownWriter) several(builds []BuildSummary) {
+	fmt.Fprintf(m.b, "### %sJenkins: %s\n\n", icon(worst(builds)), m.count(builds))
+	m.b.WriteString("| Job | Build | Result | Duration | Queue time | Failed stage |\n|---|---|---|---|---|---|\n")
+	for _, bs := range builds {
+		fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)),
+			orDash(bs.Duration), orDash(bs.QueueTime), orDash(m.mask(bs.FailedStage)))
+	}
+	m.timeline(builds)
+	shared := sameStart(builds)
+	if shared {
+		m.params(builds[0])
+	}
+	for _, bs := range builds {
+		fmt.Fprintf(m.b, "\n#### %s%s %s\n", icon(bs.Result), m.title(bs), m.state(bs))
+		m.details(bs, !shared)
+	}
+}
+
+func (m *markdownWriter) title(bs BuildSummary) string {
+	t := text(m.mask(bs.Job))
+	if bs.Number > 0 {
+		t += fmt.Sprintf(" #%d", bs.Number)
+	}
+	return t
+}
+
+// state is the build's result, or how far it got without one.
+func (m *markdownWriter) state(bs BuildSummary) string {
+	state := string(bs.Result)
+	if bs.Result == build.None {
 		state = "queued"
-		if s.Number > 0 {
+		if bs.Number > 0 {
 			state = "started"
 		}
 	}
-	if s.FailedStage != "" {
-		state += " in stage " + text(mask(s.FailedStage))
+	if bs.FailedStage != "" {
+		state += " in stage " + text(m.mask(bs.FailedStage))
 	}
-	fmt.Fprintf(&b, "### %sJenkins: %s %s\n\n", icon(s.Result), title, state)
+	return state
+}
 
-	build := "not started"
-	if s.Number > 0 {
-		build = link(fmt.Sprintf("#%d", s.Number), s.URL)
-	} else if s.URL != "" {
-		build = "not started (" + link("queue item", s.URL) + ")"
+func (m *markdownWriter) buildCell(bs BuildSummary) string {
+	switch {
+	case bs.Number > 0:
+		return m.link(fmt.Sprintf("#%d", bs.Number), bs.URL)
+	case bs.URL != "":
+		return "not started (" + m.link("queue item", bs.URL) + ")"
 	}
-	b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", link(s.Job, s.JobURL), build, orDash(string(s.Result)), orDash(s.Duration), orDash(s.QueueTime))
+	return "not started"
+}
 
-	if in := s.Input; in != nil {
-		b.WriteString("\n" + in.markdown(mask, link) + "\n")
+// count says how many builds ended how: "3 builds: 2 SUCCESS, 1 FAILURE".
+func (m *markdownWriter) count(builds []BuildSummary) string {
+	var order []string
+	n := map[string]int{}
+	for _, bs := range builds {
+		r := m.state(BuildSummary{Result: bs.Result, Number: bs.Number})
+		if n[r] == 0 {
+			order = append(order, r)
+		}
+		n[r]++
 	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = fmt.Sprintf("%d %s", n[r], r)
+	}
+	return fmt.Sprintf("%d builds: %s", len(builds), strings.Join(parts, ", "))
+}
 
-	if len(s.Stages) > 0 {
-		b.WriteString("\n**Stages**\n\n| | Stage | Duration | Paused for input |\n|---|---|---|---|\n")
-		for _, st := range s.Stages {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", st.Status.icon(), orDash(mask(st.Name)), orDash(st.Duration), orDash(st.Paused))
+// details are what the summary says of a build below its row.
+func (m *markdownWriter) details(bs BuildSummary, params bool) {
+	if in := bs.Input; in != nil {
+		m.b.WriteString("\n" + in.markdown(m.mask, m.link) + "\n")
+	}
+	m.stages(bs.Stages)
+	if params {
+		m.params(bs)
+	}
+	m.tests(bs.Tests)
+	m.artifacts(bs.Artifacts)
+	m.notes(bs.Notes)
+}
+
+func (m *markdownWriter) stages(stages []build.Stage) {
+	if len(stages) == 0 {
+		return
+	}
+	m.b.WriteString("\n**Stages**\n\n| | Stage | Duration | Paused for input |\n|---|---|---|---|\n")
+	for _, st := range stages {
+		var dur, paused string
+		if st.DurationMS > 0 {
+			dur = Elapsed(st.DurationMS)
+		}
+		if st.PauseMS > 0 {
+			paused = Elapsed(st.PauseMS)
+		}
+		fmt.Fprintf(m.b, "| %s | %s | %s | %s |\n", stageIcon(st.Status), orDash(m.mask(st.FullName())), orDash(dur), orDash(paused))
+	}
+}
+
+func (m *markdownWriter) params(bs BuildSummary) {
+	if len(bs.Params)+len(bs.Files) == 0 {
+		return
+	}
+	m.b.WriteString("\n**Parameters**\n\n| Name | Value |\n|---|---|\n")
+	for _, p := range bs.Params {
+		value := code(m.mask(p.Value))
+		if secretName.MatchString(p.Name) {
+			value = code("***")
+		}
+		fmt.Fprintf(m.b, "| %s | %s |\n", code(m.mask(p.Name)), value)
+	}
+	for _, f := range bs.Files {
+		fmt.Fprintf(m.b, "| %s | file %s |\n", code(m.mask(f.Name)), code(m.mask(filepath.Base(f.Path))))
+	}
+}
+
+func (m *markdownWriter) tests(t *build.TestRun) {
+	if t == nil {
+		return
+	}
+	fmt.Fprintf(m.b, "\n**Tests:** %d passed, %d failed, %d skipped (%s)\n", t.Passed, t.Failed, t.Skipped, m.link("test report", t.URL))
+	failures := t.Failures(MaxFailures)
+	if len(failures) == 0 {
+		return
+	}
+	m.b.WriteString("\nFailed tests:\n\n")
+	for _, c := range failures {
+		name := c.Name
+		if c.ClassName != "" {
+			name = c.ClassName + "." + c.Name
+		}
+		line := "- " + m.link(name, c.URL)
+		if d := firstLine(m.mask(c.ErrorDetails), maxDetails); d != "" {
+			line += ": " + text(d)
+		}
+		m.b.WriteString(line + "\n")
+	}
+	if more := t.Failed - len(failures); more > 0 {
+		fmt.Fprintf(m.b, "- … and %d more in the %s\n", more, m.link("test report", t.URL))
+	}
+}
+
+func (m *markdownWriter) artifacts(files []build.Artifact) {
+	if len(files) == 0 {
+		return
+	}
+	var total int64
+	for _, a := range files {
+		total += a.Size
+	}
+	fmt.Fprintf(m.b, "\n**Artifacts:** %s, %s\n\n", plural(len(files), "file"), HumanSize(total))
+	for _, a := range files {
+		fmt.Fprintf(m.b, "- %s (%s)\n", m.link(a.Path, a.URL), HumanSize(a.Size))
+	}
+}
+
+func (m *markdownWriter) notes(notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	m.b.WriteString("\n")
+	for _, n := range notes {
+		m.b.WriteString(text(m.mask(n)) + "\n")
+	}
+}
+
+// sameStart reports whether every build was started with the same
+// parameters and files, as the builds a step triggers are.
+func sameStart(builds []BuildSummary) bool {
+	for _, bs := range builds[1:] {
+		if !slices.Equal(bs.Params, builds[0].Params) || !slices.Equal(bs.Files, builds[0].Files) {
+			return false
 		}
 	}
+	return true
+}
 
-	if len(s.Params) > 0 {
-		b.WriteString("\n**Parameters**\n\n| Name | Value |\n|---|---|\n")
-		for _, p := range s.Params {
-			value := code(mask(p.Value))
-			switch {
-			case p.File:
-				value = "file " + value
-			case secretName.MatchString(p.Name):
-				value = code("***")
-			}
-			fmt.Fprintf(&b, "| %s | %s |\n", code(mask(p.Name)), value)
+// worst is the result whose icon heads the summary of several builds.
+func worst(builds []BuildSummary) build.Result {
+	rank := func(r build.Result) int {
+		switch r {
+		case build.None:
+			return 0
+		case build.Success:
+			return 1
+		case build.Unstable:
+			return 2
+		}
+		return 3
+	}
+	w := build.None
+	for _, bs := range builds {
+		if rank(bs.Result) > rank(w) {
+			w = bs.Result
 		}
 	}
+	return w
+}
 
-	if t := s.Tests; t != nil {
-		fmt.Fprintf(&b, "\n**Tests:** %d passed, %d failed, %d skipped (%s)\n", t.Passed, t.Failed, t.Skipped, link("test report", t.URL))
-		if failures := t.failures(MaxFailures); len(failures) > 0 {
-			b.WriteString("\nFailed tests:\n\n")
-			for _, c := range failures {
-				name := c.Name
-				if c.ClassName != "" {
-					name = c.ClassName + "." + c.Name
-				}
-				line := "- " + link(name, c.URL)
-				if d := firstLine(mask(c.ErrorDetails), maxDetails); d != "" {
-					line += ": " + text(d)
-				}
-				b.WriteString(line + "\n")
-			}
-			if more := t.Failed - len(failures); more > 0 {
-				fmt.Fprintf(&b, "- … and %d more in the %s\n", more, link("test report", t.URL))
-			}
-		}
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
 	}
-
-	if len(s.Artifacts) > 0 {
-		var total int64
-		for _, a := range s.Artifacts {
-			total += a.Size
-		}
-		files := "files"
-		if len(s.Artifacts) == 1 {
-			files = "file"
-		}
-		fmt.Fprintf(&b, "\n**Artifacts:** %d %s, %s\n\n", len(s.Artifacts), files, HumanSize(total))
-		for _, a := range s.Artifacts {
-			fmt.Fprintf(&b, "- %s (%s)\n", link(a.Path, a.URL), HumanSize(a.Size))
-		}
-	}
-
-	if len(s.Notes) > 0 {
-		b.WriteString("\n")
-		for _, n := range s.Notes {
-			b.WriteString(text(mask(n)) + "\n")
-		}
-	}
-	return b.String()
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // markdown is the line that says the build paused for input, such as
@@ -231,37 +350,37 @@ func (in *InputWait) markdown(mask func(string) string, link func(label, url str
 	return b.String()
 }
 
-func icon(r result.Result) string {
+func icon(r build.Result) string {
 	switch r {
-	case result.Success:
+	case build.Success:
 		return "✅ "
-	case result.Unstable:
+	case build.Unstable:
 		return "⚠️ "
-	case result.None:
+	case build.None:
 		return ""
-	case result.Timeout:
+	case build.Timeout:
 		return "⏱️ "
 	}
 	return "❌ "
 }
 
-func (st StageStatus) icon() string {
+func stageIcon(st build.StageStatus) string {
 	switch st {
-	case StageSuccess:
+	case build.StageSuccess:
 		return "✅"
-	case StageFailed:
+	case build.StageFailed:
 		return "❌"
-	case StageUnstable:
+	case build.StageUnstable:
 		return "⚠️"
-	case StageAborted:
+	case build.StageAborted:
 		return "⛔"
-	case StageNotExecuted:
+	case build.StageNotExecuted:
 		return "⏭️"
-	case StagePaused:
+	case build.StagePaused:
 		return "⏸️"
-	case StageRunning:
+	case build.StageRunning:
 		return "🔄"
-	case StageQueued:
+	case build.StageQueued:
 		return "⏳"
 	}
 	return "❔"

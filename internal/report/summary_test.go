@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/result"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from this run")
@@ -38,13 +38,13 @@ func golden(t *testing.T, name, got string) {
 
 // failingRun is a test report with more failures than the summary names,
 // spread over two suites, between passed and skipped tests.
-func failingRun() *TestRun {
-	run := &TestRun{Passed: 3, Failed: 12, Skipped: 1, URL: "https://ci/job/deploy/7/testReport/"}
+func failingRun() *build.TestRun {
+	run := &build.TestRun{Passed: 3, Failed: 12, Skipped: 1, URL: "https://ci/job/deploy/7/testReport/"}
 	for s := range 2 {
-		suite := TestSuite{Name: fmt.Sprintf("com.example.Suite%d", s)}
-		suite.Cases = append(suite.Cases, TestCase{ClassName: suite.Name, Name: "passes", Status: TestPassed})
+		suite := build.TestSuite{Name: fmt.Sprintf("com.example.Suite%d", s)}
+		suite.Cases = append(suite.Cases, build.TestCase{ClassName: suite.Name, Name: "passes", Status: build.TestPassed})
 		for i := range 6 {
-			c := TestCase{ClassName: suite.Name, Name: fmt.Sprintf("fails_%d", i), Status: TestFailed,
+			c := build.TestCase{ClassName: suite.Name, Name: fmt.Sprintf("fails_%d", i), Status: build.TestFailed,
 				URL: fmt.Sprintf("https://ci/job/deploy/7/testReport/com.example/Suite%d/fails_%d/", s, i)}
 			switch i {
 			case 0:
@@ -56,7 +56,7 @@ func failingRun() *TestRun {
 		}
 		run.Suites = append(run.Suites, suite)
 	}
-	run.Suites[1].Cases = append(run.Suites[1].Cases, TestCase{Name: "no_class", Status: TestSkipped})
+	run.Suites[1].Cases = append(run.Suites[1].Cases, build.TestCase{Name: "no_class", Status: build.TestSkipped})
 	return run
 }
 
@@ -65,76 +65,77 @@ func failingRun() *TestRun {
 func TestGoldenSummary(t *testing.T) {
 	t.Parallel()
 	mask := func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") }
-	base := Summary{Job: "team/deploy", JobURL: "https://ci/job/team/job/deploy/", Number: 7, URL: "https://ci/job/team/job/deploy/7/",
-		Result: result.Success, Duration: "3m 10s", QueueTime: "2s"}
-	stages := []Stage{
-		{Name: "Checkout", Status: StageSuccess, Duration: "2s"},
-		{Name: "Build | *fast*", Status: StageSuccess, Duration: "1m 5s"},
-		{Name: "Integration Tests", Status: StageFailed, Duration: "40s"},
-		{Name: "Soak", Status: StageUnstable, Duration: "10s"},
-		{Name: "Approve", Status: StagePaused, Duration: "5m", Paused: "4m 58s"},
-		{Name: "Deploy s3cr_t", Status: StageAborted, Duration: "1s", Paused: "1m"},
-		{Name: "Smoke", Status: StageRunning, Duration: "12s"},
-		{Name: "Notify", Status: StageNotExecuted},
-		{Name: "Later", Status: StageQueued},
-		{Name: "<odd>", Status: StageUnknown},
-		{Name: "", Status: StageStatus("new in Jenkins")},
+	base := BuildSummary{Job: "team/deploy", JobURL: "https://ci/job/team/job/deploy/", Number: 7, URL: "https://ci/job/team/job/deploy/7/",
+		Result: build.Success, Duration: "3m10s", QueueTime: "2s"}
+	stages := []build.Stage{
+		{Name: "Checkout", Status: build.StageSuccess, DurationMS: 2000},
+		{Name: "Build | *fast*", Status: build.StageSuccess, DurationMS: 65_000},
+		{Name: "Integration Tests", Status: build.StageFailed, DurationMS: 40_000},
+		{Name: "Soak", Status: build.StageUnstable, DurationMS: 10_000},
+		{Name: "Approve", Status: build.StagePaused, DurationMS: 300_000, PauseMS: 298_000},
+		{Name: "Deploy s3cr_t", Status: build.StageAborted, DurationMS: 1000, PauseMS: 60_000},
+		{Name: "Smoke", Status: build.StageRunning, DurationMS: 12_000},
+		{Name: "Notify", Status: build.StageNotExecuted},
+		{Name: "Later", Status: build.StageQueued},
+		{Name: "<odd>", Status: build.StageUnknown},
+		{Name: "", Status: build.StageStatus("new in Jenkins")},
+		{Name: "Linux", Parent: "Platforms", Status: build.StageSuccess, DurationMS: 3000},
 	}
 	tests := []struct {
 		name string
-		edit func(*Summary)
+		edit func(*BuildSummary)
 	}{
-		{"summary-plain.md", func(*Summary) {}},
-		{"summary-stages.md", func(s *Summary) {
-			s.Result, s.FailedStage, s.Stages = result.Failure, "Integration Tests", stages
+		{"summary-plain.md", func(*BuildSummary) {}},
+		{"summary-stages.md", func(s *BuildSummary) {
+			s.Result, s.FailedStage, s.Stages = build.Failure, "Integration Tests", stages
 		}},
-		{"summary-failed-stage-masked.md", func(s *Summary) {
-			s.Result, s.FailedStage = result.Aborted, "Deploy s3cr_t [prod]"
+		{"summary-failed-stage-masked.md", func(s *BuildSummary) {
+			s.Result, s.FailedStage = build.Aborted, "Deploy s3cr_t [prod]"
 		}},
-		{"summary-input-answered.md", func(s *Summary) {
+		{"summary-input-answered.md", func(s *BuildSummary) {
 			s.Input = &InputWait{Message: "Deploy to *prod*?\nReally?", URL: "https://ci/job/team/job/deploy/7/input/", Waited: "4m 58s", Answer: "answered Proceed by jenkins-trigger"}
 		}},
-		{"summary-input-waiting.md", func(s *Summary) {
-			s.Result, s.Duration = result.Timeout, ""
+		{"summary-input-waiting.md", func(s *BuildSummary) {
+			s.Result, s.Duration = build.Timeout, ""
 			s.Input = &InputWait{Message: "Ship s3cr_t?", URL: "https://ci/job/team/job/deploy/7/input/", Waited: "1h", StillWaiting: true}
 		}},
-		{"summary-input-bare.md", func(s *Summary) {
-			s.Result, s.Input = result.None, &InputWait{StillWaiting: true}
+		{"summary-input-bare.md", func(s *BuildSummary) {
+			s.Result, s.Input = build.None, &InputWait{StillWaiting: true}
 		}},
-		{"summary-input-bare-answered.md", func(s *Summary) {
+		{"summary-input-bare-answered.md", func(s *BuildSummary) {
 			s.Input = &InputWait{Message: "  \n "}
 		}},
-		{"summary-artifacts.md", func(s *Summary) {
-			s.Artifacts = []Artifact{
+		{"summary-artifacts.md", func(s *BuildSummary) {
+			s.Artifacts = []build.Artifact{
 				{Path: "dist/app.apk", Size: 13_002_342, URL: "https://ci/job/team/job/deploy/7/artifact/dist/app.apk"},
 				{Path: "reports/a b (1).xml", Size: 512, URL: "https://ci/job/team/job/deploy/7/artifact/reports/a%20b%20(1).xml"},
 				{Path: "s3cr_t/notes_*.txt", Size: 0, URL: "https://ci/job/team/job/deploy/7/artifact/s3cr_t/notes_*.txt"},
 				{Path: "big.iso", Size: 5 << 30, URL: "https://ci/job/team/job/deploy/7/artifact/big.iso"},
 			}
 		}},
-		{"summary-one-artifact.md", func(s *Summary) {
-			s.Artifacts = []Artifact{{Path: "out.zip", Size: 1536, URL: "https://ci/job/team/job/deploy/7/artifact/out.zip"}}
+		{"summary-one-artifact.md", func(s *BuildSummary) {
+			s.Artifacts = []build.Artifact{{Path: "out.zip", Size: 1536, URL: "https://ci/job/team/job/deploy/7/artifact/out.zip"}}
 		}},
-		{"summary-tests.md", func(s *Summary) {
-			s.Result, s.Tests = result.Unstable, failingRun()
+		{"summary-tests.md", func(s *BuildSummary) {
+			s.Result, s.Tests = build.Unstable, failingRun()
 		}},
-		{"summary-everything.md", func(s *Summary) {
-			s.Result, s.FailedStage, s.Stages = result.Failure, "Integration Tests", stages[:4]
+		{"summary-everything.md", func(s *BuildSummary) {
+			s.Result, s.FailedStage, s.Stages = build.Failure, "Integration Tests", stages[:4]
 			s.Input = &InputWait{Message: "Go?", URL: "https://ci/job/team/job/deploy/7/input/", Waited: "3s", Answer: "answered Proceed by jenkins-trigger"}
-			s.Params = []Param{{Name: "VERSION", Value: "1.2.3"}, {Name: "TOKEN", Value: "s3cr_t"}}
-			s.Tests = &TestRun{Passed: 1, Failed: 1, URL: "https://ci/job/team/job/deploy/7/testReport/", Suites: []TestSuite{{Name: "p.T", Cases: []TestCase{
-				{ClassName: "p.T", Name: "ok", Status: TestPassed}, {ClassName: "p.T", Name: "bad", Status: TestFailed, ErrorDetails: "boom"},
+			s.Params = []build.Param{{Name: "VERSION", Value: "1.2.3"}, {Name: "TOKEN", Value: "s3cr_t"}}
+			s.Tests = &build.TestRun{Passed: 1, Failed: 1, URL: "https://ci/job/team/job/deploy/7/testReport/", Suites: []build.TestSuite{{Name: "p.T", Cases: []build.TestCase{
+				{ClassName: "p.T", Name: "ok", Status: build.TestPassed}, {ClassName: "p.T", Name: "bad", Status: build.TestFailed, ErrorDetails: "boom"},
 			}}}}
-			s.Artifacts = []Artifact{{Path: "logs/build.log", Size: 2_400_000, URL: "https://ci/job/team/job/deploy/7/artifact/logs/build.log"}}
+			s.Artifacts = []build.Artifact{{Path: "logs/build.log", Size: 2_400_000, URL: "https://ci/job/team/job/deploy/7/artifact/logs/build.log"}}
 			s.Notes = []string{"The build was aborted when the step stopped."}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := base
-			tt.edit(&s)
-			md := s.markdown(mask)
+			bs := base
+			tt.edit(&bs)
+			md := Summary{Builds: []BuildSummary{bs}}.markdown(mask)
 			if strings.Contains(md, "s3cr") {
 				t.Errorf("secret shown:\n%s", md)
 			}
@@ -166,7 +167,7 @@ func FuzzStageRow(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, name, duration string) {
-		md := Summary{Job: "j", Result: result.Success, Stages: []Stage{{Name: name, Status: StageSuccess, Duration: duration, Paused: duration}}}.markdown(func(s string) string { return s })
+		md := Summary{Builds: []BuildSummary{{Job: "j", Result: build.Success, Stages: []build.Stage{{Name: name, Status: build.StageSuccess, DurationMS: int64(len(duration)) * 1000, PauseMS: int64(len(duration))}}}}}.markdown(func(s string) string { return s })
 		header := "| | Stage | Duration | Paused for input |\n|---|---|---|---|\n"
 		i := strings.Index(md, header)
 		if i < 0 {
@@ -202,15 +203,15 @@ func cellSeparators(row string) int {
 // escape or cannot hold, and a secret.
 func TestGoldenJUnit(t *testing.T) {
 	t.Parallel()
-	statuses := []TestStatus{TestPassed, TestFailed, TestPassed, TestFailed, TestSkipped}
-	run := &TestRun{Duration: 9.87654}
+	statuses := []build.TestStatus{build.TestPassed, build.TestFailed, build.TestPassed, build.TestFailed, build.TestSkipped}
+	run := &build.TestRun{Duration: 9.87654}
 	for s := range 3 {
-		suite := TestSuite{Name: fmt.Sprintf("s%d <&>", s), Duration: float64(s) * 1.5}
+		suite := build.TestSuite{Name: fmt.Sprintf("s%d <&>", s), Duration: float64(s) * 1.5}
 		if s == 1 {
 			suite.Timestamp = "2026-01-01T00:00:00"
 		}
 		for i := range 10 {
-			c := TestCase{ClassName: fmt.Sprintf("p.C%d", i%3), Name: fmt.Sprintf("t%d s3cr_t", i), Status: statuses[i%5], Duration: float64(i) / 7, SkippedMessage: "skip <it>"}
+			c := build.TestCase{ClassName: fmt.Sprintf("p.C%d", i%3), Name: fmt.Sprintf("t%d s3cr_t", i), Status: statuses[i%5], Duration: float64(i) / 7, SkippedMessage: "skip <it>"}
 			if i%2 == 0 {
 				c.ErrorDetails = "boom s3cr_t ]]> \x1b[31m"
 			}
@@ -228,4 +229,50 @@ func TestGoldenJUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "junit.xml", string(data))
+}
+
+// TestGoldenSeveralBuilds renders the summary of a step with three builds:
+// a row each, the timeline with their stages, the shared parameters once,
+// and each build's own section.
+func TestGoldenSeveralBuilds(t *testing.T) {
+	t.Parallel()
+	const t0 = int64(1_790_000_000_000) // Unix ms on Jenkins' clock
+	params := []build.Param{{Name: "VERSION", Value: "1.2.3"}}
+	builds := []BuildSummary{
+		{Job: "team/deploy-eu", JobURL: "https://ci/job/team/job/deploy-eu/", Number: 12, URL: "https://ci/job/team/job/deploy-eu/12/",
+			Result: build.Success, Duration: "20s", QueueTime: "5.5s", Params: params,
+			Stages: []build.Stage{
+				{Name: "Build", Status: build.StageSuccess, StartMS: t0 + 6000, DurationMS: 8000},
+				{Name: "Deploy: eu; #1 100%", Status: build.StageSuccess, StartMS: t0 + 14_000, DurationMS: 11_000},
+			},
+			Timeline: Timeline{Queued: t0, Started: t0 + 5500, Ended: t0 + 25_500}},
+		{Job: "team/deploy-us", JobURL: "https://ci/job/team/job/deploy-us/", Number: 7, URL: "https://ci/job/team/job/deploy-us/7/",
+			Result: build.Failure, Duration: "12s", QueueTime: "6s", Params: params, FailedStage: "Deploy",
+			Stages: []build.Stage{
+				{Name: "Build", Status: build.StageSuccess, StartMS: t0 + 7000, DurationMS: 5000},
+				{Name: "Deploy", Status: build.StageFailed, StartMS: t0 + 12_000, DurationMS: 6000},
+			},
+			Tests:    &build.TestRun{Passed: 9, Failed: 1, URL: "https://ci/job/team/job/deploy-us/7/testReport/", Suites: []build.TestSuite{{Name: "smoke", Cases: []build.TestCase{{ClassName: "smoke.Api", Name: "health", Status: build.TestFailed, ErrorDetails: "503", URL: "https://ci/job/team/job/deploy-us/7/testReport/smoke/Api/health/"}}}}},
+			Timeline: Timeline{Queued: t0 + 300, Started: t0 + 6300, Ended: t0 + 18_300}},
+		{Job: "team/deploy-ap", JobURL: "https://ci/job/team/job/deploy-ap/", URL: "https://ci/queue/item/44/",
+			Result: build.Timeout, Params: params, Notes: []string{"The timeout (1m) passed while the build was in the queue."},
+			Timeline: Timeline{Queued: t0 + 600, Ended: t0 + 60_600, Running: true}},
+	}
+	md := Summary{Builds: builds, Notes: []string{"jenkins-trigger asked Jenkins to cancel the queue item of team/deploy-ap."}}.markdown(func(s string) string { return s })
+	golden(t, "summary-several.md", md)
+}
+
+// TestGoldenTimeline draws one build that is still running, with a stage
+// of Graph View's (no duration until it ends) and a nested one.
+func TestGoldenTimeline(t *testing.T) {
+	t.Parallel()
+	const t0 = int64(1_790_000_000_000)
+	bs := BuildSummary{Job: "team/release: nightly", Number: 3, URL: "https://ci/job/team/job/release%3A%20nightly/3/", Result: build.Timeout,
+		Stages: []build.Stage{
+			{Name: "Build", Status: build.StageSuccess, StartMS: t0 + 1000, DurationMS: 4000},
+			{Name: "Linux", Parent: "Test", Status: build.StageRunning, StartMS: t0 + 5000},
+			{Name: "Approve", Status: build.StagePaused, StartMS: t0 + 6000, DurationMS: 1000},
+		},
+		Timeline: Timeline{Queued: t0 - 2000, Started: t0, Ended: t0 + 30_000, Running: true}}
+	golden(t, "summary-timeline.md", Summary{Builds: []BuildSummary{bs}}.markdown(func(s string) string { return s }))
 }

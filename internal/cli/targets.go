@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+)
+
+// targetsOf reads what job and follow name, in their order: the jobs to
+// trigger, or the builds and queue items to follow, each beside the job
+// given for it. A job or a build named twice is bad input.
+func targetsOf(cfg *config.Config) ([]flow.Target, error) {
+	jobs := make([]jenkins.Job, 0, len(cfg.Job))
+	seen := map[string]bool{}
+	for _, name := range cfg.Job {
+		job, err := jenkins.ParseJob(cfg.BaseURL, name)
+		if err != nil {
+			return nil, &config.InputError{Input: "job", Err: fmt.Errorf("%q %w", name, err)}
+		}
+		if seen[job.Path] {
+			return nil, &config.InputError{Input: "job", Err: fmt.Errorf("names job %s twice", job.Name)}
+		}
+		seen[job.Path] = true
+		jobs = append(jobs, job)
+	}
+	if len(cfg.Follow) == 0 {
+		targets := make([]flow.Target, len(jobs))
+		for i, job := range jobs {
+			targets[i] = flow.Target{Job: job}
+		}
+		return targets, nil
+	}
+	if len(jobs) > 0 && len(jobs) != len(cfg.Follow) {
+		return nil, &config.InputError{Input: "job", Err: fmt.Errorf("names %d jobs and follow %d builds: leave job out, or give the job of each build, in the same order", len(jobs), len(cfg.Follow))}
+	}
+	targets := make([]flow.Target, len(cfg.Follow))
+	located := map[jenkins.Location]bool{}
+	for i, raw := range cfg.Follow {
+		loc, err := jenkins.Locate(cfg.BaseURL, raw)
+		if err != nil {
+			return nil, &config.InputError{Input: "follow", Err: fmt.Errorf("%s %w", raw, err)}
+		}
+		if located[loc] {
+			return nil, &config.InputError{Input: "follow", Err: fmt.Errorf("names %s twice", raw)}
+		}
+		located[loc] = true
+		targets[i].Follow = &loc
+		if len(jobs) > 0 {
+			targets[i].Job = jobs[i]
+		}
+	}
+	return targets, nil
+}

@@ -1,0 +1,76 @@
+package config
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+)
+
+// minSecret is the shortest value masked: replacing a shorter one wherever
+// it appears would garble the output and hide nothing worth hiding.
+const minSecret = 4
+
+// Secrets returns the values that must never be printed, as far as they
+// are known from the environment alone: the secret inputs, the password in
+// url, and each header's value. Load's Config has the definitive list;
+// this one serves to mask them before an input error is printed.
+func Secrets(environ map[string]string) []string {
+	var out []string
+	for _, in := range contract.Inputs {
+		v := lookup(environ, in)
+		switch {
+		case !in.Secret || v == "":
+		case in.Name == "headers":
+			for line := range strings.SplitSeq(v, "\n") {
+				if _, value, ok := strings.Cut(line, ":"); ok {
+					out = append(out, secretForms(strings.TrimSpace(value))...)
+				}
+			}
+		default:
+			out = append(out, v)
+		}
+	}
+	if url, ok := contract.Lookup("url"); ok {
+		if u, err := parseURLLoosely(lookup(environ, url)); err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return keep(out)
+}
+
+// Secrets lists the values that must never be printed.
+func (c *Config) Secrets() []string {
+	out := []string{c.Token, c.BuildToken, c.urlPassword}
+	for _, vs := range c.Headers {
+		for _, v := range vs {
+			out = append(out, secretForms(v)...)
+		}
+	}
+	return keep(out)
+}
+
+// secretForms are the forms in which a header's value may come back: whole,
+// and for a credential with its scheme ("Bearer eyJ..."), without it.
+func secretForms(value string) []string {
+	forms := []string{value}
+	if scheme, token, ok := strings.Cut(value, " "); ok && isToken(scheme) {
+		forms = append(forms, strings.TrimSpace(token))
+	}
+	return forms
+}
+
+// keep drops the values too short to mask.
+func keep(secrets []string) []string {
+	var out []string
+	for _, s := range secrets {
+		if len(s) >= minSecret {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func parseURLLoosely(s string) (*url.URL, error) { return url.Parse(strings.TrimSpace(s)) }

@@ -1,0 +1,71 @@
+// Package contract declares jenkins-trigger's public contract once: every
+// input, with its environment names, default, choices, whether it is a
+// secret or a boolean, and its description, and every output. config
+// decodes the inputs from this declaration, the command's help and the
+// reporter read it, and `go generate ./...` writes action.yml,
+// binary/action.yml, templates/trigger.yml and README.md's tables from it
+// (see gen/). Users script against what it says: changing a name, a default
+// or a meaning is a breaking change.
+package contract
+
+//go:generate go run ./gen -root ../..
+
+import "strings"
+
+// Input declares one input.
+type Input struct {
+	// Name is the input's snake_case name, as in action.yml.
+	Name string
+	// Default is the value of an input not given; "" for none.
+	Default string
+	// DefaultDoc states a default that depends on other inputs, as the
+	// docs say it; "" when Default says it all.
+	DefaultDoc string
+	Required   bool
+	// Secret inputs are masked, never printed, and never inputs of the
+	// GitLab component, whose inputs anyone who reads the project reads.
+	Secret bool
+	// Boolean inputs take true/false (any case), 1/0, yes/no.
+	Boolean bool
+	// Choices are the values an input that names one of a few takes.
+	Choices []string
+	// Description says what it does, in sentences; its first is the
+	// summary --help shows.
+	Description string
+}
+
+// Env is the input's variable everywhere but on GitHub: JENKINS_<NAME>.
+func (in Input) Env() string { return "JENKINS_" + in.suffix() }
+
+// GitHubEnv is the variable the GitHub runner passes the input in:
+// INPUT_<NAME>. A non-empty one wins over Env.
+func (in Input) GitHubEnv() string { return "INPUT_" + in.suffix() }
+
+func (in Input) suffix() string { return strings.ToUpper(in.Name) }
+
+// Output declares one step output.
+type Output struct {
+	Name        string
+	Description string
+}
+
+// DotenvName is the output's variable in a dotenv file: JENKINS_<NAME>.
+func (o Output) DotenvName() string { return "JENKINS_" + strings.ToUpper(o.Name) }
+
+// Lookup returns the input called name.
+func Lookup(name string) (Input, bool) {
+	for _, in := range Inputs {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return Input{}, false
+}
+
+func names[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}

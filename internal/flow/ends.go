@@ -1,0 +1,337 @@
+package flow
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+)
+
+// ends reports how the step's builds end, in one place: each build's
+// verdict as it ends, the outputs as soon as they are known, and once the
+// step is over, the outputs of the build that decides it, the builds
+// output, the JUnit file and the step summary.
+type ends struct {
+	*step
+	mu sync.Mutex
+	// written are the outputs written so far, each written once.
+	written map[string]string
+}
+
+// output writes a step output, unless it was written with that value.
+func (e *ends) output(name, value string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if v, ok := e.written[name]; ok && v == value {
+		return
+	}
+	e.written[name] = value
+	if err := e.Report.Output(name, value); err != nil {
+		e.Report.Warning("%v", err)
+	}
+}
+
+// reached writes what a run of a one-build step just reached, as soon as
+// it is known: with several builds, which one the outputs describe is
+// known only at the end.
+func (e *ends) reached(_ int, p point, queueURL string, number int, buildURL string) {
+	if e.several {
+		return
+	}
+	switch p {
+	case pointQueued:
+		e.output(contract.OutputQueueURL, queueURL)
+	case pointStarted:
+		e.output(contract.OutputBuildNumber, strconv.Itoa(number))
+		e.output(contract.OutputBuildURL, buildURL)
+	}
+}
+
+// built reports the end of one build: its verdict line, or, with several
+// builds, why Jenkins could not be used for it.
+func (e *ends) built(o BuildOutcome, r *run) {
+	e.beat.done(r.index)
+	switch {
+	case o.Err != nil:
+		if e.several {
+			r.log.Warning("%v", o.Err)
+		}
+		return
+	case o.Result == build.None:
+		// Followed as far as wait_for said, or stopped without a result.
+		return
+	}
+	v := report.Verdict{
+		Job: jobName(o), Number: o.Number, Result: o.Result, URL: cmp.Or(o.BuildURL, o.QueueURL),
+		Failed: o.Result.Fails(o.FailOnUnstable), FailedStage: o.FailedStage,
+	}
+	switch {
+	case o.Result == build.Timeout:
+		v.Duration = report.Rough(e.Clock.Now().Sub(e.begin))
+	case o.Number > 0 && o.DurationMS >= 0:
+		v.Duration = report.Elapsed(o.DurationMS)
+	}
+	e.Report.Verdict(v)
+}
+
+func jobName(o BuildOutcome) string {
+	if o.Job.Name == "" {
+		return fmt.Sprintf("queue item %d", o.Queue)
+	}
+	return o.Job.Name
+}
+
+// stepEnded reports the end of the step, once.
+func (e *ends) stepEnded(out Outcome, runs []*run) {
+	if i := out.Deciding(); i >= 0 {
+		e.decidingOutputs(out.Builds[i])
+	}
+	e.output(contract.OutputBuilds, buildsJSON(runs, out.Builds))
+	e.writeJUnit(runs)
+	e.summarize(out, runs)
+	if e.several && len(out.Builds) > 0 {
+		e.Report.Status("%s", tally(out.Builds))
+	}
+}
+
+// decidingOutputs writes the outputs of the build that decides the step.
+func (e *ends) decidingOutputs(o BuildOutcome) {
+	if o.QueueURL != "" {
+		e.output(contract.OutputQueueURL, o.QueueURL)
+	}
+	if o.Number > 0 {
+		e.output(contract.OutputBuildNumber, strconv.Itoa(o.Number))
+		e.output(contract.OutputBuildURL, o.BuildURL)
+	}
+	if o.Result == build.None {
+		return
+	}
+	e.output(contract.OutputResult, string(o.Result))
+	if o.DurationMS >= 0 && o.Number > 0 {
+		e.output(contract.OutputDurationMS, strconv.FormatInt(o.DurationMS, 10))
+		e.output(contract.OutputFailedStage, o.FailedStage)
+	}
+}
+
+// buildsEntry is one build in the builds output, as far as it is known:
+// what is not known is null.
+type buildsEntry struct {
+	Job         string  `json:"job"`
+	QueueURL    *string `json:"queue_url"`
+	BuildNumber *int    `json:"build_number"`
+	BuildURL    *string `json:"build_url"`
+	Result      *string `json:"result"`
+	DurationMS  *int64  `json:"duration_ms"`
+	FailedStage *string `json:"failed_stage"`
+}
+
+// buildsJSON is the builds output: one line of JSON, so that it fits a
+// dotenv file and GitHub's fromJSON alike.
+func buildsJSON(runs []*run, outcomes []BuildOutcome) string {
+	entries := make([]buildsEntry, len(runs))
+	for i, r := range runs {
+		e := &entries[i]
+		e.Job = r.job.Name
+		if i >= len(outcomes) {
+			continue
+		}
+		o := outcomes[i]
+		if o.QueueURL != "" {
+			e.QueueURL = &o.QueueURL
+		}
+		if o.Number > 0 {
+			e.BuildNumber, e.BuildURL = &o.Number, &o.BuildURL
+		}
+		if o.Result != build.None {
+			res := string(o.Result)
+			e.Result = &res
+		}
+		if o.Number > 0 && o.DurationMS >= 0 {
+			e.DurationMS, e.FailedStage = &o.DurationMS, &o.FailedStage
+		}
+	}
+	data, _ := json.Marshal(entries) // strings, numbers and nulls only
+	return string(data)
+}
+
+// tally is the step's last line with several builds: how many ended how.
+func tally(outcomes []BuildOutcome) string {
+	var order []string
+	count := map[string]int{}
+	for _, o := range outcomes {
+		how := string(o.Result)
+		switch {
+		case o.Err != nil:
+			how = "not followed to the end"
+		case o.Result == build.None && o.Number > 0:
+			how = "started"
+		case o.Result == build.None && o.Queue > 0:
+			how = "queued"
+		case o.Result == build.None:
+			how = "not triggered"
+		}
+		if count[how] == 0 {
+			order = append(order, how)
+		}
+		count[how]++
+	}
+	parts := make([]string, len(order))
+	for i, how := range order {
+		parts[i] = fmt.Sprintf("%d %s", count[how], how)
+	}
+	return fmt.Sprintf("%d builds: %s", len(outcomes), strings.Join(parts, ", "))
+}
+
+// writeJUnit writes the junit file: one build's report as Jenkins has it,
+// or with several builds all their suites, each named after its build.
+func (e *ends) writeJUnit(runs []*run) {
+	path := e.opts.Policy.Junit
+	if path == "" {
+		return
+	}
+	var run *build.TestRun
+	var names []string
+	for _, r := range runs {
+		if r.tests == nil {
+			continue
+		}
+		names = append(names, r.label())
+		if !e.several {
+			run = r.tests
+			break
+		}
+		run = merge(run, r.tests, r.label())
+	}
+	if run == nil {
+		if len(runs) == 1 && runs[0].number > 0 && runs[0].build.Finished() {
+			e.Report.Status("%s has no test report, so %s was not written", runs[0].label(), path)
+		}
+		return
+	}
+	name := strings.Join(names, ", ")
+	if err := e.Report.WriteJUnit(path, name, run); err != nil {
+		e.Report.Warning("%v", err)
+		return
+	}
+	e.Report.Status("Wrote the %d tests of %s to %s", run.Total(), name, path)
+}
+
+// merge adds a build's tests to the step's, its suites named after it.
+func merge(into, t *build.TestRun, label string) *build.TestRun {
+	if into == nil {
+		into = &build.TestRun{}
+	}
+	into.Passed += t.Passed
+	into.Failed += t.Failed
+	into.Skipped += t.Skipped
+	into.Duration += t.Duration
+	for _, s := range t.Suites {
+		s.Name = label + " › " + s.Name
+		into.Suites = append(into.Suites, s)
+	}
+	return into
+}
+
+// summarize writes the step summary of a step that reached a queue item
+// or a build.
+func (e *ends) summarize(out Outcome, runs []*run) {
+	if !e.Report.WantsSummary() {
+		return
+	}
+	s := report.Summary{}
+	now := e.Clock.Now()
+	for i, r := range runs {
+		if r.queue == 0 && r.number == 0 || i >= len(out.Builds) {
+			continue
+		}
+		s.Builds = append(s.Builds, r.summary(out.Builds[i], now))
+	}
+	if len(s.Builds) == 0 {
+		return
+	}
+	e.Report.Summary(s)
+}
+
+// summary is what the step summary shows of the run's build.
+func (r *run) summary(o BuildOutcome, now time.Time) report.BuildSummary {
+	bs := report.BuildSummary{
+		Job: r.job.Name, JobURL: r.Client.URL(r.job.Path), Number: r.number, URL: cmp.Or(o.BuildURL, o.QueueURL),
+		Result: o.Result, FailedStage: o.FailedStage, Stages: r.stages, Tests: r.tests, Input: r.input.summary(now),
+		Artifacts: r.artifacts, Notes: r.notes(o), Params: r.params,
+	}
+	if r.job.Path == "" {
+		// A followed queue item whose job could not be read.
+		bs.Job, bs.JobURL = fmt.Sprintf("queue item %d", r.queue), ""
+	}
+	if r.owned {
+		bs.Params, bs.Files = r.opts.Params, r.opts.Files
+	}
+	t := &bs.Timeline
+	t.Queued = r.inQueueSince
+	if b := r.build; b != nil {
+		t.Started = b.Timestamp
+		if b.Finished() {
+			bs.Duration = report.Elapsed(b.Duration)
+			t.Ended = b.Timestamp + b.Duration
+		}
+		if r.inQueueSince > 0 && b.Timestamp >= r.inQueueSince {
+			bs.QueueTime = report.Elapsed(b.Timestamp - r.inQueueSince)
+		}
+	} else {
+		bs.QueueTime = report.Rough(now.Sub(r.begin))
+	}
+	if t.Ended == 0 {
+		t.Ended, t.Running = r.jenkins.now(now).UnixMilli(), true
+	}
+	return bs
+}
+
+// notes say how a build's following ended when its result does not say
+// it all.
+func (r *run) notes(o BuildOutcome) []string {
+	var out []string
+	where, stop := "while the build was in the queue", "cancel the queue item"
+	if r.number > 0 {
+		where, stop = fmt.Sprintf("while #%d was running", r.number), "stop the build"
+	}
+	var stopped *StoppedError
+	switch cause := r.stopped; {
+	case errors.Is(cause, ErrTimeout):
+		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", r.opts.Policy.Timeout, where), r.abortNote(stop))
+	case errors.As(cause, &stopped):
+		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), r.abortNote(stop))
+	case errors.Is(cause, errTriggerFailed):
+		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), r.abortNote(stop))
+	case o.Err != nil:
+		out = append(out, fmt.Sprintf("The run failed %s: %v", where, o.Err))
+	case o.Result == build.Cancelled:
+		out = append(out, "The queue item was cancelled before the build started.")
+	case o.Result == build.None:
+		out = append(out, fmt.Sprintf("wait_for is %s, so the build was not followed further.", r.opts.Policy.WaitFor))
+	}
+	if r.testsErr != nil {
+		out = append(out, fmt.Sprintf("The test report could not be read: %v", r.testsErr))
+	}
+	if r.artifactsErr != nil {
+		out = append(out, fmt.Sprintf("Not every artifact could be downloaded: %v", r.artifactsErr))
+	}
+	return out
+}
+
+func (r *run) abortNote(stop string) string {
+	switch {
+	case r.opts.Policy.AbortsOnStop(r.owned):
+		return "jenkins-trigger asked Jenkins to " + stop + "."
+	case r.opts.Policy.AbortOnStop == nil:
+		return "This step did not trigger the build, so Jenkins was not asked to " + stop + " (set abort_on_stop to true for that)."
+	}
+	return "abort_on_stop is false, so Jenkins was not asked to " + stop + "."
+}

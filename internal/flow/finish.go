@@ -1,0 +1,94 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+)
+
+// finish reads what a finished build brings back, its tests and its
+// artifacts, and returns its result.
+func (r *run) finish(ctx context.Context) (build.Result, error) {
+	if r.build.Result == nil {
+		return build.None, fmt.Errorf("jenkins says %s #%d finished but gives no result", r.job.Name, r.number)
+	}
+	r.readTests(ctx)
+	r.downloadArtifacts(ctx)
+	return build.Result(*r.build.Result), nil
+}
+
+// readTests reads the finished build's test report, once and only when the
+// step summary or the junit input needs it. A failure warns: the build's
+// result decides the exit code, not its report.
+func (r *run) readTests(ctx context.Context) {
+	if !r.Report.WantsSummary() && r.opts.Policy.Junit == "" {
+		return
+	}
+	t, err := r.Client.TestReport(ctx, r.job, r.number)
+	if err != nil {
+		r.testsErr = err
+		r.log.Warning("%v; the build's tests are left out", err)
+		return
+	}
+	if t != nil {
+		r.tests = t
+		r.log.Status("Tests: %d passed, %d failed, %d skipped", t.Passed, t.Failed, t.Skipped)
+	}
+}
+
+// downloadArtifacts brings the finished build's artifacts that match the
+// artifacts input into its directory, whatever the build's result: a
+// failed build's logs are often what is wanted. A failure is kept for the
+// outcome, beside the build's own result.
+func (r *run) downloadArtifacts(ctx context.Context) {
+	if len(r.opts.Policy.Artifacts) == 0 {
+		return
+	}
+	dir := r.artifactsDir()
+	files, unmatched, err := artifacts.Fetch(ctx, archive{r}, artifacts.Options{
+		Patterns: r.opts.Policy.Artifacts,
+		Dir:      dir,
+		OnFile: func(a build.Artifact) {
+			r.log.Status("Artifact %s (%s)", a.Path, report.HumanSize(a.Size))
+		},
+	})
+	r.artifacts = files
+	if len(unmatched) > 0 {
+		r.log.Warning("no artifact of %s #%d matches %s", r.job.Name, r.number, strings.Join(unmatched, ", "))
+	}
+	if err != nil {
+		r.artifactsErr = fmt.Errorf("download the artifacts of %s #%d: %w", r.job.Name, r.number, err)
+		return
+	}
+	r.log.Status("Downloaded %s of %s #%d into %s", plural(len(files), "artifact"), r.job.Name, r.number, dir)
+}
+
+// artifactsDir is where the build's artifacts go: artifacts_dir, or with
+// several builds in the step, the job's full name below it.
+func (r *run) artifactsDir() string {
+	if !r.several {
+		return r.opts.Policy.ArtifactsDir
+	}
+	return filepath.Join(r.opts.Policy.ArtifactsDir, filepath.FromSlash(r.job.Name))
+}
+
+// archive is the run's build as artifacts.Fetch reads it.
+type archive struct{ r *run }
+
+func (a archive) List(ctx context.Context) ([]string, error) {
+	return a.r.Client.Artifacts(ctx, a.r.job, a.r.number)
+}
+
+func (a archive) Download(ctx context.Context, rel string, w artifacts.Writer) (int64, error) {
+	return a.r.Client.DownloadArtifact(ctx, a.r.job, a.r.number, rel, 0, w)
+}
+
+func (a archive) URL(rel string) string {
+	return a.r.Client.URL(jenkins.ArtifactPath(a.r.job, a.r.number, rel))
+}

@@ -1,0 +1,277 @@
+package jenkins
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+)
+
+const (
+	fakeUser     = "alice"
+	fakeToken    = "11be0c4a1f0d2e3b4c5d6e7f8091a2b3c4"
+	fakePassword = "correct horse"
+)
+
+// doorHeaders are what a Cloudflare Access front door wants.
+var doorHeaders = map[string]string{"CF-Access-Client-Id": "42.access", "CF-Access-Client-Secret": "door-s3cret-value"}
+
+// fake serves a fake Jenkins, under a context path, on a virtual clock,
+// and returns a client for it as user alice with secret (a token or the
+// password) and the given front-door headers.
+func fake(t *testing.T, opts jenkinstest.Options, secret string, headers map[string]string, jobs ...jenkinstest.JobSpec) (*Client, *jenkinstest.Server, *clock.Virtual) {
+	t.Helper()
+	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	opts.Clock, opts.ContextPath = clk, "/jenkins"
+	opts.Users = map[string]jenkinstest.User{fakeUser: {APIToken: fakeToken, Password: fakePassword}}
+	srv := jenkinstest.New(opts)
+	t.Cleanup(srv.Close)
+	for _, j := range jobs {
+		srv.AddJob(j)
+	}
+	base, _ := url.Parse(srv.URL())
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	c := New(base, &http.Client{Transport: transport}, Options{User: fakeUser, Token: secret, Headers: h, Clock: clk, RetryBudget: time.Second})
+	return c, srv, clk
+}
+
+// TestHeadersReachJenkinsOnly: through a front door that wants its
+// headers, a token and a password (with its crumb and session) both get
+// to trigger, and an artifact's download redirected to an object store
+// brings none of the door's headers, and nothing of Jenkins', there.
+func TestHeadersReachJenkinsOnly(t *testing.T) {
+	t.Parallel()
+	job := jenkinstest.JobSpec{FullName: "team/app", Script: func(map[string]string) jenkinstest.Script {
+		return jenkinstest.Script{Duration: time.Second, Result: "SUCCESS", Artifacts: []jenkinstest.Artifact{{RelativePath: "dist/app.bin", Size: 1 << 20}}}
+	}}
+	for _, secret := range []string{fakeToken, fakePassword} {
+		t.Run(map[string]string{fakeToken: "token", fakePassword: "password"}[secret], func(t *testing.T) {
+			t.Parallel()
+			opts := jenkinstest.Options{
+				FrontDoor:        &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: jenkinstest.RefuseCloudflareForbidden},
+				ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore,
+			}
+			c, srv, clk := fake(t, opts, secret, doorHeaders, job)
+			app, _ := ParseJob(c.base, "team/app")
+			ctx := context.Background()
+			if _, err := c.JobInfo(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Trigger(ctx, app, TriggerRequest{}); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(time.Minute)
+			var f memFile
+			if n, err := c.DownloadArtifact(ctx, app, 1, "dist/app.bin", 0, &f); err != nil || n != 1<<20 {
+				t.Fatalf("download: %d bytes, %v", n, err)
+			}
+			for _, r := range srv.Requests() {
+				if r.FrontDoor {
+					t.Errorf("the front door refused %s %s", r.Method, r.Path)
+				}
+			}
+			foreign := srv.ArtifactOriginRequests()
+			if len(foreign) == 0 {
+				t.Fatal("the download never reached the object store")
+			}
+			for _, d := range foreign {
+				for name := range d.Header {
+					if _, door := doorHeaders[name]; door || name == "Authorization" || name == "Cookie" || name == "Jenkins-Crumb" {
+						t.Errorf("the object store got %s", name)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFrontDoorRefusals: whatever way a front door turns a request away,
+// the client says it was not Jenkins that answered, and never to check
+// the user and token; a refused trigger queued nothing and is no lost
+// answer.
+func TestFrontDoorRefusals(t *testing.T) {
+	t.Parallel()
+	for _, refusal := range []jenkinstest.Refusal{jenkinstest.RefuseIAP, jenkinstest.RefuseCloudflareLogin, jenkinstest.RefuseCloudflareForbidden, jenkinstest.RefuseWAFLoginPage} {
+		t.Run(refusal.String(), func(t *testing.T) {
+			t.Parallel()
+			door := &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: refusal}
+			c, srv, _ := fake(t, jenkinstest.Options{FrontDoor: door}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
+			app, _ := ParseJob(c.base, "app")
+			_, readErr := c.JobInfo(context.Background(), app)
+			_, triggerErr := c.Trigger(context.Background(), app, TriggerRequest{})
+			for _, err := range []error{readErr, triggerErr} {
+				var fd *FrontDoorError
+				var lost *AnswerLostError
+				if !errors.As(err, &fd) || errors.As(err, &lost) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) {
+					t.Fatalf("err = %#v (%v), want a *FrontDoorError and nothing else", err, err)
+				}
+				if msg := err.Error(); !strings.Contains(msg, "came from something in front of Jenkins, not from Jenkins") ||
+					!strings.Contains(msg, "headers input") || strings.Contains(msg, "user and token") || strings.Contains(msg, "\n") {
+					t.Errorf("message: %s", msg)
+				}
+			}
+			if builds := srv.Builds("app"); len(builds) != 0 {
+				t.Errorf("%d builds behind a closed door", len(builds))
+			}
+		})
+	}
+}
+
+// TestJenkinsOwnRefusals: Jenkins' own 401 and 403 carry its marks, and
+// stay Jenkins' errors.
+func TestJenkinsOwnRefusals(t *testing.T) {
+	t.Parallel()
+	c, _, _ := fake(t, jenkinstest.Options{}, "wrong-token-value", nil, jenkinstest.JobSpec{FullName: "app"})
+	app, _ := ParseJob(c.base, "app")
+	if _, err := c.JobInfo(context.Background(), app); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("bad token: %v, want Jenkins' 401", err)
+	}
+	anon := New(c.base, c.http, Options{Clock: c.clock})
+	if _, err := anon.JobInfo(context.Background(), app); !errors.Is(err, ErrForbidden) {
+		t.Errorf("anonymous: %v, want Jenkins' 403", err)
+	}
+}
+
+func TestFromJenkins(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		status int
+		header map[string]string
+		body   string
+		want   bool
+	}{
+		{"api answer", 200, map[string]string{"X-Jenkins": "2.528.1"}, "", true},
+		{"authentication required", 403, map[string]string{"X-Jenkins": "2.528.1", "X-Hudson": "1.395"}, "Authentication required", true},
+		{"missing permission", 403, map[string]string{"X-You-Are-Authenticated-As": "alice"}, "", true},
+		{"bad basic credentials", 401, map[string]string{"WWW-Authenticate": `Basic realm="Jenkins"`}, "HTTP ERROR 401 Unauthorized", true},
+		{"crumb", 403, nil, "HTTP ERROR 403 No valid crumb was included in the request", true},
+		{"wrong build token", 403, nil, "Invalid token provided", true},
+		{"IAP", 401, map[string]string{"X-Goog-IAP-Generated-Response": "true"}, "Invalid IAP credentials: empty token", false},
+		{"another realm", 401, map[string]string{"WWW-Authenticate": `Basic realm="corp-sso"`}, "", false},
+		{"Cloudflare", 403, map[string]string{"Server": "cloudflare"}, "Forbidden", false},
+		{"login page", 200, nil, "<form>", false},
+	} {
+		h := http.Header{}
+		for k, v := range tt.header {
+			h.Set(k, v)
+		}
+		if got := fromJenkins(&http.Response{StatusCode: tt.status, Header: h}, []byte(tt.body)); got != tt.want {
+			t.Errorf("%s: fromJenkins = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNoSuchJob(t *testing.T) {
+	t.Parallel()
+	var jobs []jenkinstest.JobSpec
+	for _, name := range []string{"team/deploy-eu", "team/deploy-us", "team/build", "a", "b", "c", "d", "e", "f", "g"} {
+		jobs = append(jobs, jenkinstest.JobSpec{FullName: name})
+	}
+	c, srv, _ := fake(t, jenkinstest.Options{}, fakeToken, nil, jobs...)
+	for _, tt := range []struct {
+		job, want string
+	}{
+		{"team/deploy-ue", "no job team/deploy-ue, or this user may not see it (did you mean deploy-eu, deploy-us?)"},
+		{"team/zzz", "no job team/zzz, or this user may not see it; folder team has deploy-eu, deploy-us, build"},
+		{"zzz", "no job zzz, or this user may not see it; Jenkins' top level has team, a, b, c, d and 3 more"},
+		{"nope/x", "no job nope/x, or this user may not see it; folder nope does not exist either"},
+		{"a,b", "no job a,b, or this user may not see it (did you mean a, b?); to trigger several jobs, put one job a line"},
+	} {
+		job, _ := ParseJob(c.base, tt.job)
+		_, err := c.JobInfo(context.Background(), job)
+		var missing *NoSuchJobError
+		if !errors.As(err, &missing) || err.Error() != tt.want || !IsNotFound(err) {
+			t.Errorf("%s: %v, want %q", tt.job, err, tt.want)
+		}
+	}
+	// Without a user, a 404 may only hide the job from anonymous callers:
+	// no folder is read.
+	before := len(srv.Requests())
+	anon := New(c.base, c.http, Options{Clock: c.clock})
+	job, _ := ParseJob(c.base, "team/deploy-ue")
+	if _, err := anon.JobInfo(context.Background(), job); err == nil || errors.As(err, new(*NoSuchJobError)) {
+		t.Errorf("anonymous: %v", err)
+	}
+	if n := len(srv.Requests()) - before; n != 1 {
+		t.Errorf("%d requests for an anonymous 404, want 1", n)
+	}
+}
+
+func TestJobFolder(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ path, name, folderPath, folderName string }{
+		{"/job/app/", "app", "/", ""},
+		{"/job/team/job/app/", "team/app", "/job/team/", "team"},
+		{"/job/a/job/b/job/feature%252Flogin/", "a/b/feature%2Flogin", "/job/a/job/b/", "a/b"},
+	} {
+		if got := (Job{Path: tt.path, Name: tt.name}).Folder(); got != (Job{Path: tt.folderPath, Name: tt.folderName}) {
+			t.Errorf("Folder of %s = %+v", tt.name, got)
+		}
+	}
+}
+
+// TestQueueListing reads the whole queue once, with the Date it came with.
+func TestQueueListing(t *testing.T) {
+	t.Parallel()
+	slow := func(map[string]string) jenkinstest.Script {
+		return jenkinstest.Script{QuietPeriod: time.Minute, Duration: time.Second}
+	}
+	c, _, clk := fake(t, jenkinstest.Options{}, fakeToken, nil,
+		jenkinstest.JobSpec{FullName: "a", Script: slow}, jenkinstest.JobSpec{FullName: "b", Params: []jenkinstest.ParamDef{{Name: "V", Type: "string"}}, Script: slow})
+	a, _ := ParseJob(c.base, "a")
+	b, _ := ParseJob(c.base, "b")
+	ctx := context.Background()
+	if _, err := c.Trigger(ctx, a, TriggerRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Trigger(ctx, b, TriggerRequest{Params: []build.Param{{Name: "V", Value: "1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Queue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Items) != 2 || q.Items[1].Params != "\nV=1" || !strings.HasSuffix(q.Items[0].Task.URL, "/job/a/") || q.Items[0].Why == nil ||
+		q.Items[0].Timestamp != clk.Now().Add(time.Minute).UnixMilli() || !q.Date.Date.Equal(clk.Now().Truncate(time.Second)) {
+		t.Errorf("queue = %+v", q)
+	}
+}
+
+// TestHeaderValuesScrubbed: a page that echoes the request back, as some
+// proxies' error pages do, shows none of the headers' values in the error.
+func TestHeaderValuesScrubbed(t *testing.T) {
+	t.Parallel()
+	echoAll := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		for k, v := range r.Header {
+			io.WriteString(w, k+": "+strings.Join(v, ",")+"<br>")
+		}
+	}
+	c, _ := hostile(t, echoAll)
+	c.opts.Headers = http.Header{"Proxy-Authorization": {"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token"}, "X-Waf-Key": {"waf-key-value"}}
+	c.secrets = secretForms(c.opts)
+	_, err := c.JobInfo(context.Background(), testJob)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, secret := range []string{"eyJhbGciOiJSUzI1NiJ9.iap.token", "waf-key-value"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows %q: %v", secret, err)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// lineWriter passes consoles through and remembers whether the last one
+// stopped in the middle of a line, so that the tool's own lines never start
+// in the middle of one of a build's. Its reporter's lock guards it.
+type lineWriter struct {
+	w   io.Writer
+	mid bool
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.mid = p[n-1] != '\n'
+	}
+	return n, err
+}
+
+func (l *lineWriter) endLine() {
+	if l.mid {
+		fmt.Fprintln(l.w)
+		l.mid = false
+	}
+}
+
+// sole is the step's only console: its text goes through as it comes, a
+// partial line included, so that a progress bar shows as it grows.
+type sole struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	closed func()
+}
+
+func (s *sole) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *sole) Close() error {
+	if s.closed != nil {
+		s.closed()
+	}
+	return nil
+}
+
+// maxHeld bounds the partial line a labelled console holds back: a build
+// that writes a long line without a new line (a progress bar, a binary
+// blob) has it shown in pieces, each on a line of its own, rather than
+// kept in memory whole.
+const maxHeld = 64 << 10
+
+// labelled is one of several consoles streamed at once: it writes whole
+// lines, each after its label, and holds back a partial line until its end
+// comes (or it grows past maxHeld, or the console closes).
+type labelled struct {
+	prefix []byte
+	mu     *sync.Mutex
+	w      *lineWriter
+	held   []byte
+}
+
+func newLabelled(label string, mu *sync.Mutex, w *lineWriter) *labelled {
+	return &labelled{prefix: []byte(label + " | "), mu: mu, w: w}
+}
+
+func (l *labelled) Write(p []byte) (int, error) {
+	rest := p
+	var out []byte
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		out = l.line(out, rest[:i])
+		rest = rest[i+1:]
+	}
+	l.held = append(l.held, rest...)
+	if len(l.held) >= maxHeld {
+		out = l.line(out, nil)
+	}
+	if len(out) == 0 {
+		return len(p), nil
+	}
+	if err := l.emit(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// line appends the held text and tail to out as one labelled line.
+func (l *labelled) line(out, tail []byte) []byte {
+	out = append(out, l.prefix...)
+	out = append(out, l.held...)
+	out = append(out, tail...)
+	l.held = l.held[:0]
+	return append(out, '\n')
+}
+
+func (l *labelled) emit(out []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w.endLine()
+	_, err := l.w.Write(out)
+	return err
+}
+
+// Close writes out a partial last line.
+func (l *labelled) Close() error {
+	if len(l.held) == 0 {
+		return nil
+	}
+	return l.emit(l.line(nil, nil))
+}

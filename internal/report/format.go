@@ -1,0 +1,30 @@
+package report
+
+import (
+	"strings"
+	"time"
+)
+
+// Elapsed is a duration Jenkins gives in milliseconds, as people read it:
+// to the tenth of a second under a minute ("2.5s"), as Rough above ("5m",
+// "3m10s").
+func Elapsed(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	if d >= time.Minute {
+		return Rough(d)
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// Rough is d to the second, without trailing zero units: "5m", "2m10s",
+// "1h".
+func Rough(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+)
+
+// Timeline is when a build was queued, started and ended, in Unix
+// milliseconds on Jenkins' clock; 0 when unknown. A build that had not
+// ended when the step did has Ended set to Jenkins' time then, and Running
+// set.
+type Timeline struct {
+	Queued, Started, Ended int64
+	Running                bool
+}
+
+// timeline draws the builds on one time axis, as a Mermaid gantt chart,
+// which GitHub renders in a step summary: for each build a bar for its
+// time in the queue, one for its building, and one for each of its stages.
+// Builds of which nothing is known are left out, and with them all, the
+// chart.
+func (m *markdownWriter) timeline(builds []BuildSummary) {
+	var body strings.Builder
+	for _, bs := range builds {
+		m.ganttSection(&body, bs)
+	}
+	if body.Len() == 0 {
+		return
+	}
+	m.b.WriteString("\n```mermaid\ngantt\n    dateFormat x\n    axisFormat %H:%M:%S\n")
+	m.b.WriteString(body.String())
+	m.b.WriteString("```\n")
+}
+
+func (m *markdownWriter) ganttSection(b *strings.Builder, bs BuildSummary) {
+	t := bs.Timeline
+	end := func(at int64) int64 {
+		if at > 0 {
+			return at
+		}
+		return t.Ended
+	}
+	var bars []string
+	if t.Queued > 0 && end(t.Started) > t.Queued {
+		bars = append(bars, bar("in the queue", "done", t.Queued, end(t.Started)))
+	}
+	if t.Started > 0 && t.Ended > t.Started {
+		bars = append(bars, bar("building", buildTag(bs.Result, t.Running), t.Started, t.Ended))
+	}
+	for _, st := range bs.Stages {
+		stop := st.StartMS + st.DurationMS
+		if st.DurationMS <= 0 || !st.Status.Done() {
+			stop = max(stop, t.Ended)
+		}
+		if st.StartMS > 0 && stop > st.StartMS {
+			bars = append(bars, bar(m.mask(st.FullName()), stageTag(st.Status), st.StartMS, stop))
+		}
+	}
+	if len(bars) == 0 {
+		return
+	}
+	label := m.mask(bs.Job)
+	if bs.Number > 0 {
+		label += fmt.Sprintf(" #%d", bs.Number)
+	}
+	fmt.Fprintf(b, "    section %s\n", ganttText(label))
+	for _, line := range bars {
+		b.WriteString("    " + line + "\n")
+	}
+}
+
+// bar is one task of the chart: a name, a tag that colours it, its start
+// and its end.
+func bar(name, tag string, from, to int64) string {
+	if tag != "" {
+		tag += ", "
+	}
+	return fmt.Sprintf("%s :%s%d, %d", ganttText(name), tag, from, to)
+}
+
+// buildTag colours a build's bar by how it ended: crit for a result that
+// fails the step, active while it still ran.
+func buildTag(r build.Result, running bool) string {
+	switch {
+	case running:
+		return "active"
+	case r == build.Success, r == build.Unstable:
+		return "done"
+	case r == build.None:
+		return ""
+	}
+	return "crit"
+}
+
+func stageTag(s build.StageStatus) string {
+	switch {
+	case s.Failed():
+		return "crit"
+	case s.Done():
+		return "done"
+	case s == build.StageRunning, s == build.StagePaused:
+		return "active"
+	}
+	return ""
+}
+
+// ganttEntities escape what Mermaid's gantt grammar takes for its own in a
+// section or task name: ':' starts a task's data, ';' ends a statement,
+// '#' an entity and '%' a comment; Mermaid reads its entity codes back.
+// Line breaks would end the name.
+var ganttEntities = strings.NewReplacer("#", "#35;", ":", "#58;", ";", "#59;", "%", "#37;", "\r", " ", "\n", " ")
+
+func ganttText(s string) string { return ganttEntities.Replace(s) }
