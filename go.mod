@@ -11,3 +11,8 @@ require (
 	golang.org/x/text v0.43.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+require (
+	github.com/kr/text v0.2.0 // indirect
+	go.uber.org/goleak v1.3.0
+)

@@ -25,7 +25,10 @@ const maxQueueNotFound = 10
 // cancelled item ends the run with build.Cancelled.
 func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 	sched := r.Schedule.queue(r.Clock)
-	since := r.Clock.Now()
+	var since int
+	if r.board != nil {
+		since = r.board.reads()
+	}
 	lastWhy := ""
 	notFound := 0
 	for {
@@ -80,8 +83,10 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 
 // lookUp reads the queue item. With several builds in the step, an item
 // the queue still lists is known from the one listing all runs share; only
-// one that left is read on its own, for its build.
-func (r *run) lookUp(ctx context.Context, since time.Time) (*jenkins.QueueItem, error) {
+// one that left is read on its own, for its build. since is how many reads
+// of the queue had begun when the item was queued: none of those can list
+// it.
+func (r *run) lookUp(ctx context.Context, since int) (*jenkins.QueueItem, error) {
 	if r.board != nil {
 		waiting, date, at, err := r.board.look(ctx, r.queue, since)
 		if err != nil {
@@ -153,20 +158,29 @@ type queueBoard struct {
 	mu      sync.Mutex
 	listing *jenkins.Queue
 	at      time.Time // when it was read, on our clock
+	// begun counts the reads begun; seq is which one the listing is.
+	begun, seq int
 	// reading is closed when the read in flight ends; nil when none is.
 	reading chan struct{}
 }
 
+// reads is how many reads of the queue have begun.
+func (b *queueBoard) reads() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.begun
+}
+
 // look returns item id as the queue lists it, Jenkins' clock then and
 // ours when it was read; nil when the queue no longer lists it, because it
-// left (it started or was cancelled). A listing read since since and at most boardReuse ago
-// serves; otherwise the queue is read, once for all the runs that look
-// while the read is on its way.
-func (b *queueBoard) look(ctx context.Context, id int, since time.Time) (*jenkins.Waiting, time.Time, time.Time, error) {
+// left (it started or was cancelled). A listing from a read begun after
+// the first since and at most boardReuse ago serves; otherwise the queue
+// is read, once for all the runs that look while the read is on its way.
+func (b *queueBoard) look(ctx context.Context, id int, since int) (*jenkins.Waiting, time.Time, time.Time, error) {
 	for {
 		b.mu.Lock()
 		now := b.clock.Now()
-		if q, at := b.listing, b.at; q != nil && !at.Before(since) && now.Sub(at) <= boardReuse {
+		if q, at := b.listing, b.at; q != nil && b.seq > since && now.Sub(at) <= boardReuse {
 			b.mu.Unlock()
 			return find(q, id), q.Date.Date, at, nil
 		}
@@ -181,11 +195,13 @@ func (b *queueBoard) look(ctx context.Context, id int, since time.Time) (*jenkin
 		}
 		done := make(chan struct{})
 		b.reading = done
+		b.begun++
+		seq := b.begun
 		b.mu.Unlock()
 		q, err := b.client.Queue(ctx)
 		b.mu.Lock()
 		if err == nil {
-			b.listing, b.at = q, now
+			b.listing, b.at, b.seq = q, now, seq
 		}
 		b.reading = nil
 		close(done)
