@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -33,8 +34,10 @@ type slowTrigger struct {
 	stop   func()
 
 	mu sync.Mutex
-	// sending and answered are when the trigger was sent and answered.
+	// sending and answered are when the last trigger was sent and
+	// answered; sends and answers count them.
 	sending, answered time.Time
+	sends, answers    int
 }
 
 func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -43,6 +46,7 @@ func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
 	if trigger {
 		s.mu.Lock()
 		s.sending = s.clock.Now()
+		s.sends++
 		s.mu.Unlock()
 	}
 	resp, err := s.next.RoundTrip(req)
@@ -63,6 +67,7 @@ func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	s.mu.Lock()
 	s.answered = s.clock.Now()
+	s.answers++
 	s.mu.Unlock()
 	return resp, nil
 }
@@ -195,4 +200,101 @@ func queued(t *testing.T, h *harness) []int {
 		ids = append(ids, it.ID)
 	}
 	return ids
+}
+
+// stopRunsThreeJobs is how many seeded runs TestStopsWithThreeJobs makes.
+const stopRunsThreeJobs = 200
+
+// TestStopsWithThreeJobs stops steps that trigger three jobs at seeded
+// moments: before, during and after the triggers (each answered 4 s after
+// Jenkins queued the build), while the builds wait in the queue or run, by
+// a signal or by the timeout. No step may leave a queue item or a build
+// running, trigger a job twice, or hang.
+func TestStopsWithThreeJobs(t *testing.T) {
+	t.Parallel()
+	jobs := []string{"deploy-eu", "deploy-us", "deploy-ap"}
+	var mu sync.Mutex
+	phases := map[string]int{}
+	for seed := range uint64(stopRunsThreeJobs) {
+		rng := rand.New(rand.NewPCG(seed, 0x74687265))
+		byTimeout := rng.IntN(2) == 0
+		stopAfter := time.Duration(rng.Int64N(int64(45 * time.Second)))
+		if rng.IntN(10) == 0 {
+			stopAfter = 0 // before anything is sent
+		}
+		h := newHarness(t, jenkinstest.Options{})
+		for _, job := range jobs {
+			queue := time.Duration(rng.IntN(8)) * time.Second
+			h.srv.AddJob(jenkinstest.JobSpec{FullName: job, Params: []jenkinstest.ParamDef{{Name: "V", Type: "string"}},
+				Script: func(map[string]string) jenkinstest.Script {
+					return jenkinstest.Script{QuietPeriod: 3 * time.Second, QueueWait: queue, Duration: 20 * time.Second,
+						Result: "SUCCESS", Log: lines(10, 2*time.Second, job)}
+				}})
+		}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		start := h.clock.Now()
+		st := &slowTrigger{next: h.http.Transport, clock: h.clock, stopAt: start.Add(stopAfter)}
+		if byTimeout {
+			stopAfter = max(stopAfter, time.Second)
+			st.stopAt = start.Add(time.Hour)
+			h.set("JENKINS_TIMEOUT", stopAfter.String())
+		}
+		st.stop = func() { cancel(errors.New("terminated signal received")) }
+		h.http.Transport = st
+		h.set("JENKINS_JOB", strings.Join(jobs, "\n"), "JENKINS_PARAMETERS", "V=1")
+
+		done := make(chan int, 1)
+		go func() { done <- h.run(ctx) }()
+		var code int
+		select {
+		case code = <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("seed %d: the run hangs", seed)
+		}
+		cancel(nil)
+
+		started := 0
+		for _, job := range jobs {
+			if n := len(h.srv.Builds(job)); n > 1 {
+				t.Errorf("seed %d: %d builds of %s", seed, n, job)
+			} else {
+				started += n
+			}
+		}
+		st.mu.Lock()
+		phase := "before the triggers"
+		switch {
+		case code == ExitOK:
+			phase = "finished before the stop"
+		case started == len(jobs):
+			phase = "while all three built"
+		case started > 0:
+			phase = "with some building, some queued"
+		case st.answers == len(jobs):
+			phase = "with the builds queued"
+		case st.sends > 0:
+			phase = fmt.Sprintf("while Jenkins answered trigger %d", st.sends)
+		}
+		st.mu.Unlock()
+		if code != ExitOK && (byTimeout && code != ExitTimeout || !byTimeout && code != 143) {
+			t.Errorf("seed %d (%s, stop after %s): exit %d\n%s%s", seed, phase, stopAfter, code, h.stdout.String(), h.stderr.String())
+		}
+		mu.Lock()
+		phases[phase]++
+		mu.Unlock()
+
+		// Let a stopped build wind down, then look for leftovers.
+		h.clock.Advance(5 * time.Second)
+		if items := queued(t, h); len(items) > 0 {
+			t.Errorf("seed %d (%s, stop after %s, timeout %v): queue items left behind: %v\n%s%s", seed, phase, stopAfter, byTimeout, items, h.stdout.String(), h.stderr.String())
+		}
+		for _, job := range jobs {
+			for _, b := range h.srv.Builds(job) {
+				if b.Completed.IsZero() {
+					t.Errorf("seed %d (%s, stop after %s, timeout %v): %s #%d left running\n%s%s", seed, phase, stopAfter, byTimeout, job, b.Number, h.stdout.String(), h.stderr.String())
+				}
+			}
+		}
+	}
+	t.Logf("%d seeded stops of three jobs, by phase: %v", stopRunsThreeJobs, phases)
 }

@@ -92,7 +92,7 @@ func (e *NoSuchJobError) Error() string {
 			msg += fmt.Sprintf(" and %d more", e.More)
 		}
 	}
-	if base := e.Job[strings.LastIndexByte(e.Job, '/')+1:]; strings.Contains(base, ",") {
+	if strings.Contains(e.Job, ",") {
 		msg += "; to trigger several jobs, put one job a line"
 	}
 	return msg
