@@ -321,7 +321,9 @@ func TestFollowSeveral(t *testing.T) {
 			builds := h0.outputs()["JENKINS_BUILDS"]
 			follow := builds
 			if form == "lines" {
-				var entries []struct{ BuildURL string `json:"build_url"` }
+				var entries []struct {
+					BuildURL string `json:"build_url"`
+				}
 				if err := json.Unmarshal([]byte(builds), &entries); err != nil {
 					t.Fatal(err)
 				}
