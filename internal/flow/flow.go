@@ -27,6 +27,7 @@ type Client interface {
 	JobInfo(ctx context.Context, job jenkins.Job) (*jenkins.JobInfo, error)
 	Trigger(ctx context.Context, job jenkins.Job, tr jenkins.TriggerRequest) (int, error)
 	Queue(ctx context.Context) (*jenkins.Queue, error)
+	QueueTasks(ctx context.Context) (*jenkins.Queue, error)
 	QueueItem(ctx context.Context, id int) (*jenkins.QueueItem, error)
 	QueueItemJob(ctx context.Context, id int) (jenkins.Job, error)
 	RecentBuilds(ctx context.Context, job jenkins.Job, n int) ([]jenkins.BuildRef, error)

@@ -33,7 +33,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 	notFound := 0
 	for {
 		item, err := r.lookUp(ctx, since)
-		if err == nil {
+		if err == nil && item.InQueueSince > 0 {
 			r.inQueueSince = item.InQueueSince
 		}
 		switch {
@@ -94,7 +94,7 @@ func (r *run) lookUp(ctx context.Context, since int) (*jenkins.QueueItem, error)
 		}
 		if waiting != nil {
 			r.jenkins.saw(date, at)
-			return &jenkins.QueueItem{ID: waiting.ID, Why: waiting.Why, InQueueSince: waiting.InQueueSince, Timestamp: waiting.Timestamp}, nil
+			return &jenkins.QueueItem{ID: waiting.ID, Why: waiting.Why, Timestamp: waiting.Timestamp}, nil
 		}
 	}
 	item, err := r.Client.QueueItem(ctx, r.queue)
@@ -145,8 +145,9 @@ func (r *run) queueUnreadable(err error) error {
 }
 
 // boardReuse is how old a listing of the queue may be and still serve a
-// run that looks: about the shortest wait between two looks of one run.
-const boardReuse = time.Second
+// run that looks: the shortest wait between two looks of one run at its
+// item, so that a listing is as fresh as a look of its own would be.
+const boardReuse = 2 * time.Second
 
 // queueBoard reads the whole queue for every run of the step waiting in
 // it: one queue/api/json with tree= serves all their items, where each

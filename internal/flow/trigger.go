@@ -111,7 +111,7 @@ func (r *run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost err
 // step's parameters, queued since sentAt on Jenkins' clock.
 func (r *run) findTriggered(ctx context.Context, sentAt time.Time) ([]int, error) {
 	params := r.opts.Params
-	queue, err := r.Client.Queue(ctx)
+	queue, err := r.Client.QueueTasks(ctx)
 	if err != nil {
 		return nil, err
 	}

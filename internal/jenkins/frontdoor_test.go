@@ -224,7 +224,8 @@ func TestJobFolder(t *testing.T) {
 	}
 }
 
-// TestQueueListing reads the whole queue once, with the Date it came with.
+// TestQueueListing reads the whole queue once, with the Date it came with:
+// where each item stands, or what each will build.
 func TestQueueListing(t *testing.T) {
 	t.Parallel()
 	slow := func(map[string]string) jenkinstest.Script {
@@ -245,9 +246,16 @@ func TestQueueListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(q.Items) != 2 || q.Items[1].Params != "\nV=1" || !strings.HasSuffix(q.Items[0].Task.URL, "/job/a/") || q.Items[0].Why == nil ||
-		q.Items[0].Timestamp != clk.Now().Add(time.Minute).UnixMilli() || !q.Date.Date.Equal(clk.Now().Truncate(time.Second)) {
+	if len(q.Items) != 2 || q.Items[0].Why == nil || q.Items[0].Timestamp != clk.Now().Add(time.Minute).UnixMilli() ||
+		!q.Date.Date.Equal(clk.Now().Truncate(time.Second)) || q.Items[0].Task.URL != "" {
 		t.Errorf("queue = %+v", q)
+	}
+	tasks, err := c.QueueTasks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks.Items) != 2 || tasks.Items[1].Params != "\nV=1" || !strings.HasSuffix(tasks.Items[0].Task.URL, "/job/a/") || tasks.Items[0].InQueueSince != clk.Now().UnixMilli() {
+		t.Errorf("tasks = %+v", tasks)
 	}
 }
 

@@ -69,11 +69,22 @@ type Queue struct {
 	Date
 }
 
-// Queue lists the items waiting in the whole queue: one request, whatever
-// the number of items a caller waits for.
+// Queue lists the items waiting in the whole queue, for where each stands:
+// one request, whatever the number of items a caller waits for. It reads
+// only their ID, Why and Timestamp; QueueTasks reads what each will build.
 func (c *Client) Queue(ctx context.Context) (*Queue, error) {
+	return c.queue(ctx, "items[id,why,timestamp]")
+}
+
+// QueueTasks lists the items waiting in the whole queue, for what each
+// will build: its job and parameters.
+func (c *Client) QueueTasks(ctx context.Context) (*Queue, error) {
+	return c.queue(ctx, "items[id,inQueueSince,params,task[url]]")
+}
+
+func (c *Client) queue(ctx context.Context, tree string) (*Queue, error) {
 	var q Queue
-	if err := c.getJSON(ctx, "/queue/api/json", "items[id,why,inQueueSince,timestamp,params,task[url]]", &q); err != nil {
+	if err := c.getJSON(ctx, "/queue/api/json", tree, &q); err != nil {
 		return nil, fmt.Errorf("list the queue: %w", err)
 	}
 	return &q, nil
