@@ -3,7 +3,6 @@ package benchmark
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -187,11 +185,14 @@ func BenchmarkArtifact512MiB(b *testing.B) {
 		haveCurl = false // no pairing with itself
 		defer func() { haveCurl = true }()
 		run(b, func(dir string) int64 {
+			var out bytes.Buffer
 			cmd := exec.Command("curl", "-s", "-f", "--create-dirs", "-o", filepath.Join(dir, filepath.FromSlash(artifactName)), fileURL)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("curl: %v\n%s", err, out)
+			cmd.Stdout, cmd.Stderr = &out, &out
+			peak, err := runMeasured(cmd)
+			if err != nil {
+				b.Fatalf("curl: %v\n%s", err, out.Bytes())
 			}
-			return maxRSS(cmd)
+			return peak
 		})
 	})
 
@@ -208,10 +209,13 @@ func BenchmarkArtifact512MiB(b *testing.B) {
 		run(b, func(dir string) int64 {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestArtifactFetchChild$", "-test.bench=^$")
 			cmd.Env = append(os.Environ(), "BENCH_ARTIFACT_BASE="+base, "BENCH_ARTIFACT_DIR="+dir)
-			if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("PASS")) {
-				b.Fatalf("child: %v\n%s", err, out)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			peak, err := runMeasured(cmd)
+			if err != nil || !bytes.Contains(out.Bytes(), []byte("PASS")) {
+				b.Fatalf("child: %v\n%s", err, out.Bytes())
 			}
-			return maxRSS(cmd)
+			return peak
 		})
 	})
 
@@ -224,13 +228,14 @@ func BenchmarkArtifact512MiB(b *testing.B) {
 				"JENKINS_USER=" + user, "JENKINS_TOKEN=" + token,
 				"JENKINS_ARTIFACTS=dist/*.bin", "JENKINS_ARTIFACTS_DIR=" + dir}
 			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			if err := cmd.Run(); err != nil {
+			peak, err := runMeasured(cmd)
+			if err != nil {
 				b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
 			}
-			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(artifactName))); errors.Is(err, os.ErrNotExist) {
-				b.Skip("the command does not download artifacts yet (artifacts.Fetch is not wired into the flow)")
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(artifactName))); err != nil {
+				b.Fatalf("the command did not download the artifact: %v", err)
 			}
-			return maxRSS(cmd)
+			return peak
 		})
 	})
 }
@@ -291,12 +296,4 @@ func curlOnce(tb testing.TB, fileURL string) time.Duration {
 		tb.Fatalf("curl: %v\n%s", err, out)
 	}
 	return time.Since(start)
-}
-
-// maxRSS is a finished child's peak resident set, in bytes.
-func maxRSS(cmd *exec.Cmd) int64 {
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss * 1024 // Linux reports KiB
-	}
-	return 0
 }

@@ -3,13 +3,11 @@ package benchmark
 import (
 	"bytes"
 	"crypto/sha256"
-	"fmt"
 	"hash"
-	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,14 +33,11 @@ func BenchmarkConsole256MiB(b *testing.B) {
 		cmd := exec.Command(bin)
 		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
 		cmd.Stdout, cmd.Stderr = out, &stderr
-		if err := cmd.Run(); err != nil {
+		peak, err := runMeasured(cmd)
+		if err != nil {
 			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
 		}
-		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		if !ok {
-			b.Skip("no rusage on this platform")
-		}
-		rss = max(rss, ru.Maxrss*1024) // Linux reports KiB
+		rss = max(rss, peak)
 		b.StopTimer()
 		requests := len(f.fake.Requests()) - before
 		want, n := consoleText(b, f, i+1)
@@ -57,6 +52,40 @@ func BenchmarkConsole256MiB(b *testing.B) {
 	if rss >= 30<<20 {
 		b.Errorf("peak RSS %.1f MiB, over the 30 MiB bound", float64(rss)/(1<<20))
 	}
+}
+
+// BenchmarkLine16MiB runs the jenkins-trigger binary against a build whose
+// console is one line of 16 MiB between two short ones, and reports the
+// child's peak RSS: a line is passed on as it comes, never held whole.
+func BenchmarkLine16MiB(b *testing.B) {
+	const size = 16 << 20
+	bin := buildBinary(b)
+	long := strings.Repeat("0123456789abcdef", size/16)
+	f := newFixture(b, clock.Real{}, jenkinstest.Script{Duration: 3 * time.Second, Log: []jenkinstest.LogLine{
+		{At: 0, Text: "before"}, {At: time.Second, Text: long}, {At: 2 * time.Second, Text: "after"},
+	}}, freestyle)
+	var rss int64
+	b.SetBytes(size)
+	b.ResetTimer()
+	for i := range b.N {
+		out := &consoleTee{sum: sha256.New()}
+		var stderr bytes.Buffer
+		cmd := exec.Command(bin)
+		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
+		cmd.Stdout, cmd.Stderr = out, &stderr
+		peak, err := runMeasured(cmd)
+		if err != nil {
+			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
+		}
+		rss = max(rss, peak)
+		b.StopTimer()
+		want, n := consoleText(b, f, i+1)
+		if out.n != n || !bytes.Equal(out.sum.Sum(nil), want) {
+			b.Fatalf("printed %d bytes of console, Jenkins has %d, or they differ", out.n, n)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
 }
 
 // buildBinary compiles jenkins-trigger, so that the benchmark measures the
@@ -97,21 +126,15 @@ func (c *consoleTee) Write(p []byte) (int, error) {
 
 // consoleText returns the hash and size of build n's consoleText.
 func consoleText(tb testing.TB, f *fixture, n int) ([]byte, int64) {
-	tb.Helper()
-	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s%s%d/consoleText", f.url(), jobPath, n), nil)
+	return consoleTextOf(tb, f, jobPath, n)
+}
+
+// getAsUser GETs u as the benchmark's user.
+func getAsUser(u string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	req.SetBasicAuth(user, token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sum := sha256.New()
-	size, err := io.Copy(sum, resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return sum.Sum(nil), size
+	return http.DefaultClient.Do(req)
 }

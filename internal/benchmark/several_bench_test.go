@@ -1,0 +1,219 @@
+package benchmark
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/cli"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+)
+
+// severalVariants is how many runs make up each figure of BenchmarkSeveral.
+const severalVariants = 25
+
+// jobNames are the jobs of a step of n builds: the fixture's own job, then
+// siblings of it.
+func jobNames(n int) []string {
+	names := []string{jobName}
+	for i := 2; i <= n; i++ {
+		names = append(names, fmt.Sprintf("%s-%d", jobName, i))
+	}
+	return names
+}
+
+// addJob adds a job of the fixture's kind that runs script.
+func (f *fixture) addJob(name string, script jenkinstest.Script, k kind) {
+	f.fake.AddJob(jenkinstest.JobSpec{FullName: name, Pipeline: k.pipeline, Script: func(map[string]string) jenkinstest.Script { return script }})
+}
+
+// stepFigures are one step's costs: all its builds', and how late its end
+// came after the last build's.
+type stepFigures struct {
+	requests, queueReads, itemReads int
+	down                            int64
+	delay                           time.Duration
+}
+
+// measureStep runs one step of jenkins-trigger over builds of n jobs, the
+// j-th running script(j), on clk, and returns its figures.
+func measureStep(tb testing.TB, clk clock.Clock, n int, script func(j int) jenkinstest.Script) (stepFigures, error) {
+	names := jobNames(n)
+	f := newFixture(tb, clk, script(0), freestyle)
+	for j, name := range names[1:] {
+		f.addJob(name, script(j+1), freestyle)
+	}
+	var stdout, stderr bytes.Buffer
+	code := cli.Run(context.Background(), cli.Env{
+		Environ: map[string]string{"JENKINS_URL": f.url(), "JENKINS_JOB": strings.Join(names, "\n"), "JENKINS_USER": user, "JENKINS_TOKEN": token},
+		Stdout:  &stdout, Stderr: &stderr, Clock: clk,
+	})
+	if code != cli.ExitOK {
+		return stepFigures{}, fmt.Errorf("jenkins-trigger exited %d: %s", code, stderr.String())
+	}
+	end := clk.Now()
+	var last time.Time
+	for _, name := range names {
+		builds := f.fake.Builds(name)
+		if len(builds) != 1 || builds[0].Completed.IsZero() {
+			return stepFigures{}, fmt.Errorf("%s: %+v", name, builds)
+		}
+		if builds[0].Completed.After(last) {
+			last = builds[0].Completed
+		}
+	}
+	fig := stepFigures{down: f.down.Load(), delay: end.Sub(last)}
+	for _, r := range f.fake.Requests() {
+		fig.requests++
+		switch {
+		case strings.HasSuffix(r.Path, "/queue/api/json"):
+			fig.queueReads++
+		case strings.Contains(r.Path, "/queue/item/"):
+			fig.itemReads++
+		}
+	}
+	return fig, nil
+}
+
+// BenchmarkSeveral follows one 20 s build, then five in one step, on a
+// virtual clock shared with the fake Jenkins, over severalVariants runs
+// that differ in how long each build waits for an executor and in the
+// phase of the clock. Its table is README's: the most requests and bytes
+// any run made, and the median and longest wait from the last build's end
+// to the step's.
+func BenchmarkSeveral(b *testing.B) {
+	var rows []string
+	for _, n := range []int{1, 5} {
+		b.Run(fmt.Sprintf("%d builds", n), func(b *testing.B) {
+			var runs []stepFigures
+			for range b.N {
+				runs = runs[:0]
+				for v := range severalVariants {
+					clk := clock.NewVirtual(variantStart(v))
+					fig, err := measureStep(b, clk, n, func(j int) jenkinstest.Script { return twentySeconds(20 * time.Second)(v + 7*j) })
+					if err != nil {
+						b.Fatal(err)
+					}
+					runs = append(runs, fig)
+				}
+			}
+			worst := stepFigures{}
+			var delays []time.Duration
+			for _, r := range runs {
+				worst.requests = max(worst.requests, r.requests)
+				worst.queueReads = max(worst.queueReads, r.queueReads)
+				worst.itemReads = max(worst.itemReads, r.itemReads)
+				worst.down = max(worst.down, r.down)
+				delays = append(delays, r.delay)
+			}
+			b.ReportMetric(float64(worst.requests), "requests")
+			b.ReportMetric(float64(worst.down)/1024, "KiB-down")
+			b.ReportMetric(float64(median(delays).Milliseconds()), "end-after-last-median-ms")
+			b.ReportMetric(float64(slices.Max(delays).Milliseconds()), "end-after-last-max-ms")
+			b.ReportMetric(0, "ns/op")
+			rows = append(rows, fmt.Sprintf("| %d × 20 s build | %d | %d | %d | %.1f | %s / %s |",
+				n, worst.requests, worst.queueReads, worst.itemReads, float64(worst.down)/1024, seconds(median(delays)), seconds(slices.Max(delays))))
+		})
+	}
+	b.Log("\n| step | requests | queue listings | queue item reads | KiB down | end after the last build's (median / max) |\n|---|--:|--:|--:|--:|--:|\n" + strings.Join(rows, "\n"))
+}
+
+// BenchmarkFourConsoles64MiB runs the jenkins-trigger binary against a
+// fake Jenkins, served from this process, with four builds that each write
+// 64 MiB of console in 10 s, followed at once. It reports the child's peak
+// RSS, and checks that each build's console, with its label taken off, is
+// Jenkins' consoleText, byte for byte.
+func BenchmarkFourConsoles64MiB(b *testing.B) {
+	const size, builds = 64 << 20, 4
+	bin := buildBinary(b)
+	script := jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size}
+	f := newFixture(b, clock.Real{}, script, freestyle)
+	names := jobNames(builds)
+	for _, name := range names[1:] {
+		f.addJob(name, script, freestyle)
+	}
+	var rss int64
+	b.SetBytes(size * builds)
+	b.ResetTimer()
+	for i := range b.N {
+		out := &labelledTee{sums: map[string]hash.Hash{}, n: map[string]int64{}}
+		var stderr bytes.Buffer
+		cmd := exec.Command(bin)
+		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + strings.Join(names, "\n"), "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
+		cmd.Stdout, cmd.Stderr = out, &stderr
+		peak, err := runMeasured(cmd)
+		if err != nil {
+			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
+		}
+		rss = max(rss, peak)
+		b.StopTimer()
+		for _, name := range names {
+			path := "/job/" + strings.ReplaceAll(name, "/", "/job/") + "/"
+			want, n := consoleTextOf(b, f, path, i+1)
+			label := fmt.Sprintf("%s #%d", name, i+1)
+			if out.n[label] != n || out.sums[label] == nil || !bytes.Equal(out.sums[label].Sum(nil), want) {
+				b.Fatalf("%s: printed %d bytes of console, Jenkins has %d, or they differ", label, out.n[label], n)
+			}
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	if rss >= 30<<20 {
+		b.Errorf("peak RSS %.1f MiB, over the 30 MiB bound", float64(rss)/(1<<20))
+	}
+}
+
+// labelledTee hashes each build's console lines, their label taken off.
+type labelledTee struct {
+	sums    map[string]hash.Hash
+	n       map[string]int64
+	partial []byte
+}
+
+func (c *labelledTee) Write(p []byte) (int, error) {
+	buf := append(c.partial, p...)
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := buf[:i+1]
+		if label, text, ok := bytes.Cut(line, []byte(" | ")); ok && !bytes.HasPrefix(line, []byte("» ")) {
+			l := string(label)
+			if c.sums[l] == nil {
+				c.sums[l] = sha256.New()
+			}
+			c.sums[l].Write(text)
+			c.n[l] += int64(len(text))
+		}
+		buf = buf[i+1:]
+	}
+	c.partial = append(c.partial[:0], buf...)
+	return len(p), nil
+}
+
+// consoleTextOf returns the hash and size of build n's consoleText, the
+// job at path.
+func consoleTextOf(tb testing.TB, f *fixture, path string, n int) ([]byte, int64) {
+	tb.Helper()
+	resp, err := getAsUser(fmt.Sprintf("%s%s%d/consoleText", f.url(), path, n))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sum := sha256.New()
+	size, err := io.Copy(sum, resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sum.Sum(nil), size
+}
