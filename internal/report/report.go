@@ -249,10 +249,17 @@ func (o *outputs) set(name, value string) error {
 	return errors.Join(errs...)
 }
 
+// gitlabDotenvLimit is the largest dotenv report GitLab accepts unless an
+// administrator raised it (the dotenv_size plan limit): a bigger one fails
+// the job's artifact upload with a 400.
+const gitlabDotenvLimit = 5120
+
 // dotenv writes outputs as JENKINS_<NAME>=value lines.
 type dotenv struct {
-	mu sync.Mutex
-	f  *os.File
+	mu     sync.Mutex
+	f      *os.File
+	size   int
+	warned bool // that the file outgrew gitlabDotenvLimit
 }
 
 func (d *dotenv) set(name, value string) error {
@@ -267,6 +274,12 @@ func (d *dotenv) set(name, value string) error {
 	}
 	if err := d.f.Sync(); err != nil {
 		return fmt.Errorf("write dotenv %s: %w", d.f.Name(), err)
+	}
+	d.size += len(line)
+	if d.size > gitlabDotenvLimit && !d.warned {
+		d.warned = true
+		return fmt.Errorf("dotenv %s is %d bytes with %s, over the %d bytes GitLab accepts for a dotenv report unless its administrator raised the limit; follow fewer jobs in one step",
+			d.f.Name(), d.size, "JENKINS_"+strings.ToUpper(name), gitlabDotenvLimit)
 	}
 	return nil
 }

@@ -309,6 +309,36 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// TestDotenvOverGitLabLimit: the output that takes the dotenv file past
+// what GitLab accepts is written, and a warning says so once.
+func TestDotenvOverGitLabLimit(t *testing.T) {
+	t.Parallel()
+	dot := filepath.Join(t.TempDir(), "jenkins.env")
+	var stdout, stderr bytes.Buffer
+	r, err := New(Env{Getenv: func(string) string { return "" }, Stdout: &stdout, Stderr: &stderr, Dotenv: dot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Output(contract.OutputResult, "FAILURE"); err != nil {
+		t.Fatal(err)
+	}
+	big := "[" + strings.Repeat(`{"job":"team/deploy"},`, 240) + "{}]"
+	err = r.Output(contract.OutputBuilds, big)
+	if err == nil || !strings.Contains(err.Error(), "with JENKINS_BUILDS, over the 5120 bytes GitLab accepts") {
+		t.Errorf("Output(builds) = %v", err)
+	}
+	if err := r.Output(contract.OutputBuildNumber, "7"); err != nil {
+		t.Errorf("a second output past the limit: %v", err)
+	}
+	data, err := os.ReadFile(dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "JENKINS_RESULT=FAILURE\nJENKINS_BUILDS=" + big + "\nJENKINS_BUILD_NUMBER=7\n"; string(data) != want {
+		t.Errorf("dotenv has %d bytes, want %d", len(data), len(want))
+	}
+}
+
 func TestSummaryMarkdown(t *testing.T) {
 	t.Parallel()
 	mask := func(s string) string { return strings.ReplaceAll(s, "s3cr_t", "***") }
