@@ -3,7 +3,6 @@ package jenkins
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -93,5 +92,3 @@ func (c *Client) leavesOrigin(resp *http.Response) bool {
 	return err == nil && resp.Header.Get("Location") != "" && !sameOrigin(loc, c.base)
 }
 
-// hostOf is u's scheme and host, for messages.
-func hostOf(u *url.URL) string { return u.Scheme + "://" + u.Host }
