@@ -222,16 +222,10 @@ func BenchmarkArtifact512MiB(b *testing.B) {
 	b.Run("binary", func(b *testing.B) {
 		bin := buildBinary(b)
 		run(b, func(dir string) int64 {
-			var stderr bytes.Buffer
-			cmd := exec.Command(bin)
-			cmd.Env = []string{"JENKINS_URL=" + base, "JENKINS_FOLLOW=" + base + artifactJob + "1/",
+			env := []string{"JENKINS_URL=" + base, "JENKINS_FOLLOW=" + base + artifactJob + "1/",
 				"JENKINS_USER=" + user, "JENKINS_TOKEN=" + token,
 				"JENKINS_ARTIFACTS=dist/*.bin", "JENKINS_ARTIFACTS_DIR=" + dir}
-			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			peak, err := runMeasured(cmd)
-			if err != nil {
-				b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
-			}
+			peak := runBinary(b, bin, env, io.Discard)
 			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(artifactName))); err != nil {
 				b.Fatalf("the command did not download the artifact: %v", err)
 			}

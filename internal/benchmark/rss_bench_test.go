@@ -29,15 +29,8 @@ func BenchmarkConsole256MiB(b *testing.B) {
 	for i := range b.N {
 		before := len(f.fake.Requests())
 		out := &consoleTee{sum: sha256.New()}
-		var stderr bytes.Buffer
-		cmd := exec.Command(bin)
-		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
-		cmd.Stdout, cmd.Stderr = out, &stderr
-		peak, err := runMeasured(cmd)
-		if err != nil {
-			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
-		}
-		rss = max(rss, peak)
+		env := []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
+		rss = max(rss, runBinary(b, bin, env, out))
 		b.StopTimer()
 		requests := len(f.fake.Requests()) - before
 		want, n := consoleText(b, f, i+1)
@@ -69,15 +62,8 @@ func BenchmarkLine16MiB(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		out := &consoleTee{sum: sha256.New()}
-		var stderr bytes.Buffer
-		cmd := exec.Command(bin)
-		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
-		cmd.Stdout, cmd.Stderr = out, &stderr
-		peak, err := runMeasured(cmd)
-		if err != nil {
-			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
-		}
-		rss = max(rss, peak)
+		env := []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
+		rss = max(rss, runBinary(b, bin, env, out))
 		b.StopTimer()
 		want, n := consoleText(b, f, i+1)
 		if out.n != n || !bytes.Equal(out.sum.Sum(nil), want) {

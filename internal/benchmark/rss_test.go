@@ -2,14 +2,34 @@ package benchmark
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
+
+// runBinary runs the jenkins-trigger binary bin with env and nothing else
+// of this process's environment, its stdout to stdout, and returns its
+// peak resident set in bytes. A run that fails ends the benchmark with
+// what the binary said.
+func runBinary(tb testing.TB, bin string, env []string, stdout io.Writer) int64 {
+	tb.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, &stderr
+	peak, err := runMeasured(cmd)
+	if err != nil {
+		tb.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
+	}
+	return peak
+}
 
 // runMeasured runs cmd to its end and returns its peak resident set in
 // bytes, read from /proc while it runs. The child's rusage is no good

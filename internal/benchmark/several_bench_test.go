@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -146,15 +145,8 @@ func BenchmarkFourConsoles64MiB(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		out := &labelledTee{sums: map[string]hash.Hash{}, n: map[string]int64{}}
-		var stderr bytes.Buffer
-		cmd := exec.Command(bin)
-		cmd.Env = []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + strings.Join(names, "\n"), "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
-		cmd.Stdout, cmd.Stderr = out, &stderr
-		peak, err := runMeasured(cmd)
-		if err != nil {
-			b.Fatalf("jenkins-trigger: %v\n%s", err, stderr.Bytes())
-		}
-		rss = max(rss, peak)
+		env := []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + strings.Join(names, "\n"), "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
+		rss = max(rss, runBinary(b, bin, env, out))
 		b.StopTimer()
 		for _, name := range names {
 			path := "/job/" + strings.ReplaceAll(name, "/", "/job/") + "/"

@@ -1,12 +1,10 @@
 package benchmark
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -48,18 +46,11 @@ func BenchmarkUpload1GiB(b *testing.B) {
 	b.SetBytes(size)
 	b.ResetTimer()
 	for range b.N {
-		var out bytes.Buffer
-		cmd := exec.Command(bin)
-		cmd.Env = []string{
+		env := []string{
 			"JENKINS_URL=" + fake.URL(), "JENKINS_JOB=upload", "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token,
 			"JENKINS_FILES=BUNDLE=" + path, "JENKINS_WAIT_FOR=queue",
 		}
-		cmd.Stdout, cmd.Stderr = &out, &out
-		peak, err := runMeasured(cmd)
-		if err != nil {
-			b.Fatalf("jenkins-trigger: %v\n%s", err, out.Bytes())
-		}
-		rss = max(rss, peak)
+		rss = max(rss, runBinary(b, bin, env, io.Discard))
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")

@@ -106,14 +106,7 @@ func (v *Virtual) Advance(d time.Duration) {
 			v.mu.Unlock()
 			return
 		}
-		w := v.next()
-		if w.fn != nil {
-			v.mu.Unlock()
-			w.fn()
-			continue
-		}
-		v.wakeUp(w, nil)
-		v.mu.Unlock()
+		v.fireNext()
 	}
 }
 
@@ -126,14 +119,22 @@ func (v *Virtual) AdvanceToNext() {
 		v.mu.Unlock()
 		return
 	}
+	v.fireNext()
+}
+
+// fireNext takes the earliest timer or sleeper off the clock, with v.mu
+// held, and releases v.mu: a timer's function then runs in this goroutine,
+// a sleeper is woken. It reports whether it ran a timer.
+func (v *Virtual) fireNext() (timer bool) {
 	w := v.next()
 	if w.fn != nil {
 		v.mu.Unlock()
 		w.fn()
-		return
+		return true
 	}
 	v.wakeUp(w, nil)
 	v.mu.Unlock()
+	return false
 }
 
 // settle moves time while no goroutine the clock knows of runs: it wakes
@@ -146,15 +147,9 @@ func (v *Virtual) settle() {
 			v.mu.Unlock()
 			return
 		}
-		w := v.next()
-		if w.fn != nil {
-			v.mu.Unlock()
-			w.fn()
-			continue
+		if !v.fireNext() {
+			return
 		}
-		v.wakeUp(w, nil)
-		v.mu.Unlock()
-		return
 	}
 }
 

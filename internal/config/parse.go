@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -69,6 +70,21 @@ func nonEmptyLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// numberedLines yields the lines of s that are not blank, with their
+// number from 1 for messages, each without a CR from a CRLF.
+func numberedLines(s string) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		n := 0
+		for line := range strings.SplitSeq(s, "\n") {
+			n++
+			line = strings.TrimSuffix(line, "\r")
+			if strings.TrimSpace(line) != "" && !yield(n, line) {
+				return
+			}
+		}
+	}
 }
 
 // parseJobs reads one job a line. A job name never holds a new line, so a
@@ -184,18 +200,14 @@ func parseFiles(s string) ([]build.File, error) {
 
 func parseLines(s, what string) ([]build.Param, error) {
 	var out []build.Param
-	for i, line := range strings.Split(s, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
+	for n, line := range numberedLines(s) {
 		name, value, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("line %d has no '=': write NAME=%s", i+1, what)
+			return nil, fmt.Errorf("line %d has no '=': write NAME=%s", n, what)
 		}
 		name = strings.TrimSpace(name)
 		if name == "" {
-			return nil, fmt.Errorf("line %d has no name before '='", i+1)
+			return nil, fmt.Errorf("line %d has no name before '='", n)
 		}
 		out = append(out, build.Param{Name: name, Value: value})
 	}
@@ -269,26 +281,22 @@ var toolHeaders = []string{"Host", "Content-Length", "Content-Type", "Transfer-E
 // would otherwise split the request.
 func parseHeaders(s string) (http.Header, error) {
 	h := http.Header{}
-	for i, line := range strings.Split(s, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
+	for n, line := range numberedLines(s) {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			return nil, fmt.Errorf("line %d has no ':': write Name: value", i+1)
+			return nil, fmt.Errorf("line %d has no ':': write Name: value", n)
 		}
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if !isToken(name) {
-			return nil, fmt.Errorf("line %d: %q is not a header name", i+1, name)
+			return nil, fmt.Errorf("line %d: %q is not a header name", n, name)
 		}
 		if strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
-			return nil, fmt.Errorf("line %d: the value of %s has a control character", i+1, name)
+			return nil, fmt.Errorf("line %d: the value of %s has a control character", n, name)
 		}
 		canonical := textproto.CanonicalMIMEHeaderKey(name)
 		for _, own := range toolHeaders {
 			if canonical == own {
-				return nil, fmt.Errorf("line %d: %s is set by jenkins-trigger itself", i+1, canonical)
+				return nil, fmt.Errorf("line %d: %s is set by jenkins-trigger itself", n, canonical)
 			}
 		}
 		h.Add(canonical, value)

@@ -164,30 +164,21 @@ func buildsJSON(runs []*run, outcomes []BuildOutcome) string {
 
 // tally is the step's last line with several builds: how many ended how.
 func tally(outcomes []BuildOutcome) string {
-	var order []string
-	count := map[string]int{}
-	for _, o := range outcomes {
-		how := string(o.Result)
+	ends := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		ends[i] = string(o.Result)
 		switch {
 		case o.Err != nil:
-			how = "not followed to the end"
+			ends[i] = "not followed to the end"
 		case o.Result == build.None && o.Number > 0:
-			how = "started"
+			ends[i] = "started"
 		case o.Result == build.None && o.Queue > 0:
-			how = "queued"
+			ends[i] = "queued"
 		case o.Result == build.None:
-			how = "not triggered"
+			ends[i] = "not triggered"
 		}
-		if count[how] == 0 {
-			order = append(order, how)
-		}
-		count[how]++
 	}
-	parts := make([]string, len(order))
-	for i, how := range order {
-		parts[i] = fmt.Sprintf("%d %s", count[how], how)
-	}
-	return fmt.Sprintf("%d builds: %s", len(outcomes), strings.Join(parts, ", "))
+	return report.Count(ends)
 }
 
 // writeJUnit writes the junit file: one build's report as Jenkins has it,

@@ -91,4 +91,3 @@ func (c *Client) leavesOrigin(resp *http.Response) bool {
 	loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
 	return err == nil && resp.Header.Get("Location") != "" && !sameOrigin(loc, c.base)
 }
-

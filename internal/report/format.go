@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -27,4 +28,22 @@ func Rough(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// Count says how many builds ended each way, the ways in the order they
+// first appear: "3 builds: 2 SUCCESS, 1 FAILURE".
+func Count(ends []string) string {
+	var order []string
+	n := map[string]int{}
+	for _, e := range ends {
+		if n[e] == 0 {
+			order = append(order, e)
+		}
+		n[e]++
+	}
+	parts := make([]string, len(order))
+	for i, e := range order {
+		parts[i] = fmt.Sprintf("%d %s", n[e], e)
+	}
+	return fmt.Sprintf("%d builds: %s", len(ends), strings.Join(parts, ", "))
 }

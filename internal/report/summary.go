@@ -163,20 +163,11 @@ func (m *markdownWriter) buildCell(bs BuildSummary) string {
 
 // count says how many builds ended how: "3 builds: 2 SUCCESS, 1 FAILURE".
 func (m *markdownWriter) count(builds []BuildSummary) string {
-	var order []string
-	n := map[string]int{}
-	for _, bs := range builds {
-		r := m.state(BuildSummary{Result: bs.Result, Number: bs.Number})
-		if n[r] == 0 {
-			order = append(order, r)
-		}
-		n[r]++
+	ends := make([]string, len(builds))
+	for i, bs := range builds {
+		ends[i] = m.state(BuildSummary{Result: bs.Result, Number: bs.Number})
 	}
-	parts := make([]string, len(order))
-	for i, r := range order {
-		parts[i] = fmt.Sprintf("%d %s", n[r], r)
-	}
-	return fmt.Sprintf("%d builds: %s", len(builds), strings.Join(parts, ", "))
+	return Count(ends)
 }
 
 // details are what the summary says of a build below its row.
