@@ -38,7 +38,7 @@ func (e *FrontDoorError) Error() string {
 	if e.Body != "" && e.Status != http.StatusOK {
 		msg += ": " + e.Body
 	}
-	return msg + "; give the headers the front door wants (an identity-aware proxy's token, Cloudflare Access' service token) in the headers input"
+	return msg + "; give the headers the front door wants (an identity-aware proxy's token, Cloudflare Access' service token) in the headers input (JENKINS_HEADERS)"
 }
 
 // fromJenkins tells whether an answer came from Jenkins itself, by the
