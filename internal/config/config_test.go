@@ -325,6 +325,17 @@ func TestHeaders(t *testing.T) {
 			t.Errorf("Secrets() masks %q, too short to hide anything", short)
 		}
 	}
+	// The secret inputs are masked however short they are.
+	c, err = Load(with("JENKINS_TOKEN", "abc", "JENKINS_BUILD_TOKEN", "xy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Secrets(); !slices.Equal(got, []string{"abc", "xy"}) {
+		t.Errorf("Secrets() = %q, want the short token and build token", got)
+	}
+	if got := Secrets(with("JENKINS_TOKEN", "abc", "JENKINS_BUILD_TOKEN", "xy")); !slices.Contains(got, "abc") || !slices.Contains(got, "xy") {
+		t.Errorf("Secrets(environ) = %q lacks the short token or build token", got)
+	}
 	// Without a user or token, Authorization is the front door's to set.
 	if _, err := Load(with("JENKINS_HEADERS", "Authorization: Bearer abc123")); err != nil {
 		t.Errorf("Authorization without Jenkins credentials: %v", err)

@@ -7,9 +7,11 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
-// minSecret is the shortest value masked: replacing a shorter one wherever
-// it appears would garble the output and hide nothing worth hiding.
-const minSecret = 4
+// minHeaderSecret is the shortest header value masked: a header such as
+// "X-Env: dev" carries no secret, and replacing it wherever it appears
+// would garble the output. The secret inputs are masked whatever their
+// length.
+const minHeaderSecret = 4
 
 // Secrets returns the values that must never be printed, as far as they
 // are known from the environment alone: the secret inputs, the password in
@@ -24,7 +26,7 @@ func Secrets(environ map[string]string) []string {
 		case in.Name == "headers":
 			for line := range strings.SplitSeq(v, "\n") {
 				if _, value, ok := strings.Cut(line, ":"); ok {
-					out = append(out, secretForms(strings.TrimSpace(value))...)
+					out = append(out, headerSecrets(strings.TrimSpace(value))...)
 				}
 			}
 		default:
@@ -38,36 +40,37 @@ func Secrets(environ map[string]string) []string {
 			}
 		}
 	}
-	return keep(out)
+	return out
 }
 
 // Secrets lists the values that must never be printed.
 func (c *Config) Secrets() []string {
-	out := []string{c.Token, c.BuildToken, c.urlPassword}
-	for _, vs := range c.Headers {
-		for _, v := range vs {
-			out = append(out, secretForms(v)...)
+	var out []string
+	for _, s := range []string{c.Token, c.BuildToken, c.urlPassword} {
+		if s != "" {
+			out = append(out, s)
 		}
 	}
-	return keep(out)
+	for _, vs := range c.Headers {
+		for _, v := range vs {
+			out = append(out, headerSecrets(v)...)
+		}
+	}
+	return out
 }
 
-// secretForms are the forms in which a header's value may come back: whole,
-// and for a credential with its scheme ("Bearer eyJ..."), without it.
-func secretForms(value string) []string {
+// headerSecrets are the forms in which a header's value may come back:
+// whole, and for a credential with its scheme ("Bearer eyJ..."), without
+// it; each only when it is long enough to mask.
+func headerSecrets(value string) []string {
 	forms := []string{value}
 	if scheme, token, ok := strings.Cut(value, " "); ok && isToken(scheme) {
 		forms = append(forms, strings.TrimSpace(token))
 	}
-	return forms
-}
-
-// keep drops the values too short to mask.
-func keep(secrets []string) []string {
 	var out []string
-	for _, s := range secrets {
-		if len(s) >= minSecret {
-			out = append(out, s)
+	for _, f := range forms {
+		if len(f) >= minHeaderSecret {
+			out = append(out, f)
 		}
 	}
 	return out
