@@ -65,10 +65,12 @@ type labelled struct {
 	mu     *sync.Mutex
 	w      *lineWriter
 	held   []byte
+	// closed, when set, runs once the console is closed.
+	closed func()
 }
 
-func newLabelled(label string, mu *sync.Mutex, w *lineWriter) *labelled {
-	return &labelled{prefix: []byte(label + " | "), mu: mu, w: w}
+func newLabelled(label string, mu *sync.Mutex, w *lineWriter, closed func()) *labelled {
+	return &labelled{prefix: []byte(label + " | "), mu: mu, w: w, closed: closed}
 }
 
 func (l *labelled) Write(p []byte) (int, error) {
@@ -114,8 +116,12 @@ func (l *labelled) emit(out []byte) error {
 
 // Close writes out a partial last line.
 func (l *labelled) Close() error {
-	if len(l.held) == 0 {
-		return nil
+	var err error
+	if len(l.held) > 0 {
+		err = l.emit(l.line(nil, nil))
 	}
-	return l.emit(l.line(nil, nil))
+	if l.closed != nil {
+		l.closed()
+	}
+	return err
 }

@@ -26,6 +26,9 @@ type github struct {
 	// build's console cannot issue any (a stray "::endgroup::" or a fake
 	// "::error::").
 	stopToken string
+	// labelled counts the labelled consoles open: commands stay stopped
+	// while any is.
+	labelled int
 	// annotated is set once the verdict was an annotation: the error line
 	// that may follow it (a timeout) is then printed without another one.
 	annotated bool
@@ -89,12 +92,21 @@ func (g *github) Error(format string, args ...any) {
 func (g *github) Output(name, value string) error { return g.outputs.set(name, value) }
 
 // Console opens a group for the step's only console, with workflow
-// commands stopped inside it. A labelled console needs neither: groups do
-// not nest or interleave, and a command must start its line, where the
-// label stands.
+// commands stopped inside it. Labelled consoles, streamed together, get no
+// group (groups neither nest nor interleave) but have commands stopped
+// while any of them is open: the label does not disarm a command, since
+// the runner also takes "##[command]" in the middle of a line and starts a
+// line at a lone CR.
 func (g *github) Console(title, label string) io.WriteCloser {
 	if label != "" {
-		return newLabelled(label, &g.mu, g.console)
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.labelled == 0 {
+			g.console.endLine()
+			g.stopCommands()
+		}
+		g.labelled++
+		return newLabelled(label, &g.mu, g.console, g.closeLabelled)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -103,6 +115,16 @@ func (g *github) Console(title, label string) io.WriteCloser {
 	g.grouped = true
 	g.stopCommands()
 	return &sole{mu: &g.mu, w: g.console, closed: g.endGroup}
+}
+
+// closeLabelled resumes commands once the last labelled console closed.
+func (g *github) closeLabelled() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.labelled--; g.labelled == 0 {
+		g.console.endLine()
+		g.resumeCommands()
+	}
 }
 
 func (g *github) endGroup() {
@@ -162,10 +184,10 @@ func (g *github) Verdict(v Verdict) {
 	case build.Success, build.None:
 		fmt.Fprintln(g.stdout, line)
 	case build.Unstable:
-		g.issue(func() { g.action.Warningf("%s", line) })
+		g.command(func() { g.action.Warningf("%s", line) })
 		g.annotated = true
 	default:
-		g.issue(func() { g.action.Errorf("%s", line) })
+		g.command(func() { g.action.Errorf("%s", line) })
 		g.annotated = true
 	}
 }

@@ -332,7 +332,7 @@ func (p *plain) Output(name, value string) error { return p.outputs.set(name, va
 
 func (p *plain) Console(title, label string) io.WriteCloser {
 	if label != "" {
-		return newLabelled(label, &p.mu, p.console)
+		return newLabelled(label, &p.mu, p.console, nil)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
