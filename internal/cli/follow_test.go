@@ -97,7 +97,9 @@ func TestFollowAsFarAsWaitFor(t *testing.T) {
 			if tt.follow == "queue" {
 				follow = queueURL
 			}
-			h.set("JENKINS_FOLLOW", follow, "JENKINS_WAIT_FOR", tt.waitFor)
+			// The component sets junit by default: a build followed only
+			// to its start has no report to write, and says nothing of it.
+			h.set("JENKINS_FOLLOW", follow, "JENKINS_WAIT_FOR", tt.waitFor, "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
 			h.runWant(ExitOK)
 			out := h.outputs()
 			if len(out) != len(tt.want) {
@@ -175,7 +177,7 @@ func TestFollowQueueItemOfAnotherJob(t *testing.T) {
 	queueURL, _, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Second, 2), 0)
 	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "other"})
 	h := h0.again()
-	h.set("JENKINS_FOLLOW", queueURL, "JENKINS_JOB", "other")
+	h.set("JENKINS_FOLLOW", queueURL, "JENKINS_JOB", "other", "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
 	h.runWant(ExitBadInput)
 	if !strings.Contains(h.stderr.String(), "job is other, but follow names a build of deploy") {
 		t.Errorf("stderr: %s", h.stderr.String())

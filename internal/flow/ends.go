@@ -202,7 +202,7 @@ func (e *ends) writeJUnit(runs []*run) {
 		run = merge(run, r.tests, r.label())
 	}
 	if run == nil {
-		if len(runs) == 1 && runs[0].number > 0 && runs[0].build.Finished() {
+		if len(runs) == 1 && runs[0].noTests {
 			e.Report.Status("%s has no test report, so %s was not written", runs[0].label(), path)
 		}
 		return

@@ -36,10 +36,12 @@ func (r *run) readTests(ctx context.Context) {
 		r.log.Warning("%v; the build's tests are left out", err)
 		return
 	}
-	if t != nil {
-		r.tests = t
-		r.log.Status("Tests: %d passed, %d failed, %d skipped", t.Passed, t.Failed, t.Skipped)
+	if t == nil {
+		r.noTests = true
+		return
 	}
+	r.tests = t
+	r.log.Status("Tests: %d passed, %d failed, %d skipped", t.Passed, t.Failed, t.Skipped)
 }
 
 // downloadArtifacts brings the finished build's artifacts that match the

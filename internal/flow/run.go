@@ -37,9 +37,11 @@ type run struct {
 	// stages are a Pipeline's stages as last read.
 	stages []build.Stage
 	// tests is the finished build's test report; nil when it has none or
-	// it was not read. testsErr says why it could not be read.
+	// it was not read. testsErr says why it could not be read; noTests
+	// that it was read and the build has none.
 	tests    *build.TestRun
 	testsErr error
+	noTests  bool
 	// artifacts are the files brought back; artifactsErr says why the
 	// rest could not be.
 	artifacts    []build.Artifact
