@@ -459,7 +459,7 @@ func (c *Client) decodeJSON(resp *http.Response, u *url.URL, v any) error {
 	mt, _, _ := mime.ParseMediaType(ct)
 	if resp.StatusCode != http.StatusOK || mt != "application/json" {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if c.leavesOrigin(resp) || !fromJenkins(resp, body) {
+		if c.leavesJenkins(resp) || !fromJenkins(resp, body) {
 			return c.frontDoor(http.MethodGet, Redact(u), resp, body)
 		}
 		if resp.StatusCode != http.StatusOK {
@@ -563,7 +563,15 @@ func (c *Client) post(ctx context.Context, r request, handle func(*http.Response
 		}
 		rr := r
 		rr.header = h
-		err = c.do(ctx, rr, handle)
+		err = c.do(ctx, rr, func(resp *http.Response) error {
+			// A POST follows no redirect: one that leaves Jenkins is a
+			// front door's way to its login, and nothing was done.
+			if isRedirect(resp.StatusCode) && c.leavesJenkins(resp) {
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+				return c.frontDoor(http.MethodPost, Redact(resp.Request.URL), resp, body)
+			}
+			return handle(resp)
+		})
 		var he *HTTPError
 		if attempt == 0 && errors.As(err, &he) && he.NoValidCrumb {
 			continue

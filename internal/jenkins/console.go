@@ -43,7 +43,7 @@ func (c *Client) ProgressiveText(ctx context.Context, job Job, n int, start int6
 	err := c.retry(ctx, retryable, func() error {
 		return c.do(ctx, r, func(resp *http.Response) error {
 			if resp.StatusCode != http.StatusOK {
-				if c.leavesOrigin(resp) {
+				if c.leavesJenkins(resp) {
 					return c.frontDoor(http.MethodGet, Redact(c.endpoint(path, q)), resp, nil)
 				}
 				return &DecodeError{URL: Redact(c.endpoint(path, q)), ContentType: resp.Header.Get("Content-Type"), Err: fmt.Errorf("status %d instead of 200", resp.StatusCode)}

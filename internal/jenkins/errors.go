@@ -53,8 +53,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized (401)")
 )
 
-// DecodeError is a 2xx answer whose body is not what Jenkins sends, such as
-// a proxy's HTML login page where JSON was expected.
+// DecodeError is an answer of Jenkins' that is not what was asked for,
+// such as a page where JSON was expected. The same from something in
+// front of Jenkins is a *FrontDoorError.
 type DecodeError struct {
 	URL         string
 	ContentType string

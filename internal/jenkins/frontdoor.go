@@ -58,8 +58,9 @@ func (e *FrontDoorError) Error() string {
 //     and the "Invalid token" 403 of a wrong build token.
 //
 // Triggers, the console and the 503 while Jenkins starts carry none of
-// these, so only a refusal (401, 403) or an answer that should have been
-// JSON is judged by them.
+// these, so only a refusal (401, 403), an answer that should have been
+// JSON, and a trigger answered with a page of 200 (Jenkins answers 201,
+// 303 or 302) are judged by them.
 func fromJenkins(resp *http.Response, body []byte) bool {
 	h := resp.Header
 	if h.Get("X-Jenkins") != "" || h.Get("X-Jenkins-Session") != "" || h.Get("X-You-Are-Authenticated-As") != "" {
@@ -84,10 +85,19 @@ func (c *Client) frontDoor(method, shown string, resp *http.Response, body []byt
 	return e
 }
 
-// leavesOrigin reports whether a redirect answer points away from Jenkins'
-// origin: Jenkins redirects only to itself, but a front door to its login
-// page.
-func (c *Client) leavesOrigin(resp *http.Response) bool {
-	loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
-	return err == nil && resp.Header.Get("Location") != "" && !sameOrigin(loc, c.base)
+// leavesJenkins reports whether a redirect answer points away from
+// Jenkins: to another host, or out of its context path. Jenkins redirects
+// only to itself, but builds the Location from the request it received,
+// whose scheme and port a proxy in front may have changed (one that ends
+// TLS makes it http://), so those do not tell; a front door redirects to
+// its login page, on a host of its own.
+func (c *Client) leavesJenkins(resp *http.Response) bool {
+	raw := resp.Header.Get("Location")
+	loc, err := resp.Request.URL.Parse(raw)
+	if raw == "" || err != nil {
+		return false
+	}
+	base := c.base.EscapedPath()
+	under := loc.EscapedPath() == base || strings.HasPrefix(loc.EscapedPath(), strings.TrimSuffix(base, "/")+"/")
+	return !strings.EqualFold(loc.Hostname(), c.base.Hostname()) || !under
 }

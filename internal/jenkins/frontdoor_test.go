@@ -283,3 +283,57 @@ func TestHeaderValuesScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// TestTriggerRedirectsOfJenkins: Jenkins builds a trigger's Location from
+// the request it received, so behind a proxy that ends TLS it names the
+// same host over another scheme or port. That is still Jenkins' answer,
+// the queue item it names is the build's; only a Location on another
+// host, or out of the context path, is a front door's.
+func TestTriggerRedirectsOfJenkins(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, location string
+		status         int
+		door           bool
+	}{
+		{"coalesced, over https", "https://{host}/jenkins/queue/item/7/", http.StatusSeeOther, false},
+		{"coalesced, on another port", "http://{host}:8443/jenkins/queue/item/7/", http.StatusSeeOther, false},
+		{"created, relative", "/jenkins/queue/item/7/", http.StatusCreated, false},
+		{"a login on another host", "https://door.example.com/login", http.StatusFound, true},
+		{"a login out of the context path", "/cdn-cgi/access/login", http.StatusFound, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", strings.ReplaceAll(tt.location, "{host}", strings.Split(r.Host, ":")[0]))
+				w.WriteHeader(tt.status)
+			})
+			id, err := c.Trigger(context.Background(), testJob, TriggerRequest{Parameterized: true})
+			var fd *FrontDoorError
+			if got := errors.As(err, &fd); got != tt.door {
+				t.Fatalf("id %d, err = %v; a front door's: %v, want %v", id, err, got, tt.door)
+			}
+			if !tt.door && id != 7 {
+				t.Errorf("id %d, want 7", id)
+			}
+		})
+	}
+}
+
+// TestStopThroughClosedDoor: a stop or a cancel that a front door turns
+// away with a redirect to its login is not taken for done.
+func TestStopThroughClosedDoor(t *testing.T) {
+	t.Parallel()
+	door := &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: jenkinstest.RefuseCloudflareLogin}
+	c, _, _ := fake(t, jenkinstest.Options{FrontDoor: door}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
+	app, _ := ParseJob(c.base, "app")
+	for name, err := range map[string]error{
+		"stop":   c.StopBuild(context.Background(), app, 1),
+		"cancel": c.CancelQueueItem(context.Background(), 1),
+	} {
+		var fd *FrontDoorError
+		if !errors.As(err, &fd) {
+			t.Errorf("%s: err = %v, want a *FrontDoorError", name, err)
+		}
+	}
+}

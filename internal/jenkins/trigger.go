@@ -110,9 +110,9 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 		defer cancel()
 		return c.post(sendCtx, r, func(resp *http.Response) error {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-			// Jenkins redirects a trigger only to itself, and never
-			// answers one with a page of 200.
-			if isRedirect(resp.StatusCode) && c.leavesOrigin(resp) || resp.StatusCode == http.StatusOK && !fromJenkins(resp, body) {
+			// Jenkins never answers a trigger with a page of 200; post
+			// has already judged a redirect.
+			if resp.StatusCode == http.StatusOK && !fromJenkins(resp, body) {
 				return c.frontDoor(http.MethodPost, Redact(resp.Request.URL), resp, body)
 			}
 			status, location = resp.StatusCode, resp.Header.Get("Location")
