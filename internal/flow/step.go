@@ -79,6 +79,10 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 		}
 		return Outcome{Err: err}
 	}
+	// The checks may have passed as the step was stopped: nothing is sent.
+	if cause := stopCause(ctx, ctx.Err()); cause != nil {
+		return stoppedEarly(cause)
+	}
 	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)

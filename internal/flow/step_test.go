@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -345,5 +346,38 @@ func assertNothingLeft(t *testing.T, h *stepHarness, jobs ...string) {
 				t.Errorf("%s #%d left running", j, b.Number)
 			}
 		}
+	}
+}
+
+// lateChecks answers the checks of a job only once the timeout passed.
+type lateChecks struct {
+	Client
+	clock clock.Clock
+	late  time.Duration
+}
+
+func (l lateChecks) JobInfo(ctx context.Context, job jenkins.Job) (*jenkins.JobInfo, error) {
+	info, err := l.Client.JobInfo(ctx, job)
+	if err := l.clock.Sleep(context.Background(), l.late); err != nil {
+		return nil, err
+	}
+	return info, err
+}
+
+// TestTimeoutDuringChecks: a timeout that passes while the jobs are
+// checked ends the step as timed out, with nothing triggered.
+func TestTimeoutDuringChecks(t *testing.T) {
+	t.Parallel()
+	h := newStepHarness(t, jenkinstest.Options{})
+	a, b := h.job("a", script("SUCCESS", time.Minute)), h.job("b", script("SUCCESS", time.Minute))
+	p := policy()
+	p.Timeout = time.Minute
+	out := Run(t.Context(), Options{Policy: p, Targets: []Target{{Job: a}, {Job: b}}},
+		Deps{Client: lateChecks{Client: h.client, clock: h.clock, late: 2 * time.Minute}, Report: h.rep, Clock: h.clock})
+	if !errors.Is(out.Err, ErrTimeout) {
+		t.Errorf("outcome %+v, want the timeout", out)
+	}
+	if n := h.requests(http.MethodPost, "build"); n != 0 {
+		t.Errorf("%d triggers after the timeout", n)
 	}
 }
