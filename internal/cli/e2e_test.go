@@ -69,6 +69,19 @@ func TestResultsMapToExitCodes(t *testing.T) {
 	}
 }
 
+// TestResultJenkinsDoesNotHave: a result no Jenkins gives makes Jenkins
+// unusable, said in one line that names it.
+func TestResultJenkinsDoesNotHave(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, jenkinstest.Options{})
+	h.srv.AddJob(jenkinstest.JobSpec{FullName: "team/app", Script: script("WEIRD", 10*time.Second, 2)})
+	h.set("JENKINS_JOB", "team/app")
+	h.runWant(ExitJenkins)
+	if got, want := strings.TrimSpace(h.stderr.String()), `error: jenkins says team/app #1 finished with "WEIRD", which is not a result Jenkins has`; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+}
+
 func TestWaitFor(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

@@ -18,6 +18,9 @@ func (r *run) finish(ctx context.Context) (build.Result, error) {
 	if r.build.Result == nil {
 		return build.None, fmt.Errorf("jenkins says %s #%d finished but gives no result", r.job.Name, r.number)
 	}
+	if res := build.Result(*r.build.Result); !res.Known() {
+		return build.None, fmt.Errorf("jenkins says %s #%d finished with %q, which is not a result Jenkins has", r.job.Name, r.number, res)
+	}
 	r.readTests(ctx)
 	r.downloadArtifacts(ctx)
 	return build.Result(*r.build.Result), nil
