@@ -166,17 +166,7 @@ func buildsJSON(runs []*run, outcomes []BuildOutcome) string {
 func tally(outcomes []BuildOutcome) string {
 	ends := make([]string, len(outcomes))
 	for i, o := range outcomes {
-		ends[i] = string(o.Result)
-		switch {
-		case o.Err != nil:
-			ends[i] = "not followed to the end"
-		case o.Result == build.None && o.Number > 0:
-			ends[i] = "started"
-		case o.Result == build.None && o.Queue > 0:
-			ends[i] = "queued"
-		case o.Result == build.None:
-			ends[i] = "not triggered"
-		}
+		ends[i] = report.BuildSummary{Result: o.Result, Number: o.Number, URL: o.QueueURL, Unfollowed: o.Err != nil}.Ended()
 	}
 	return report.Count(ends)
 }
@@ -256,7 +246,7 @@ func (r *run) summary(o BuildOutcome, now time.Time) report.BuildSummary {
 	bs := report.BuildSummary{
 		Job: r.job.Name, JobURL: r.Client.URL(r.job.Path), Number: r.number, URL: cmp.Or(o.BuildURL, o.QueueURL),
 		Result: o.Result, FailedStage: o.FailedStage, Stages: r.stages, Tests: r.tests, Input: r.input.summary(now),
-		Artifacts: r.artifacts, Notes: r.notes(o), Params: r.params,
+		Artifacts: r.artifacts, Notes: r.notes(o), Params: r.params, Unfollowed: o.Err != nil,
 	}
 	if r.job.Path == "" {
 		// A followed queue item whose job could not be read.

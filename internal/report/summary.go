@@ -32,9 +32,12 @@ type BuildSummary struct {
 	URL    string
 	// Result is None when the run ended before there was one (wait_for was
 	// reached, or it failed).
-	Result    build.Result
-	Duration  string // "" when unknown
-	QueueTime string // "" when unknown
+	Result build.Result
+	// Unfollowed is set when Jenkins could not be used to follow the build
+	// to its end.
+	Unfollowed bool
+	Duration   string // "" when unknown
+	QueueTime  string // "" when unknown
 	// Params and Files are what the build was started with; a file is
 	// shown by its name.
 	Params []build.Param
@@ -101,7 +104,7 @@ func (m *markdownWriter) link(label, url string) string { return link(m.mask(lab
 // one renders the summary of a step with one build: its heading, its row,
 // and then all there is to say of it.
 func (m *markdownWriter) one(bs BuildSummary) {
-	fmt.Fprintf(m.b, "### %sJenkins: %s %s\n\n", icon(bs.Result), m.title(bs), m.state(bs))
+	fmt.Fprintf(m.b, "### %sJenkins: %s %s\n\n", bs.icon(), m.title(bs), m.state(bs))
 	m.b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
 	fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)), orDash(bs.Duration), orDash(bs.QueueTime))
 	m.timeline([]BuildSummary{bs})
@@ -111,7 +114,7 @@ func (m *markdownWriter) one(bs BuildSummary) {
 // several renders a row per build, the timeline, the parameters when all
 // builds share them, and then each build's own section.
 func (m *markdownWriter) several(builds []BuildSummary) {
-	fmt.Fprintf(m.b, "### %sJenkins: %s\n\n", icon(worst(builds)), m.count(builds))
+	fmt.Fprintf(m.b, "### %sJenkins: %s\n\n", worst(builds).icon(), m.count(builds))
 	m.b.WriteString("| Job | Build | Result | Duration | Queue time | Failed stage |\n|---|---|---|---|---|---|\n")
 	for _, bs := range builds {
 		fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)),
@@ -123,7 +126,7 @@ func (m *markdownWriter) several(builds []BuildSummary) {
 		m.params(builds[0])
 	}
 	for _, bs := range builds {
-		fmt.Fprintf(m.b, "\n#### %s%s %s\n", icon(bs.Result), m.title(bs), m.state(bs))
+		fmt.Fprintf(m.b, "\n#### %s%s %s\n", bs.icon(), m.title(bs), m.state(bs))
 		m.details(bs, !shared)
 	}
 }
@@ -136,15 +139,25 @@ func (m *markdownWriter) title(bs BuildSummary) string {
 	return t
 }
 
-// state is the build's result, or how far it got without one.
-func (m *markdownWriter) state(bs BuildSummary) string {
-	state := string(bs.Result)
-	if bs.Result == build.None {
-		state = "queued"
-		if bs.Number > 0 {
-			state = "started"
-		}
+// Ended says how the build's following ended, in a word or three for
+// counts: its result, or how far it got without one.
+func (bs BuildSummary) Ended() string {
+	switch {
+	case bs.Unfollowed:
+		return "not followed to the end"
+	case bs.Result != build.None:
+		return string(bs.Result)
+	case bs.Number > 0:
+		return "started"
+	case bs.URL != "":
+		return "queued"
 	}
+	return "not triggered"
+}
+
+// state is how the build ended, with the stage that failed.
+func (m *markdownWriter) state(bs BuildSummary) string {
+	state := bs.Ended()
 	if bs.FailedStage != "" {
 		state += " in stage " + text(m.mask(bs.FailedStage))
 	}
@@ -165,7 +178,7 @@ func (m *markdownWriter) buildCell(bs BuildSummary) string {
 func (m *markdownWriter) count(builds []BuildSummary) string {
 	ends := make([]string, len(builds))
 	for i, bs := range builds {
-		ends[i] = m.state(BuildSummary{Result: bs.Result, Number: bs.Number})
+		ends[i] = bs.Ended()
 	}
 	return Count(ends)
 }
@@ -280,22 +293,26 @@ func sameStart(builds []BuildSummary) bool {
 }
 
 // worst is the result whose icon heads the summary of several builds.
-func worst(builds []BuildSummary) build.Result {
-	rank := func(r build.Result) int {
-		switch r {
-		case build.None:
+// worst is the build that went worst, for the step's icon: one that
+// failed, or else was unstable, or else succeeded.
+func worst(builds []BuildSummary) BuildSummary {
+	rank := func(bs BuildSummary) int {
+		switch {
+		case bs.Unfollowed:
+			return 3
+		case bs.Result == build.None:
 			return 0
-		case build.Success:
+		case bs.Result == build.Success:
 			return 1
-		case build.Unstable:
+		case bs.Result == build.Unstable:
 			return 2
 		}
 		return 3
 	}
-	w := build.None
+	var w BuildSummary
 	for _, bs := range builds {
-		if rank(bs.Result) > rank(w) {
-			w = bs.Result
+		if rank(bs) > rank(w) {
+			w = bs
 		}
 	}
 	return w
@@ -341,8 +358,12 @@ func (in *InputWait) markdown(mask func(string) string, link func(label, url str
 	return b.String()
 }
 
-func icon(r build.Result) string {
-	switch r {
+// icon is how the build ended, at a glance.
+func (bs BuildSummary) icon() string {
+	if bs.Unfollowed {
+		return "❌ "
+	}
+	switch bs.Result {
 	case build.Success:
 		return "✅ "
 	case build.Unstable:

@@ -262,6 +262,22 @@ func TestGoldenSeveralBuilds(t *testing.T) {
 	golden(t, "summary-several.md", md)
 }
 
+// TestSeveralWithOneUnfollowed: a build Jenkins could not be used for
+// fails the step's heading, though it has no result, and is counted as
+// not followed to the end.
+func TestSeveralWithOneUnfollowed(t *testing.T) {
+	t.Parallel()
+	md := Summary{Builds: []BuildSummary{
+		{Job: "a", Number: 1, URL: "https://ci/job/a/1/", Result: build.Success},
+		{Job: "b", Number: 4, URL: "https://ci/job/b/4/", Unfollowed: true},
+	}}.markdown(func(s string) string { return s })
+	for _, want := range []string{"### ❌ Jenkins: 2 builds: 1 SUCCESS, 1 not followed to the end\n", "\n#### ❌ b #4 not followed to the end\n"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+}
+
 // TestGoldenTimeline draws one build that is still running, with a stage
 // of Graph View's (no duration until it ends) and a nested one.
 func TestGoldenTimeline(t *testing.T) {
