@@ -89,7 +89,9 @@ func (g *github) Error(format string, args ...any) {
 	g.command(func() { g.action.Errorf("%s", msg) })
 }
 
-func (g *github) Output(name, value string) error { return g.outputs.set(name, value) }
+func (g *github) Output(name, value string) error {
+	return g.outputs.set(name, g.masks.apply(value))
+}
 
 // Console opens a group for the step's only console, with workflow
 // commands stopped inside it. Labelled consoles, streamed together, get no

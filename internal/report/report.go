@@ -328,7 +328,9 @@ func (p *plain) Error(format string, args ...any) {
 	fmt.Fprintln(p.stderr, p.masks.apply("error: "+fmt.Sprintf(format, args...)))
 }
 
-func (p *plain) Output(name, value string) error { return p.outputs.set(name, value) }
+func (p *plain) Output(name, value string) error {
+	return p.outputs.set(name, p.masks.apply(value))
+}
 
 func (p *plain) Console(title, label string) io.WriteCloser {
 	if label != "" {

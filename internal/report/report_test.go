@@ -309,6 +309,35 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// TestOutputsMasked: a secret in an output's value (a stage or job named
+// after it) is masked there too, in GitHub mode or not.
+func TestOutputsMasked(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{{"GITHUB_ACTIONS": "true"}, {}} {
+		dir := t.TempDir()
+		out, dot := filepath.Join(dir, "out"), filepath.Join(dir, "jenkins.env")
+		env["GITHUB_OUTPUT"] = out
+		var stdout, stderr bytes.Buffer
+		r, err := New(Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dotenv: dot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Mask("s3cr3t-value")
+		if err := r.Output(contract.OutputFailedStage, "Deploy with s3cr3t-value"); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{out, dot} {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(data, []byte("s3cr3t")) || !bytes.Contains(data, []byte("Deploy with ***")) {
+				t.Errorf("%s:\n%s", path, data)
+			}
+		}
+	}
+}
+
 // TestDotenvOverGitLabLimit: the output that takes the dotenv file past
 // what GitLab accepts is written, and a warning says so once.
 func TestDotenvOverGitLabLimit(t *testing.T) {
