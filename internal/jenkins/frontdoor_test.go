@@ -211,6 +211,25 @@ func TestNoSuchJob(t *testing.T) {
 	}
 }
 
+// TestNoSuchJobFolderUnread: when the folder's names cannot be read, the
+// 404 stands alone, with no claim about what the folder holds.
+func TestNoSuchJobFolderUnread(t *testing.T) {
+	t.Parallel()
+	c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Jenkins", "2.528")
+		if strings.Contains(r.URL.Path, "/job/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("X-You-Are-Authenticated-As", hostileUser)
+		http.Error(w, "alice is missing the Overall/Read permission", http.StatusForbidden)
+	})
+	_, err := c.JobInfo(context.Background(), testJob)
+	if want := "no job " + testJob.Name + ", or this user may not see it"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
 func TestJobFolder(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ path, name, folderPath, folderName string }{

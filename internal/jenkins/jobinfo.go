@@ -63,8 +63,9 @@ type NoSuchJobError struct {
 	// Folder is the full name of the folder it was looked for in; "" for
 	// Jenkins' top level.
 	Folder string
-	// FolderMissing is set when the folder is not there either.
-	FolderMissing bool
+	// FolderMissing is set when the folder is not there either; Listed
+	// when its jobs were read, for Nearest or Others.
+	FolderMissing, Listed bool
 	// Nearest are the jobs of the folder nearest the name asked for;
 	// Others, when none is near, the first few of the folder's jobs, and
 	// More how many more it has.
@@ -84,6 +85,7 @@ func (e *NoSuchJobError) Error() string {
 		msg += fmt.Sprintf("; %s does not exist either", folder)
 	case len(e.Nearest) > 0:
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(e.Nearest, ", "))
+	case !e.Listed:
 	case len(e.Others) == 0:
 		msg += fmt.Sprintf("; %s has no job this user may see", folder)
 	default:
@@ -122,6 +124,7 @@ func (c *Client) noSuchJob(ctx context.Context, job Job, notFound error) error {
 		// The names are a help, not the answer: the 404 stands.
 		return e
 	}
+	e.Listed = true
 	names := make([]string, len(f.Jobs))
 	for i, j := range f.Jobs {
 		names[i] = j.Name
