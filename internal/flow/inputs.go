@@ -67,8 +67,9 @@ func (w inputWait) summary(now time.Time) *report.InputWait {
 // for one, at most every stageEvery.
 type inputTracker struct {
 	r *run
-	// pending is set when the console showed an input line not yet acted
-	// on.
+	// pending is set when something said the build may wait for input
+	// and the inputs were not read since: an input line of the console, or
+	// a build or stages read that showed a pause.
 	pending  bool
 	lastRead time.Time
 	// handled are the inputs already told about and answered, by id.
@@ -89,8 +90,11 @@ func (t *inputTracker) poll(ctx context.Context, v view) (view, error) {
 	t.sawPaused = t.sawPaused || v.stagesRead && anyPaused(v.stages)
 	due := v.now.Sub(t.lastRead) >= stageEvery
 	if !v.input.waiting() {
-		// Anything that says the build may wait is worth a look.
-		if (v.build.InputState() == jenkins.InputWaiting || t.pending || anyPaused(v.stages)) && due {
+		// Anything that says the build may wait is worth a look, once: a
+		// build or stages read earlier may say so long after someone
+		// answered.
+		t.pending = t.pending || v.fresh && v.build.InputState() == jenkins.InputWaiting || v.stagesRead && anyPaused(v.stages)
+		if t.pending && due {
 			return t.read(ctx, v)
 		}
 		return v, nil

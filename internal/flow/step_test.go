@@ -381,3 +381,28 @@ func TestTimeoutDuringChecks(t *testing.T) {
 		t.Errorf("%d triggers after the timeout", n)
 	}
 }
+
+// TestInputAnsweredElsewhereIsReadOnce: once someone answered a build's
+// input in Jenkins, a build state read during the pause that said it
+// waited does not send the step back to list the inputs every 2 s for the
+// rest of the build.
+func TestInputAnsweredElsewhereIsReadOnce(t *testing.T) {
+	t.Parallel()
+	h := newStepHarness(t, jenkinstest.Options{})
+	s := script("SUCCESS", 5*time.Minute)
+	s.Inputs = []jenkinstest.Input{{At: 30 * time.Second, ID: "approve", Message: "Deploy?", AnswerBy: "proceed", AnsweredAfter: 3 * time.Minute}}
+	app := h.job("app", s, func(j *jenkinstest.JobSpec) { j.Pipeline = true })
+	if out := h.trigger(policy(), app); out.End() != EndOK {
+		t.Fatalf("end %v: %+v", out.End(), out)
+	}
+	reads := 0
+	for _, r := range h.srv.Requests() {
+		if strings.Contains(r.RawQuery, "waitingForInput%2Cexecutions") || strings.Contains(r.RawQuery, "waitingForInput,executions") {
+			reads++
+		}
+	}
+	t.Logf("%d reads of the pending inputs", reads)
+	if reads > 6 {
+		t.Errorf("%d reads of the pending inputs for one input", reads)
+	}
+}
