@@ -1,7 +1,8 @@
 // Package cli is jenkins-trigger's command: it reads the configuration,
 // wires the HTTP client, the Jenkins client, the reporter and the flow, and
-// turns what happened into the exit code. Exit codes are decided here and
-// nowhere else.
+// turns what happened into the exit code. The exit codes are named and
+// chosen here and nowhere else; which of a step's builds decides it is
+// flow's ranking of how builds end (flow.End).
 package cli
 
 import (

@@ -42,7 +42,7 @@ func (e *ends) output(name, value string) {
 // reached writes what a run of a one-build step just reached, as soon as
 // it is known: with several builds, which one the outputs describe is
 // known only at the end.
-func (e *ends) reached(_ int, p point, queueURL string, number int, buildURL string) {
+func (e *ends) reached(p point, queueURL string, number int, buildURL string) {
 	if e.several {
 		return
 	}
@@ -70,7 +70,7 @@ func (e *ends) built(o BuildOutcome, r *run) {
 		return
 	}
 	v := report.Verdict{
-		Job: jobName(o), Number: o.Number, Result: o.Result, URL: cmp.Or(o.BuildURL, o.QueueURL),
+		Job: o.Job.Name, Number: o.Number, Result: o.Result, URL: cmp.Or(o.BuildURL, o.QueueURL),
 		Failed: o.Result.Fails(o.FailOnUnstable), FailedStage: o.FailedStage,
 	}
 	switch {
@@ -80,13 +80,6 @@ func (e *ends) built(o BuildOutcome, r *run) {
 		v.Duration = report.Elapsed(o.DurationMS)
 	}
 	e.Report.Verdict(v)
-}
-
-func jobName(o BuildOutcome) string {
-	if o.Job.Name == "" {
-		return fmt.Sprintf("queue item %d", o.Queue)
-	}
-	return o.Job.Name
 }
 
 // stepEnded reports the end of the step, once.
@@ -247,10 +240,6 @@ func (r *run) summary(o BuildOutcome, now time.Time) report.BuildSummary {
 		Job: r.job.Name, JobURL: r.Client.URL(r.job.Path), Number: r.number, URL: cmp.Or(o.BuildURL, o.QueueURL),
 		Result: o.Result, FailedStage: o.FailedStage, Stages: r.stages, Tests: r.tests, Input: r.input.summary(now),
 		Artifacts: r.artifacts, Notes: r.notes(o), Params: r.params, Unfollowed: o.Err != nil,
-	}
-	if r.job.Path == "" {
-		// A followed queue item whose job could not be read.
-		bs.Job, bs.JobURL = fmt.Sprintf("queue item %d", r.queue), ""
 	}
 	if r.owned {
 		bs.Params, bs.Files = r.opts.Params, r.opts.Files

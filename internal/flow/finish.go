@@ -71,7 +71,7 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		r.artifactsErr = fmt.Errorf("download the artifacts of %s #%d: %w", r.job.Name, r.number, err)
 		return
 	}
-	r.log.Status("Downloaded %s of %s #%d into %s", plural(len(files), "artifact"), r.job.Name, r.number, dir)
+	r.log.Status("Downloaded %s of %s #%d into %s", report.Plural(len(files), "artifact"), r.job.Name, r.number, dir)
 }
 
 // artifactsDir is where the build's artifacts go: artifacts_dir, or with

@@ -4,8 +4,8 @@
 // is followed by a run of its own, which owns all that is learnt of it; the
 // step combines what the runs return and reports the end once: the
 // outputs, the step summary and the JUnit file. It stops what the step owns
-// when the step is stopped. It decides nothing about exit codes: it says
-// how each build ended.
+// when the step is stopped. It says how each build ended (End), ranked so
+// that the worst decides the step; cli turns that into an exit code.
 package flow
 
 import (

@@ -115,7 +115,7 @@ func (h *heartbeat) line(now time.Time) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "still waiting for " + plural(len(parts), "build") + ": " + strings.Join(parts, "; ")
+	return "still waiting for " + report.Plural(len(parts), "build") + ": " + strings.Join(parts, "; ")
 }
 
 // inputPart is what the heartbeat says of a wait for input.

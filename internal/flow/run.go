@@ -212,7 +212,7 @@ func (r *run) started(n int, first *jenkins.Build) {
 // reached tells the step how far the run got, for the outputs that are
 // written as soon as they are known.
 func (r *run) reached(p point) {
-	r.ends.reached(r.index, p, r.queueURL(), r.number, r.buildURL())
+	r.ends.reached(p, r.queueURL(), r.number, r.buildURL())
 }
 
 func (r *run) queueURL() string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
 // trigger queues a build of the run's job; the step owns that build from
@@ -19,7 +20,7 @@ import (
 func (r *run) trigger(ctx context.Context) error {
 	what := "without parameters"
 	if n := len(r.opts.Params) + len(r.opts.Files); n > 0 {
-		what = "with " + plural(n, "parameter")
+		what = "with " + report.Plural(n, "parameter")
 	}
 	r.log.Status("Triggering %s %s", r.job.Name, what)
 	// When the trigger was sent, on Jenkins' clock: the Date of the answer
@@ -166,11 +167,4 @@ func sameBuildParams(got map[string]string, params []build.Param) bool {
 		}
 	}
 	return true
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -47,3 +47,11 @@ func Count(ends []string) string {
 	}
 	return fmt.Sprintf("%d builds: %s", len(ends), strings.Join(parts, ", "))
 }
+
+// Plural is n of word, with an s when n is not one: "1 build", "3 builds".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -265,7 +265,7 @@ func (m *markdownWriter) artifacts(files []build.Artifact) {
 	for _, a := range files {
 		total += a.Size
 	}
-	fmt.Fprintf(m.b, "\n**Artifacts:** %s, %s\n\n", plural(len(files), "file"), HumanSize(total))
+	fmt.Fprintf(m.b, "\n**Artifacts:** %s, %s\n\n", Plural(len(files), "file"), HumanSize(total))
 	for _, a := range files {
 		fmt.Fprintf(m.b, "- %s (%s)\n", m.link(a.Path, a.URL), HumanSize(a.Size))
 	}
@@ -316,13 +316,6 @@ func worst(builds []BuildSummary) BuildSummary {
 		}
 	}
 	return w
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // markdown is the line that says the build paused for input, such as
