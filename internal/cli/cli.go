@@ -231,14 +231,14 @@ func ExitCode(out flow.Outcome) int {
 	return ExitOK
 }
 
-// badInput reports whether err is an input of the user's that the run
-// found wrong before anything was sent.
+// badInput reports whether the step found an input of the user's wrong
+// against Jenkins before anything was sent: a parameter the job does not
+// take, or a job that is not the followed build's. Inputs wrong on their
+// own are found, and exit, before the step.
 func badInput(err error) bool {
-	var inputErr *config.InputError
 	var paramErr *flow.ParamError
-	var fileErr *report.FileError
 	var mismatch *flow.JobMismatchError
-	return errors.As(err, &inputErr) || errors.As(err, &paramErr) || errors.As(err, &fileErr) || errors.As(err, &mismatch)
+	return errors.As(err, &paramErr) || errors.As(err, &mismatch)
 }
 
 // signalNumber reads the signal from signal.NotifyContext's cause, which

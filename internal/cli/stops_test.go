@@ -84,7 +84,6 @@ func (s *slowTrigger) maybeStop() {
 // trigger. No run may leave a queue item or a build running, or hang.
 func TestStopLeavesNothingBehind(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
 	phases := map[string]int{}
 	for seed := range uint64(stopRuns) {
 		rng := rand.New(rand.NewPCG(seed, 0x73746f70))
@@ -136,7 +135,6 @@ func TestStopLeavesNothingBehind(t *testing.T) {
 		case byTimeout && code != ExitTimeout, !byTimeout && code != 143:
 			t.Errorf("seed %d (%s, stop after %s): exit %d\n%s%s", seed, phase, stopAfter, code, h.stdout.String(), h.stderr.String())
 		}
-		mu.Lock()
 		phases[phase]++
 		switch out := h.stdout.String() + h.stderr.String(); {
 		case strings.Contains(out, "looking for the build it queued"):
@@ -144,7 +142,6 @@ func TestStopLeavesNothingBehind(t *testing.T) {
 		case strings.Contains(out, "The step was stopped while Jenkins answered the trigger"):
 			phases["  of which the trigger's answer arrived after the stop"]++
 		}
-		mu.Unlock()
 
 		// Let a stopped build wind down, then look for leftovers.
 		h.clock.Advance(5 * time.Second)
@@ -213,7 +210,6 @@ const stopRunsThreeJobs = 200
 func TestStopsWithThreeJobs(t *testing.T) {
 	t.Parallel()
 	jobs := []string{"deploy-eu", "deploy-us", "deploy-ap"}
-	var mu sync.Mutex
 	phases := map[string]int{}
 	for seed := range uint64(stopRunsThreeJobs) {
 		rng := rand.New(rand.NewPCG(seed, 0x74687265))
@@ -279,9 +275,7 @@ func TestStopsWithThreeJobs(t *testing.T) {
 		if code != ExitOK && (byTimeout && code != ExitTimeout || !byTimeout && code != 143) {
 			t.Errorf("seed %d (%s, stop after %s): exit %d\n%s%s", seed, phase, stopAfter, code, h.stdout.String(), h.stderr.String())
 		}
-		mu.Lock()
 		phases[phase]++
-		mu.Unlock()
 
 		// Let a stopped build wind down, then look for leftovers.
 		h.clock.Advance(5 * time.Second)

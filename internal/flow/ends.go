@@ -71,7 +71,7 @@ func (e *ends) built(o BuildOutcome, r *run) {
 	}
 	v := report.Verdict{
 		Job: o.Job.Name, Number: o.Number, Result: o.Result, URL: cmp.Or(o.BuildURL, o.QueueURL),
-		Failed: o.Result.Fails(o.FailOnUnstable), FailedStage: o.FailedStage,
+		FailedStage: o.FailedStage,
 	}
 	switch {
 	case o.Result == build.Timeout:

@@ -61,8 +61,6 @@ type Verdict struct {
 	Result   build.Result
 	URL      string
 	Duration string
-	// Failed marks a result that fails the step.
-	Failed bool
 	// FailedStage is the Pipeline stage that failed, or "".
 	FailedStage string
 }

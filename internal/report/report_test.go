@@ -40,7 +40,7 @@ func TestGitHubConsoleCannotIssueCommands(t *testing.T) {
 	r.Warning("slow")
 	c.Write([]byte("line\n"))
 	c.Close()
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure, URL: "https://ci/job/deploy/7/", Duration: "3s", Failed: true})
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure, URL: "https://ci/job/deploy/7/", Duration: "3s"})
 	r.Error("after the verdict")
 	got := token.ReplaceAllString(stdout.String(), "TOKEN")
 	want := `::group::deploy #7 console
@@ -618,7 +618,7 @@ func TestGitHubBrokenStdoutDoesNotPanic(t *testing.T) {
 	r.Error("error")
 	c.Close()
 	r.Console("", "deploy #7").Write([]byte("labelled\n"))
-	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure, Failed: true})
+	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure})
 	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Unstable})
 	r.Error("after")
 }
