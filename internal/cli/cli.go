@@ -194,6 +194,7 @@ func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.R
 		Token:      cfg.Token,
 		BuildToken: cfg.BuildToken,
 		Headers:    cfg.Headers,
+		Secrets:    cfg.Secrets(),
 		UserAgent:  "jenkins-trigger/" + versionString(),
 		Clock:      c,
 		OnRetry: func(err error, wait time.Duration) {

@@ -53,8 +53,12 @@ type Options struct {
 	OnRetry func(err error, wait time.Duration)
 	// Headers go with every request to Jenkins' origin (scheme, host and
 	// port of the base URL) and with no other: a front door's, such as
-	// an identity-aware proxy's token. Their values are secrets.
+	// an identity-aware proxy's token.
 	Headers http.Header
+	// Secrets are the values, besides Token and BuildToken, that the
+	// client keeps out of what it says: those of Headers, in the forms the
+	// caller masks them in (config.Config.Secrets).
+	Secrets []string
 }
 
 // maxBody bounds what is read of any JSON or error answer.
@@ -157,15 +161,7 @@ func secretForms(opts Options) *strings.Replacer {
 	if opts.User != "" || opts.Token != "" {
 		add(base64.StdEncoding.EncodeToString([]byte(opts.User + ":" + opts.Token)))
 	}
-	secrets := []string{opts.Token, opts.BuildToken}
-	for _, vs := range opts.Headers {
-		for _, v := range vs {
-			// A credential is also hidden without its scheme.
-			_, token, _ := strings.Cut(v, " ")
-			secrets = append(secrets, v, strings.TrimSpace(token))
-		}
-	}
-	for _, s := range secrets {
+	for _, s := range append([]string{opts.Token, opts.BuildToken}, opts.Secrets...) {
 		if s != "" {
 			add(s, url.QueryEscape(s), url.PathEscape(s))
 		}

@@ -291,6 +291,7 @@ func TestHeaderValuesScrubbed(t *testing.T) {
 	}
 	c, _ := hostile(t, echoAll)
 	c.opts.Headers = http.Header{"Proxy-Authorization": {"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token"}, "X-Waf-Key": {"waf-key-value"}}
+	c.opts.Secrets = []string{"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token", "eyJhbGciOiJSUzI1NiJ9.iap.token", "waf-key-value"}
 	c.secrets = secretForms(c.opts)
 	_, err := c.JobInfo(context.Background(), testJob)
 	if err == nil {
