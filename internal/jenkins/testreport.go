@@ -72,9 +72,7 @@ func (r *testReport) run(c *Client, job Job, n int) *build.TestRun {
 		Passed: r.PassCount, Failed: r.FailCount, Skipped: r.SkipCount,
 		Duration: r.Duration, URL: c.URL(TestReportPath(job, n)),
 	}
-	// failures lists the failed tests in report order, as this loop meets
-	// them.
-	failures := r.failures(job, n)
+	pages := newPageNamer(job, n)
 	for _, s := range r.Suites {
 		rs := build.TestSuite{Name: s.Name, Duration: s.Duration, Timestamp: s.Timestamp}
 		for _, tc := range s.Cases {
@@ -82,11 +80,11 @@ func (r *testReport) run(c *Client, job Job, n int) *build.TestRun {
 				ClassName: tc.ClassName, Name: tc.Name, Status: build.TestPassed, Duration: tc.Duration,
 				ErrorDetails: tc.ErrorDetails, ErrorStackTrace: tc.ErrorStackTrace, SkippedMessage: tc.SkippedMessage,
 			}
+			page := pages.path(tc)
 			switch {
 			case tc.Failed():
 				rc.Status = build.TestFailed
-				rc.URL = c.URL(failures[0].Path)
-				failures = failures[1:]
+				rc.URL = c.URL(page)
 			case tc.Skipped():
 				rc.Status = build.TestSkipped
 			}
@@ -100,44 +98,38 @@ func (r *testReport) run(c *Client, job Job, n int) *build.TestRun {
 // TestReportPath is the escaped path of the test report of build n.
 func TestReportPath(job Job, n int) string { return BuildPath(job, n) + "testReport/" }
 
-// failedCase is a failed test with the escaped path of its page.
-type failedCase struct {
-	testCase
-	Path string
+// pageNamer gives each test the escaped path of its page, as the junit
+// plugin builds it: testReport/<package>/<class>/<test>/, where a class
+// without a package is in "(root)", package and class have /\:?#%<>
+// replaced by "_" (TestObject.safe), the test has every character that is
+// not part of a Java identifier replaced by "_" (CaseResult.getSafeName),
+// and a test whose name comes out the same as an earlier one's in its
+// class gets "_2", "_3"…. Each segment is then escaped for the URL. A test
+// without a name links to its class, since Jenkins' own link would have an
+// empty segment. It must be shown every test of the report, in order, for
+// the suffixes.
+type pageNamer struct {
+	report string
+	seen   map[string]int
 }
 
-// failures lists the failed tests of build n in report order, each with
-// the path of its page, as the junit plugin builds it:
-// testReport/<package>/<class>/<test>/, where a class without a package is
-// in "(root)", package and class have /\:?#%<> replaced by "_" (TestObject
-// .safe), the test has every character that is not part of a Java
-// identifier replaced by "_" (CaseResult.getSafeName), and a test whose
-// name comes out the same as an earlier one's in its class gets "_2",
-// "_3"…. Each segment is then escaped for the URL. A test without a name
-// links to its class, since Jenkins' own link would have an empty segment.
-func (r *testReport) failures(job Job, n int) []failedCase {
-	var out []failedCase
-	seen := map[string]int{}
-	for _, s := range r.Suites {
-		for _, c := range s.Cases {
-			pkg, class := splitClassName(c.ClassName)
-			name := caseSafeName(c.Name)
-			key := pkg + "/" + class + "/" + name
-			seen[key]++
-			if k := seen[key]; k > 1 {
-				name += fmt.Sprintf("_%d", k)
-			}
-			if !c.Failed() {
-				continue
-			}
-			path := TestReportPath(job, n) + segment(pkg) + segment(class)
-			if name != "" {
-				path += segment(name)
-			}
-			out = append(out, failedCase{testCase: c, Path: path})
-		}
+func newPageNamer(job Job, n int) *pageNamer {
+	return &pageNamer{report: TestReportPath(job, n), seen: map[string]int{}}
+}
+
+func (p *pageNamer) path(c testCase) string {
+	pkg, class := splitClassName(c.ClassName)
+	name := caseSafeName(c.Name)
+	key := pkg + "/" + class + "/" + name
+	p.seen[key]++
+	if k := p.seen[key]; k > 1 {
+		name += fmt.Sprintf("_%d", k)
 	}
-	return out
+	path := p.report + segment(pkg) + segment(class)
+	if name != "" {
+		path += segment(name)
+	}
+	return path
 }
 
 // segment escapes one path segment. A dot segment is escaped too, so that

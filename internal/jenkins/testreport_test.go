@@ -40,7 +40,7 @@ func TestFailurePaths(t *testing.T) {
 			t.Parallel()
 			r := &testReport{Suites: []testSuite{{Cases: []testCase{{ClassName: tt.className, Name: tt.test, Status: "FAILED"}}}}}
 			got := r.failures(job, 7)
-			if len(got) != 1 || got[0].Path != report+tt.want {
+			if len(got) != 1 || got[0] != report+tt.want {
 				t.Fatalf("Failures = %+v, want path %s", got, report+tt.want)
 			}
 		})
@@ -62,7 +62,7 @@ func TestFailuresOnlyFailedAndUniquified(t *testing.T) {
 	}}
 	var got []string
 	for _, f := range r.failures(job, 3) {
-		got = append(got, strings.TrimPrefix(f.Path, "/job/x/3/testReport/"))
+		got = append(got, strings.TrimPrefix(f, "/job/x/3/testReport/"))
 	}
 	want := []string{"p/T/a_1_/", "p/T/a_1__2/", "p/U/a_1_/"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
@@ -136,7 +136,7 @@ func FuzzFailurePaths(f *testing.F) {
 	job := Job{Path: "/job/x/", Name: "x"}
 	f.Fuzz(func(t *testing.T, className, name string) {
 		r := &testReport{Suites: []testSuite{{Cases: []testCase{{ClassName: className, Name: name, Status: "FAILED"}}}}}
-		p := r.failures(job, 1)[0].Path
+		p := r.failures(job, 1)[0]
 		rest, ok := strings.CutPrefix(p, "/job/x/1/testReport/")
 		if !ok || !strings.HasSuffix(rest, "/") {
 			t.Fatalf("path %q", p)
@@ -154,4 +154,19 @@ func FuzzFailurePaths(f *testing.F) {
 			t.Fatalf("path %q: %v", p, err)
 		}
 	})
+}
+
+// failures are the paths of the pages of build n's failed tests, in
+// report order.
+func (r *testReport) failures(job Job, n int) []string {
+	var out []string
+	pages := newPageNamer(job, n)
+	for _, s := range r.Suites {
+		for _, c := range s.Cases {
+			if path := pages.path(c); c.Failed() {
+				out = append(out, path)
+			}
+		}
+	}
+	return out
 }
