@@ -23,10 +23,10 @@ func (p ParamDef) IsFile() bool { return strings.HasSuffix(p.Type, "FileParamete
 
 // JobInfo is what the client reads of a job before triggering it.
 type JobInfo struct {
-	Buildable bool       `json:"buildable"`
-	Params    []ParamDef `json:"-"`
+	Buildable bool
+	Params    []ParamDef
 	// Date is Jenkins' clock when it answered.
-	Date time.Time `json:"-"`
+	Date time.Time
 }
 
 // JobInfo reads whether job can be built and which parameters it defines.
