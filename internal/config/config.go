@@ -65,7 +65,7 @@ type InputError struct {
 }
 
 func (e *InputError) Error() string {
-	return fmt.Sprintf("input %s (%s): %v", e.Input, "JENKINS_"+strings.ToUpper(e.Input), e.Err)
+	return fmt.Sprintf("input %s (%s): %v", e.Input, contract.Input{Name: e.Input}.Env(), e.Err)
 }
 
 func (e *InputError) Unwrap() error { return e.Err }

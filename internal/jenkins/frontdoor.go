@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 // FrontDoorError is an answer to a request for Jenkins that Jenkins did not
@@ -38,7 +40,7 @@ func (e *FrontDoorError) Error() string {
 	if e.Body != "" && e.Status != http.StatusOK {
 		msg += ": " + e.Body
 	}
-	return msg + "; give the headers the front door wants (an identity-aware proxy's token, Cloudflare Access' service token) in the headers input (JENKINS_HEADERS)"
+	return msg + "; give the headers the front door wants (an identity-aware proxy's token, Cloudflare Access' service token) in the headers input (" + contract.Input{Name: "headers"}.Env() + ")"
 }
 
 // fromJenkins tells whether an answer came from Jenkins itself, by the

@@ -18,6 +18,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 // Reporter receives everything a run has to say.
@@ -266,7 +267,7 @@ func (d *dotenv) set(name, value string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	line := "JENKINS_" + strings.ToUpper(name) + "=" + value + "\n"
+	line := contract.Output{Name: name}.DotenvName() + "=" + value + "\n"
 	if _, err := d.f.WriteString(line); err != nil {
 		return fmt.Errorf("write dotenv %s: %w", d.f.Name(), err)
 	}
@@ -277,7 +278,7 @@ func (d *dotenv) set(name, value string) error {
 	if d.size > gitlabDotenvLimit && !d.warned {
 		d.warned = true
 		return fmt.Errorf("dotenv %s is %d bytes with %s, over the %d bytes GitLab accepts for a dotenv report unless its administrator raised the limit; follow fewer jobs in one step",
-			d.f.Name(), d.size, "JENKINS_"+strings.ToUpper(name), gitlabDotenvLimit)
+			d.f.Name(), d.size, contract.Output{Name: name}.DotenvName(), gitlabDotenvLimit)
 	}
 	return nil
 }
