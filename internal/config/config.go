@@ -129,7 +129,7 @@ func inputName(field string) string {
 	var b strings.Builder
 	rs := []rune(field)
 	for i, r := range rs {
-		if i > 0 && unicode.IsUpper(r) && (i+1 < len(rs) && unicode.IsLower(rs[i+1]) || unicode.IsLower(rs[i-1])) {
+		if i > 0 && i+1 < len(rs) && unicode.IsUpper(r) && (unicode.IsLower(rs[i+1]) || unicode.IsLower(rs[i-1])) {
 			b.WriteByte('_')
 		}
 		b.WriteRune(unicode.ToLower(r))

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caarlos0/env/v11"
+
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
@@ -291,9 +293,12 @@ func TestEveryInputReachesItsField(t *testing.T) {
 		for _, variable := range []string{in.Env(), in.GitHubEnv()} {
 			_, err := Load(with(variable, "\x01 not a valid value for anything but text \x01"))
 			var ie *InputError
-			checked := in.Boolean || len(in.Choices) > 0 || in.Name == "timeout" || in.Name == "headers"
-			if checked && (!errors.As(err, &ie) || ie.Input != in.Name) {
-				t.Errorf("%s: a bad value gives %v, want an InputError naming %s", variable, err, in.Name)
+			refuses := in.Boolean || len(in.Choices) > 0 || in.Name == "timeout" || in.Name == "headers"
+			switch {
+			case err != nil && (!errors.As(err, &ie) || ie.Input != in.Name):
+				t.Errorf("%s: %v, want an InputError naming %s", variable, err, in.Name)
+			case err == nil && refuses:
+				t.Errorf("%s: a bad value is taken", variable)
 			}
 		}
 	}
@@ -417,4 +422,24 @@ func FuzzParseFollow(f *testing.F) {
 			seen[u] = true
 		}
 	})
+}
+
+// TestInputNameIsTheDecoders: inputName names a field as the decoder
+// reads it, so that an error names the input the user set.
+func TestInputNameIsTheDecoders(t *testing.T) {
+	t.Parallel()
+	var v struct {
+		URL, BuildToken, CACert, ArtifactsDir, AbcD, OnInput, XYZValue string
+	}
+	params, err := env.GetFieldParamsWithOptions(&v, env.Options{UseFieldNameByDefault: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeOf(v)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if got, want := strings.ToUpper(inputName(f.Name)), params[i].Key; got != want {
+			t.Errorf("inputName(%s) = %s, the decoder reads %s", f.Name, got, want)
+		}
+	}
 }
