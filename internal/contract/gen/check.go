@@ -29,10 +29,16 @@ func check(c decl) error {
 			return fmt.Errorf("input %s: the component's default is for an input the contract leaves empty, and it defaults to %q", name, c.inputs[i].Default)
 		}
 	}
+	inputs := names
 	names = map[string]bool{}
 	for _, o := range c.outputs {
 		if err := checkName(o.Name, names); err != nil {
 			return fmt.Errorf("output %s: %w", o.Name, err)
+		}
+		if inputs[o.Name] {
+			// GitLab hands a job's dotenv outputs to later jobs as
+			// JENKINS_<NAME>, where a later step would read its input.
+			return fmt.Errorf("output %s is named like an input", o.Name)
 		}
 		if err := checkText(o.Description); err != nil {
 			return fmt.Errorf("output %s: %w", o.Name, err)

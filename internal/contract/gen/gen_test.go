@@ -352,6 +352,11 @@ func TestCheckRefuses(t *testing.T) {
 	if err := check(c); err == nil {
 		t.Error("check accepts an input declared twice")
 	}
+	c = theContract()
+	c.outputs = append(slices.Clone(c.outputs), contract.Output{Name: c.inputs[0].Name, Description: "x"})
+	if err := check(c); err == nil || !strings.Contains(err.Error(), "named like an input") {
+		t.Errorf("check of an output named like an input: %v", err)
+	}
 }
 
 // What follows holds the hand-written parts around the generated blocks
