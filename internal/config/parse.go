@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -352,7 +353,7 @@ func readCACert(s string) ([]byte, error) {
 	data := []byte(s)
 	if !strings.HasPrefix(s, "-----BEGIN") {
 		var err error
-		if data, err = readFile(s); err != nil {
+		if data, err = os.ReadFile(s); err != nil {
 			return nil, fmt.Errorf("cannot read %s: %w", s, errors.Unwrap(err))
 		}
 	}

@@ -75,5 +75,3 @@ func checkFiles(files []build.File) error {
 	}
 	return nil
 }
-
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -33,11 +33,9 @@ func Secrets(environ map[string]string) []string {
 			out = append(out, v)
 		}
 	}
-	if url, ok := contract.Lookup("url"); ok {
-		if u, err := parseURLLoosely(lookup(environ, url)); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok {
-				out = append(out, p)
-			}
+	if u, err := url.Parse(strings.TrimSpace(lookup(environ, contract.Input{Name: "url"}))); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -75,5 +73,3 @@ func headerSecrets(value string) []string {
 	}
 	return out
 }
-
-func parseURLLoosely(s string) (*url.URL, error) { return url.Parse(strings.TrimSpace(s)) }
