@@ -63,28 +63,30 @@ func TestVirtualGroupWakesEachInTime(t *testing.T) {
 	}
 }
 
-// A goroutine of the group that is busy (here, blocked on a channel, as on
-// a request) holds time still for the others.
+// A goroutine of the group that is busy (here, spinning, as on a request)
+// holds time still for the others, once the goroutine that made the clock
+// waits for the group.
 func TestVirtualBusyGoroutineHoldsTime(t *testing.T) {
 	t.Parallel()
 	v := NewVirtual(start)
 	g := NewGroup(v)
-	gate := make(chan struct{})
-	var sleeperWoke time.Time
+	var busyAt, sleeperWoke time.Time
 	g.Go(func() {
-		<-gate
+		// Busy until it alone runs: the maker waits, the sleeper sleeps.
+		if !until(v, func() bool { return v.running == 1 && len(v.pending) == 1 }) {
+			t.Error("the maker never waited, or the sleeper never slept")
+		}
+		busyAt = v.Now()
 		_ = v.Sleep(t.Context(), time.Second)
 	})
 	g.Go(func() {
 		_ = v.Sleep(t.Context(), 10*time.Second)
 		sleeperWoke = v.Now()
 	})
-	waitPending(t, v, 1)
-	if got := v.Now(); !got.Equal(start) {
-		t.Errorf("time moved to %v while a goroutine was busy", got.Sub(start))
-	}
-	close(gate)
 	g.Wait()
+	if got := busyAt.Sub(start); got != 0 {
+		t.Errorf("time moved to %v while a goroutine was busy", got)
+	}
 	if got := sleeperWoke.Sub(start); got != 10*time.Second {
 		t.Errorf("sleeper woke at %v, want 10s", got)
 	}
@@ -139,20 +141,19 @@ func TestVirtualAdvance(t *testing.T) {
 	g := NewGroup(v)
 	fired := false
 	v.AfterFunc(5*time.Second, func() { fired = true })
-	hold := make(chan struct{})
-	g.Go(func() { <-hold }) // keeps the clock from moving by itself
 	var woke time.Duration
 	g.Go(func() {
 		_ = v.Sleep(t.Context(), 7*time.Second)
 		woke = v.Now().Sub(start)
 	})
+	// The goroutine that made the clock runs until it waits for the
+	// group: the clock moves only by Advance till then.
 	waitPending(t, v, 2)
 	v.Advance(6 * time.Second)
 	if !fired {
 		t.Error("the timer due at 5s did not fire")
 	}
 	v.Advance(6 * time.Second)
-	close(hold)
 	g.Wait()
 	// It runs once Advance passed 7s, by which time Advance may be done.
 	if woke < 7*time.Second || woke > 12*time.Second {
@@ -175,19 +176,27 @@ func TestVirtualAdvanceToNext(t *testing.T) {
 	}
 }
 
-// A stop from outside wakes a sleeper at once and leaves time where it is.
+// A stop from outside wakes a sleeper at once and leaves time where it
+// is: the goroutine that made the clock runs throughout, so nothing but
+// the cancel can wake the sleeper.
 func TestVirtualCancelFromOutside(t *testing.T) {
 	t.Parallel()
 	v := NewVirtual(start)
 	g := NewGroup(v)
 	ctx, cancel := context.WithCancel(t.Context())
-	hold := make(chan struct{})
-	g.Go(func() { <-hold })
 	var err error
-	g.Go(func() { err = v.Sleep(ctx, time.Hour) })
+	woke := make(chan struct{})
+	g.Go(func() {
+		err = v.Sleep(ctx, time.Hour)
+		close(woke)
+	})
 	waitPending(t, v, 1)
 	cancel()
-	close(hold)
+	select {
+	case <-woke:
+	case <-time.After(10 * time.Second): // a watchdog: only a failure waits it out
+		t.Fatal("the cancel did not wake the sleeper")
+	}
 	g.Wait()
 	if err != context.Canceled || !v.Now().Equal(start) {
 		t.Errorf("err %v at %v", err, v.Now().Sub(start))
@@ -207,16 +216,23 @@ func TestRealSleepStopsOnCancel(t *testing.T) {
 }
 
 // waitPending waits until n sleepers or timers are registered.
-func waitPending(t *testing.T, v *Virtual, n int) {
-	t.Helper()
+// until spins until cond holds under v's lock, and reports whether it did.
+func until(v *Virtual, cond func() bool) bool {
 	for range 1_000_000 {
 		v.mu.Lock()
-		got := len(v.pending)
+		ok := cond()
 		v.mu.Unlock()
-		if got >= n {
-			return
+		if ok {
+			return true
 		}
 		runtime.Gosched()
 	}
-	t.Fatalf("never saw %d pending waits", n)
+	return false
+}
+
+func waitPending(t *testing.T, v *Virtual, n int) {
+	t.Helper()
+	if !until(v, func() bool { return len(v.pending) >= n }) {
+		t.Fatalf("never saw %d pending waits", n)
+	}
 }

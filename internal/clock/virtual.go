@@ -12,7 +12,10 @@ import (
 // timer or wake-up. It knows of the goroutine that made it and of those a
 // Group starts. One of them busy with a request holds time still, as if the
 // request took no time at all; a fake server that should take time moves it
-// with Advance.
+// with Advance. The count is of places, not of goroutines: one started
+// outside a Group may take the place of the goroutine that made the clock
+// while that one blocks elsewhere, as a test that runs the command in a
+// goroutine and selects on its end does.
 //
 // Unlike time.AfterFunc, a virtual timer's function runs in the goroutine
 // that moves time, before time moves on, so that a context it cancels is
