@@ -263,11 +263,11 @@ func (s *Server) queueLocation(rq *request, it *queueItem) string {
 	return requestBase(rq.r) + s.ctx + "/queue/item/" + strconv.Itoa(it.id) + "/"
 }
 
-// refused is the answer to a trigger Jenkins would act on (a POST, or any
-// method carrying a token) of a job with RefuseTrigger; nil otherwise.
+// refused is the answer to a trigger of a job with RefuseTrigger; nil
+// otherwise. It comes after authorizeTrigger, which turns away what
+// Jenkins would not act on (a GET without a token, a wrong token).
 func (s *Server) refused(rq *request, j *job) *response {
-	_, token := rq.form.values["token"]
-	if j.spec.RefuseTrigger == 0 || (rq.r.Method != http.MethodPost && !token) {
+	if j.spec.RefuseTrigger == 0 {
 		return nil
 	}
 	return s.refusal(rq, j, j.spec.RefuseTrigger)
@@ -306,11 +306,11 @@ func (s *Server) triggerBuild(rq *request, j *job) *response {
 		// ParametersDefinitionProperty/index.jelly: the form, with a 405.
 		return htmlResponse(http.StatusMethodNotAllowed, j.node.fullDisplayName(), "This build requires parameters:")
 	}
-	if resp := s.refused(rq, j); resp != nil {
-		return resp
-	}
 	c, resp := s.authorizeTrigger(rq, j)
 	if resp != nil {
+		return resp
+	}
+	if resp := s.refused(rq, j); resp != nil {
 		return resp
 	}
 	if j.spec.Params != nil {
@@ -326,11 +326,11 @@ func (s *Server) triggerWithParameters(rq *request, j *job) *response {
 	if resp != nil {
 		return resp
 	}
-	if resp := s.refused(rq, j); resp != nil {
-		return resp
-	}
 	c, resp := s.authorizeTrigger(rq, j)
 	if resp != nil {
+		return resp
+	}
+	if resp := s.refused(rq, j); resp != nil {
 		return resp
 	}
 	if !j.buildable() {

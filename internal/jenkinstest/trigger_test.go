@@ -321,6 +321,10 @@ func TestRefuseTrigger(t *testing.T) {
 			}
 			wantStatus(t, "GET without a token is not a trigger", f.get(plainPath+"build"), 405)
 			wantStatus(t, "nor is a GET of a parameterized build", f.get(paramPath+"build?token=let-me-in"), 405)
+			wrong := f.do(call{path: plainPath + "build?token=WRONG", anonymous: true})
+			if wantStatus(t, "a wrong token is refused as such", wrong, 403); !strings.Contains(wrong.body, "Invalid token provided") {
+				t.Errorf("a wrong token: %q", wrong.body)
+			}
 			if items := f.json("/queue/api/json")["items"].([]any); len(items) != 0 {
 				t.Errorf("queued %v", items)
 			}
