@@ -33,7 +33,7 @@ func BenchmarkConsole256MiB(b *testing.B) {
 		rss = max(rss, runBinary(b, bin, env, out))
 		b.StopTimer()
 		requests := len(f.fake.Requests()) - before
-		want, n := consoleText(b, f, i+1)
+		want, n := consoleTextOf(b, f, jobPath, i+1)
 		if out.n != n || !bytes.Equal(out.sum.Sum(nil), want) {
 			b.Fatalf("printed %d bytes of console, Jenkins has %d, or they differ", out.n, n)
 		}
@@ -65,7 +65,7 @@ func BenchmarkLine16MiB(b *testing.B) {
 		env := []string{"JENKINS_URL=" + f.url(), "JENKINS_JOB=" + jobName, "JENKINS_USER=" + user, "JENKINS_TOKEN=" + token}
 		rss = max(rss, runBinary(b, bin, env, out))
 		b.StopTimer()
-		want, n := consoleText(b, f, i+1)
+		want, n := consoleTextOf(b, f, jobPath, i+1)
 		if out.n != n || !bytes.Equal(out.sum.Sum(nil), want) {
 			b.Fatalf("printed %d bytes of console, Jenkins has %d, or they differ", out.n, n)
 		}
@@ -108,11 +108,6 @@ func (c *consoleTee) Write(p []byte) (int, error) {
 	}
 	c.partial = append(c.partial[:0], buf...)
 	return len(p), nil
-}
-
-// consoleText returns the hash and size of build n's consoleText.
-func consoleText(tb testing.TB, f *fixture, n int) ([]byte, int64) {
-	return consoleTextOf(tb, f, jobPath, n)
 }
 
 // getAsUser GETs u as the benchmark's user.

@@ -86,9 +86,11 @@ func (in *injector) fault(r *http.Request) jenkinstest.Fault {
 	return f
 }
 
-// faultDeadline is the deadline for response headers in TestRandomFaults:
-// the command's own transport, with its 60 s shortened so that an answer
-// past it costs the test little time.
+// faultDeadline is a deadline for response headers that TestRandomFaults
+// gives the command's transport, which has none of its own, so that a
+// slow network is met as a transport timeout. net/http keeps it on the
+// wall clock, so it is short: an answer past it costs the test little
+// time.
 const faultDeadline = 100 * time.Millisecond
 
 // outcome tallies the runs of TestRandomFaults.
