@@ -4,5 +4,5 @@
 // and how much memory the process needs for a huge console. It compares
 // the figures with a fixed-interval poller like the tools it replaces.
 //
-// Everything lives in its benchmarks; see README.md, "Performance".
+// Everything lives in its benchmarks; docs/performance.md shows their tables.
 package benchmark

@@ -98,7 +98,7 @@ var followers = []struct {
 // BenchmarkFollow follows each scenario's build with jenkins-trigger and with
 // a fixed 5 s poller, on a virtual clock shared with the fake Jenkins: a
 // ten-minute build takes milliseconds, and every figure is exact and the
-// same on every run. It logs the table README.md shows.
+// same on every run. It logs the table docs/performance.md shows.
 func BenchmarkFollow(b *testing.B) {
 	var rows []summary
 	for _, sc := range scenarios {

@@ -86,7 +86,7 @@ func measureStep(tb testing.TB, clk clock.Clock, n int, script func(j int) jenki
 // BenchmarkSeveral follows one 20 s build, then five in one step, on a
 // virtual clock shared with the fake Jenkins, over severalVariants runs
 // that differ in how long each build waits for an executor and in the
-// phase of the clock. Its table is README's: the most requests and bytes
+// phase of the clock. Its table is docs/performance.md's: the most requests and bytes
 // any run made, and the median and longest wait from the last build's end
 // to the step's.
 func BenchmarkSeveral(b *testing.B) {
