@@ -43,10 +43,10 @@ var ourAction = regexp.MustCompile(`uses:\s*jenkins-trigger/jenkins-trigger(/bin
 // examples returns every YAML block of the docs, each told apart by its
 // shape: a sequence is a step list; a mapping with jobs is a workflow,
 // with steps a job, with include an include; one with variables, or whose
-// values are jobs with a script, is GitLab's.
-func examples(t *testing.T) []example {
+// values are jobs with a script, is GitLab's. A block it cannot tell is
+// one of the problems, which TestEveryExampleIsChecked reports.
+func examples(t *testing.T) (out []example, problems []string) {
 	t.Helper()
-	var out []example
 	for _, p := range pages(t) {
 		for _, b := range p.walk(nil) {
 			if lang, _, _ := strings.Cut(b.info, " "); lang != "yaml" && lang != "yml" {
@@ -55,7 +55,7 @@ func examples(t *testing.T) []example {
 			text := dedent(b.text)
 			var doc yaml.Node
 			if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
-				t.Errorf("%s: not YAML: %v", b, err)
+				problems = append(problems, fmt.Sprintf("%s: not YAML: %v", b, err))
 				continue
 			}
 			top := doc.Content[0]
@@ -64,7 +64,7 @@ func examples(t *testing.T) []example {
 			case top.Kind == yaml.SequenceNode:
 				e.wrap("on: workflow_dispatch\njobs:\n  example:\n    runs-on: ubuntu-latest\n    steps:\n", 6)
 			case top.Kind != yaml.MappingNode:
-				t.Errorf("%s: a YAML example that is neither a mapping nor a list", b)
+				problems = append(problems, fmt.Sprintf("%s: a YAML example that is neither a mapping nor a list", b))
 				continue
 			case has(top, "jobs"):
 				if !has(top, "on") {
@@ -81,7 +81,7 @@ func examples(t *testing.T) []example {
 			case has(top, "variables") || gitlabJobMap(top):
 				e.kind = gitlabJobs
 			default:
-				t.Errorf("%s: a YAML example the docs tests cannot tell: make it a GitHub workflow, job or step list, GitLab jobs or a job's variables, or an include of the component", b)
+				problems = append(problems, fmt.Sprintf("%s: a YAML example the docs tests cannot tell: make it a GitHub workflow, job or step list, GitLab jobs or a job's variables, or an include of the component", b))
 				continue
 			}
 			if e.kind == workflow {
@@ -92,7 +92,17 @@ func examples(t *testing.T) []example {
 			out = append(out, e)
 		}
 	}
-	return out
+	return out, problems
+}
+
+// TestEveryExampleIsChecked fails on a YAML block that no other test here
+// would check.
+func TestEveryExampleIsChecked(t *testing.T) {
+	t.Parallel()
+	_, problems := examples(t)
+	for _, p := range problems {
+		t.Error(p)
+	}
 }
 
 // wrap puts prefix in front of the example, indented by indent.
@@ -174,7 +184,8 @@ func TestGitHubExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, e := range examples(t) {
+	all, _ := examples(t)
+	for _, e := range all {
 		if e.kind != workflow {
 			continue
 		}
@@ -302,7 +313,8 @@ func TestGitLabExamples(t *testing.T) {
 		inputs[in.Env()] = true
 	}
 	includes, jobs := 0, 0
-	for _, e := range examples(t) {
+	all, _ := examples(t)
+	for _, e := range all {
 		switch e.kind {
 		case gitlabInclude:
 			includes++
