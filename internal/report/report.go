@@ -229,16 +229,15 @@ type outputs struct {
 	dotenv *dotenv
 }
 
-// oneLine replaces line breaks: every output is one line, and a value
-// with a line of its own equal to go-githubactions' fixed delimiter would
-// end the value early and set outputs of the value's choosing.
+// oneLine replaces line breaks: every output is one line, as a dotenv
+// file needs.
 var oneLine = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 func (o *outputs) set(name, value string) error {
 	value = oneLine.Replace(value)
 	var errs []error
 	if o.github {
-		if err := catch(func() { o.action.SetOutput(name, value) }); err != nil {
+		if err := catch(func() { o.action.IssueFileCommand(outputCommand(name, value)) }); err != nil {
 			errs = append(errs, fmt.Errorf("write step output %s: %w", name, err))
 		}
 	}
