@@ -92,6 +92,7 @@ func (e *ends) stepEnded(out Outcome, runs []*run) {
 	if e.several && len(out.Builds) > 0 {
 		e.Report.Status("%s", tally(out.Builds))
 	}
+	e.Report.End()
 }
 
 // decidingOutputs writes the outputs of the build that decides the step.

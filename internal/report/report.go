@@ -53,6 +53,9 @@ type Reporter interface {
 	// WriteJUnit writes a test report to path as a JUnit XML file whose
 	// top element is called name, with secrets masked.
 	WriteJUnit(path, name string, run *build.TestRun) error
+	// End says that the step is over: on GitHub, the messages that came
+	// past the annotations it shows are named in one more.
+	End()
 }
 
 // Verdict is how a run ended.
@@ -352,6 +355,8 @@ func (p *plain) Verdict(v Verdict) {
 // say it.
 func (p *plain) WantsSummary() bool { return false }
 func (p *plain) Summary(Summary)    {}
+
+func (p *plain) End() {}
 
 func (p *plain) WriteJUnit(path, name string, run *build.TestRun) error {
 	return writeJUnit(path, name, run, p.masks)
