@@ -2,10 +2,14 @@ package report
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/runnertest"
 )
 
 // attacks are texts Jenkins may send that would be workflow commands if
@@ -52,7 +56,7 @@ func TestGitHubJenkinsTextCannotCommand(t *testing.T) {
 				r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
 				print(r, s)
 				r.End()
-				if _, err := commands(stdout.String()); err != nil {
+				if _, err := runnertest.Commands(stdout.String()); err != nil {
 					t.Errorf("%v\nstdout:\n%s", err, stdout.String())
 				}
 			})
@@ -110,7 +114,7 @@ func TestGitHubAnnotationLimit(t *testing.T) {
 			}
 			r.End()
 			r.Error("the step failed")
-			cmds, err := commands(stdout.String())
+			cmds, err := runnertest.Commands(stdout.String())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,4 +146,91 @@ func numbered(format string, from, to int) []string {
 		out = append(out, fmt.Sprintf(format, i))
 	}
 	return out
+}
+
+// FuzzGitHubReporter feeds text from Jenkins to every printer of the GitHub
+// reporter, and reads stdout and GITHUB_OUTPUT as the runner would: no line
+// but the reporter's own commands may look like a command, the annotations
+// read as the messages did, and every output reads back as it was written.
+func FuzzGitHubReporter(f *testing.F) {
+	for i, a := range attacks {
+		f.Add(a, attacks[(i+1)%len(attacks)])
+	}
+	f.Add("::s3cr_t::", "ghadelimiter_X\nghadelimiter_X")
+	f.Add("a\r\n\r\n##[", "\u2029\u0085 ::endgroup::")
+	f.Fuzz(func(t *testing.T, s, u string) {
+		dir := t.TempDir()
+		out, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary.md")
+		env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": summary}
+		r, stdout, stderr := newTestReporter(t, env)
+		r.Mask("s3cr_t")
+		r.Status("Stage %s: FAILED in 1s", s)
+		r.Notice("%s waits for input: %s", s, u)
+		r.Warning("%s", u)
+		c := r.Console(s+" #1 console", "")
+		c.Write([]byte(u))
+		r.Warning("in the console: %s", s)
+		c.Write([]byte(s))
+		c.Close()
+		a, b := r.Console("", s+" #1"), r.Console("", u+" #2")
+		fmt.Fprintf(a, "%s\n%s", u, s)
+		r.Status("%s | queued: %s", u, s)
+		fmt.Fprintf(b, "%s", s)
+		a.Close()
+		b.Close()
+		r.Error("%s", s)
+		for i := range 11 {
+			r.Verdict(Verdict{Job: s, Number: i + 1, Result: build.Failure, FailedStage: u, URL: "https://ci/" + u})
+			r.Verdict(Verdict{Job: u, Number: i + 1, Result: build.Unstable, FailedStage: s})
+		}
+		r.Verdict(Verdict{Job: s, Number: 1, Result: build.Success})
+		r.Summary(one(BuildSummary{Job: s, Number: 1, Result: build.Failure, FailedStage: u, Notes: []string{u}}))
+		for _, o := range [][2]string{{"failed_stage", s}, {"failed_job", u}} {
+			if err := r.Output(o[0], o[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.End()
+		r.Error("after: %s", u)
+
+		cmds, err := runnertest.Commands(stdout.String())
+		if err != nil {
+			t.Fatalf("%v\nstdout:\n%q", err, stdout.String())
+		}
+		seen := map[string]bool{}
+		for _, c := range cmds {
+			seen[c[0]] = true
+		}
+		for _, kind := range []string{"add-mask", "notice", "warning", "error", "group", "endgroup", "stop-commands", "resume"} {
+			if !seen[kind] {
+				t.Errorf("no %s command", kind)
+			}
+		}
+		readsAs := strings.NewReplacer("\u200b", "", "s3cr_t", "***")
+		if want := readsAs.Replace(s + " waits for input: " + u); !slices.ContainsFunc(cmds, func(c [2]string) bool {
+			return c[0] == "notice" && readsAs.Replace(c[1]) == want
+		}) {
+			t.Errorf("no notice reads %q: %q", want, cmds)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := runnertest.ParseOutputs(string(data))
+		if err != nil {
+			t.Fatalf("GITHUB_OUTPUT as the runner reads it: %v\n%q", err, data)
+		}
+		// What becomes of an output that carries a secret is not this
+		// target's to say.
+		want := [][2]string{{"failed_stage", oneLine.Replace(s)}, {"failed_job", oneLine.Replace(u)}}
+		if !strings.Contains(s+u, "s3cr_t") && !slices.Equal(got, want) {
+			t.Errorf("GITHUB_OUTPUT has %q, want %q", got, want)
+		}
+		if fi, err := os.Stat(summary); err != nil || fi.Size() > 1<<20 {
+			t.Errorf("summary: %v", err)
+		}
+		if stderr.Len() > 0 {
+			t.Errorf("stderr: %q", stderr.String())
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/runnertest"
 )
 
 func newTestReporter(t *testing.T, env map[string]string) (Reporter, *bytes.Buffer, *bytes.Buffer) {
@@ -290,7 +291,7 @@ func TestOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := parseOutputFile(string(data))
+			got, err := runnertest.ParseOutputs(string(data))
 			if err != nil {
 				t.Fatalf("GITHUB_OUTPUT as the runner reads it: %v\n%s", err, data)
 			}

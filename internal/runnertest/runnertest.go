@@ -1,4 +1,9 @@
-package report
+// Package runnertest reads what a step writes as the GitHub runner
+// (actions/runner) does, for tests: its stdout, line by line, for the
+// workflow commands the runner would act on, and its GITHUB_OUTPUT file for
+// the outputs it would set. It models the runner's rules, as its source
+// states them, strictly: a line that could be taken for a command is one.
+package runnertest
 
 import (
 	"errors"
@@ -7,14 +12,11 @@ import (
 	"unicode"
 )
 
-// This file is a small model of the GitHub runner (actions/runner), for
-// tests to read what the reporter writes as the runner reads it.
-
-// parseOutputFile reads a GITHUB_OUTPUT file as the runner does on Linux
+// ParseOutputs reads a GITHUB_OUTPUT file as the runner does on Linux
 // (EnvFileKeyValuePairs in src/Runner.Worker/FileCommandManager.cs): lines
 // end at LF; "name=value", or "name<<DELIM" then the value's lines up to a
 // line equal to DELIM. Anything else is an error, which fails the step.
-func parseOutputFile(text string) ([][2]string, error) {
+func ParseOutputs(text string) ([][2]string, error) {
 	var out [][2]string
 	lines := strings.SplitAfter(text, "\n")
 	for i := 0; i < len(lines); i++ {
@@ -53,32 +55,32 @@ func parseOutputFile(text string) ([][2]string, error) {
 	return out, nil
 }
 
-// runnerLines splits stdout as the runner reads it: lines end at LF, CR or
+// Lines splits stdout as the runner reads it: lines end at LF, CR or
 // CRLF (StreamReader.ReadLine).
-func runnerLines(s string) []string {
+func Lines(s string) []string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }
 
-// couldCommand reports whether the runner could take a line for a
+// CouldCommand reports whether the runner could take a line for a
 // workflow command: "::" at its start once white space is trimmed
 // (ActionCommand.TryParseV2), or "##[" anywhere (ActionCommand.TryParse).
 // Whether the command exists is not asked: none may look like one.
-func couldCommand(line string) bool {
+func CouldCommand(line string) bool {
 	return strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") || strings.Contains(line, "##[")
 }
 
-// commands reads stdout as the runner would, tracking stop-commands, and
+// Commands reads stdout as the runner would, tracking stop-commands, and
 // returns the commands it acts on, with their data unescaped. It fails on
 // a line that looks like a command and is none of the reporter's own, and
 // on an own command whose data has a line that looks like one.
-func commands(stdout string) ([][2]string, error) {
+func Commands(stdout string) ([][2]string, error) {
 	own := map[string]bool{"error": true, "warning": true, "notice": true, "group": true, "endgroup": true, "add-mask": true, "stop-commands": true}
 	unescape := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%")
 	var out [][2]string
 	stopped := ""
-	for _, line := range runnerLines(stdout) {
+	for _, line := range Lines(stdout) {
 		if stopped != "" {
 			if line == "::"+stopped+"::" {
 				stopped = ""
@@ -86,7 +88,7 @@ func commands(stdout string) ([][2]string, error) {
 			}
 			continue
 		}
-		if !couldCommand(line) {
+		if !CouldCommand(line) {
 			continue
 		}
 		name, data, ok := strings.Cut(strings.TrimPrefix(line, "::"), "::")
@@ -97,8 +99,8 @@ func commands(stdout string) ([][2]string, error) {
 		if name == "stop-commands" {
 			stopped = data
 		}
-		for _, l := range runnerLines(data) {
-			if couldCommand(l) {
+		for _, l := range Lines(data) {
+			if CouldCommand(l) {
 				return nil, fmt.Errorf("the data of %q could form a command: %q", line, l)
 			}
 		}
