@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -55,5 +57,35 @@ func TestJenkinsTextCannotCommand(t *testing.T) {
 				t.Errorf("GITHUB_OUTPUT has %q", outputs)
 			}
 		})
+	}
+}
+
+// TestManyFailedBuildsAnnotated: GitHub shows 10 error annotations of a
+// step. With 12 failed builds ending one after another, 9 are annotated as
+// they end, and at the step's end one more names the other 3.
+func TestManyFailedBuildsAnnotated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, jenkinstest.Options{})
+	var jobs []string
+	for i := 1; i <= 12; i++ {
+		job := fmt.Sprintf("j%02d", i)
+		jobs = append(jobs, job)
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: job, Script: region(job, "FAILURE", 0, time.Duration(i)*4*time.Second)})
+	}
+	h.set("JENKINS_JOB", strings.Join(jobs, "\n"), "GITHUB_ACTIONS", "true")
+	h.runWant(ExitFailure)
+	cmds, err := runnertest.Commands(h.stdout.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []string
+	for _, c := range cmds {
+		if c[0] == "error" {
+			errs = append(errs, c[1])
+		}
+	}
+	if len(errs) != 10 || !strings.HasPrefix(errs[8], "FAILURE: j09 #1") ||
+		!regexp.MustCompile(`^3 more, .*: FAILURE: j10 #1 .*; FAILURE: j11 #1 .*; FAILURE: j12 #1 `).MatchString(errs[9]) {
+		t.Errorf("error annotations:\n%s", strings.Join(errs, "\n"))
 	}
 }
