@@ -88,11 +88,11 @@ func (e *ends) stepEnded(out Outcome, runs []*run) {
 		e.decidingOutputs(out.Builds[i])
 	}
 	e.output(contract.OutputBuilds, buildsJSON(runs, out.Builds))
-	e.writeJUnit(runs)
-	e.summarize(out, runs)
+	e.summarize(out, runs, e.writeJUnit(runs))
 	if e.several && len(out.Builds) > 0 {
 		e.Report.Status("%s", tally(out.Builds))
 	}
+	e.Report.End()
 }
 
 // decidingOutputs writes the outputs of the build that decides the step.
@@ -165,11 +165,12 @@ func tally(outcomes []BuildOutcome) string {
 }
 
 // writeJUnit writes the junit file: one build's report as Jenkins has it,
-// or with several builds all their suites, each named after its build.
-func (e *ends) writeJUnit(runs []*run) {
+// or with several builds all their suites, each named after its build. It
+// returns the file's path once written, else "".
+func (e *ends) writeJUnit(runs []*run) string {
 	path := e.opts.Policy.Junit
 	if path == "" {
-		return
+		return ""
 	}
 	var run *build.TestRun
 	var names []string
@@ -188,14 +189,15 @@ func (e *ends) writeJUnit(runs []*run) {
 		if len(runs) == 1 && runs[0].noTests {
 			e.Report.Status("%s has no test report, so %s was not written", runs[0].label(), path)
 		}
-		return
+		return ""
 	}
 	name := strings.Join(names, ", ")
 	if err := e.Report.WriteJUnit(path, name, run); err != nil {
 		e.Report.Warning("%v", err)
-		return
+		return ""
 	}
 	e.Report.Status("Wrote the %d tests of %s to %s", run.Total(), name, path)
+	return path
 }
 
 // merge adds a build's tests to the step's, its suites named after it.
@@ -215,12 +217,12 @@ func merge(into, t *build.TestRun, label string) *build.TestRun {
 }
 
 // summarize writes the step summary of a step that reached a queue item
-// or a build.
-func (e *ends) summarize(out Outcome, runs []*run) {
+// or a build; junit is the JUnit file written, or "".
+func (e *ends) summarize(out Outcome, runs []*run, junit string) {
 	if !e.Report.WantsSummary() {
 		return
 	}
-	s := report.Summary{}
+	s := report.Summary{JUnit: junit}
 	now := e.Clock.Now()
 	for i, r := range runs {
 		if r.queue == 0 && r.number == 0 || i >= len(out.Builds) {

@@ -86,6 +86,8 @@ func (r *recorder) Verdict(v report.Verdict) {
 
 func (r *recorder) WantsSummary() bool { return r.summaries }
 
+func (r *recorder) End() {}
+
 func (r *recorder) Summary(s report.Summary) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

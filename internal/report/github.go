@@ -4,7 +4,10 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -32,16 +35,28 @@ type github struct {
 	// annotated is set once the verdict was an annotation: the error line
 	// that may follow it (a timeout) is then printed without another one.
 	annotated bool
+	// annotations counts the annotations issued of each kind, and held
+	// the messages that came past the last but one (see End).
+	annotations map[string]int
+	held        map[string][]string
+	ended       bool // End was called
 }
+
+// maxAnnotations is how many annotations of each kind (error, warning,
+// notice) GitHub shows of a step; it drops the rest without a word
+// ("Limitations" in actions/toolkit's docs/problem-matchers.md).
+const maxAnnotations = 10
 
 func newGitHub(e Env, action *githubactions.Action, outs *outputs, masks *masker) *github {
 	return &github{
-		action:  action,
-		stdout:  e.Stdout,
-		outputs: outs,
-		masks:   masks,
-		summary: e.Getenv("GITHUB_STEP_SUMMARY") != "",
-		console: &lineWriter{w: e.Stdout},
+		action:      action,
+		stdout:      e.Stdout,
+		outputs:     outs,
+		masks:       masks,
+		summary:     e.Getenv("GITHUB_STEP_SUMMARY") != "",
+		console:     &lineWriter{w: e.Stdout},
+		annotations: map[string]int{},
+		held:        map[string][]string{},
 	}
 }
 
@@ -59,34 +74,83 @@ func (g *github) Mask(secret string) {
 func (g *github) Status(format string, args ...any) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.console.endLine()
-	fmt.Fprintln(g.stdout, g.masks.apply(fmt.Sprintf(format, args...)))
+	g.say("", fmt.Sprintf(format, args...))
 }
 
 func (g *github) Notice(format string, args ...any) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.console.endLine()
-	g.command(func() { g.action.Noticef("%s", g.masks.apply(fmt.Sprintf(format, args...))) })
+	g.say("notice", fmt.Sprintf(format, args...))
 }
 
 func (g *github) Warning(format string, args ...any) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.console.endLine()
-	g.command(func() { g.action.Warningf("%s", g.masks.apply(fmt.Sprintf(format, args...))) })
+	g.say("warning", fmt.Sprintf(format, args...))
 }
 
 func (g *github) Error(format string, args ...any) {
-	msg := g.masks.apply(fmt.Sprintf(format, args...))
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.console.endLine()
 	if g.annotated {
-		fmt.Fprintln(g.stdout, "Error: "+msg)
+		g.say("", "Error: "+fmt.Sprintf(format, args...))
 		return
 	}
-	g.command(func() { g.action.Errorf("%s", msg) })
+	g.say("error", fmt.Sprintf(format, args...))
+}
+
+// say writes one of the tool's own messages, as a line or as an annotation
+// of kind ("notice", "warning" or "error"). Every message goes through here
+// and nowhere else, masked and made inert, since any of them may carry text
+// from Jenkins. Past the annotations GitHub shows of a kind, a message is a
+// line, and End names it in one more annotation.
+func (g *github) say(kind, msg string) {
+	msg = g.text(msg)
+	g.console.endLine()
+	if kind == "" {
+		fmt.Fprintln(g.stdout, msg)
+		return
+	}
+	limit := maxAnnotations
+	if !g.ended {
+		limit-- // the last is End's
+	}
+	if g.annotations[kind] >= limit {
+		if !g.ended {
+			g.held[kind] = append(g.held[kind], msg)
+		}
+		fmt.Fprintln(g.stdout, strings.ToUpper(kind[:1])+kind[1:]+": "+msg)
+		return
+	}
+	g.annotate(kind, msg)
+}
+
+// text is a message of the tool's own as it may be printed: masked, and
+// unable to form a workflow command.
+func (g *github) text(msg string) string { return inert(g.masks.apply(msg)) }
+
+func (g *github) annotate(kind, msg string) {
+	g.annotations[kind]++
+	g.command(func() { g.action.IssueCommand(&githubactions.Command{Name: kind, Message: msg}) })
+}
+
+// End names, in the last annotation GitHub shows of each kind, the messages
+// that came past the others: builds end one by one, and only at the end
+// of the step is it known whether one more came, or many.
+func (g *github) End() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ended = true
+	for _, kind := range []string{"error", "warning", "notice"} {
+		switch held := g.held[kind]; {
+		case len(held) == 1 && g.annotations[kind] < maxAnnotations:
+			g.annotate(kind, held[0])
+		case len(held) > 1:
+			g.annotate(kind, fmt.Sprintf("%d more, past the %d annotations GitHub shows of a kind; each is in the log: %s",
+				len(held), maxAnnotations, strings.Join(held, "; ")))
+		}
+		g.held[kind] = nil
+	}
 }
 
 func (g *github) Output(name, value string) error {
@@ -113,7 +177,7 @@ func (g *github) Console(title, label string) io.WriteCloser {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.console.endLine()
-	g.issue(func() { g.action.Group(g.masks.apply(title)) })
+	g.issue(func() { g.action.Group(g.text(title)) })
 	g.grouped = true
 	g.stopCommands()
 	return &sole{mu: &g.mu, w: g.console, closed: g.endGroup}
@@ -181,15 +245,14 @@ func (g *github) Verdict(v Verdict) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.closeGroup()
-	line := g.masks.apply(v.line())
 	switch v.Result {
 	case build.Success, build.None:
-		fmt.Fprintln(g.stdout, line)
+		g.say("", v.line())
 	case build.Unstable:
-		g.command(func() { g.action.Warningf("%s", line) })
+		g.say("warning", v.line())
 		g.annotated = true
 	default:
-		g.command(func() { g.action.Errorf("%s", line) })
+		g.say("error", v.line())
 		g.annotated = true
 	}
 }
@@ -208,4 +271,36 @@ func (g *github) Summary(s Summary) {
 
 func (g *github) WriteJUnit(path, name string, run *build.TestRun) error {
 	return writeJUnit(path, name, run, g.masks)
+}
+
+// inert makes text that may come from Jenkins unable to form a workflow
+// command, and reads the same. The runner (actions/runner) reads stdout a
+// line at a time, a line ending at LF, CR or CRLF (StreamReader.ReadLine in
+// src/Runner.Sdk/ProcessInvoker.cs), and ActionCommandManager.TryProcessCommand
+// (src/Runner.Worker/ActionCommandManager.cs) takes a line for a command when
+// ActionCommand.TryParseV2 finds "::" at its start after TrimStart (which
+// skips every Unicode white space, U+2028 too), or ActionCommand.TryParse
+// finds "##[" anywhere in it (src/Runner.Common/ActionCommand.cs). A
+// zero-width space, which is not white space, goes before such a "::" and
+// inside every "##[". An annotation's message is made inert too: the runner
+// unescapes its line breaks and logs its lines.
+func inert(s string) string {
+	s = strings.ReplaceAll(s, "##[", "##\u200b[")
+	var b strings.Builder
+	lineStart := true
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if lineStart && !unicode.IsSpace(r) {
+			lineStart = false
+			if strings.HasPrefix(s[i:], "::") {
+				b.WriteString("\u200b")
+			}
+		}
+		if r == '\r' || r == '\n' {
+			lineStart = true
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
 }

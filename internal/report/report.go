@@ -53,6 +53,9 @@ type Reporter interface {
 	// WriteJUnit writes a test report to path as a JUnit XML file whose
 	// top element is called name, with secrets masked.
 	WriteJUnit(path, name string, run *build.TestRun) error
+	// End says that the step is over: on GitHub, the messages that came
+	// past the annotations it shows are named in one more.
+	End()
 }
 
 // Verdict is how a run ended.
@@ -229,16 +232,15 @@ type outputs struct {
 	dotenv *dotenv
 }
 
-// oneLine replaces line breaks: every output is one line, and a value
-// with a line of its own equal to go-githubactions' fixed delimiter would
-// end the value early and set outputs of the value's choosing.
+// oneLine replaces line breaks: every output is one line, as a dotenv
+// file needs.
 var oneLine = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 func (o *outputs) set(name, value string) error {
 	value = oneLine.Replace(value)
 	var errs []error
 	if o.github {
-		if err := catch(func() { o.action.SetOutput(name, value) }); err != nil {
+		if err := catch(func() { o.action.IssueFileCommand(outputCommand(name, value)) }); err != nil {
 			errs = append(errs, fmt.Errorf("write step output %s: %w", name, err))
 		}
 	}
@@ -353,6 +355,8 @@ func (p *plain) Verdict(v Verdict) {
 // say it.
 func (p *plain) WantsSummary() bool { return false }
 func (p *plain) Summary(Summary)    {}
+
+func (p *plain) End() {}
 
 func (p *plain) WriteJUnit(path, name string, run *build.TestRun) error {
 	return writeJUnit(path, name, run, p.masks)

@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/runnertest"
 )
 
 func newTestReporter(t *testing.T, env map[string]string) (Reporter, *bytes.Buffer, *bytes.Buffer) {
@@ -279,7 +281,8 @@ func TestOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, o := range [][2]string{{contract.OutputBuildNumber, "7"}, {contract.OutputFailedStage, "Deploy\n_GitHubActionsFileCommandDelimeter_\nresult<<X\nSUCCESS"}} {
+			d := "_GitHubActionsFileCommandDelimeter_" // go-githubactions' own
+			for _, o := range [][2]string{{contract.OutputBuildNumber, "7"}, {contract.OutputFailedStage, "Deploy\n" + d + "\nresult<<X\nSUCCESS"}, {"failed_job", d}} {
 				if err := r.Output(o[0], o[1]); err != nil {
 					t.Fatal(err)
 				}
@@ -288,18 +291,22 @@ func TestOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := "_GitHubActionsFileCommandDelimeter_"
-			want := "earlier<<EOF\nstep\nEOF\n" +
-				"build_number<<" + d + "\n7\n" + d + "\n" +
-				"failed_stage<<" + d + "\nDeploy " + d + " result<<X SUCCESS\n" + d + "\n"
-			if string(data) != want {
-				t.Errorf("GITHUB_OUTPUT:\n%s\nwant:\n%s", data, want)
+			got, err := runnertest.ParseOutputs(string(data))
+			if err != nil {
+				t.Fatalf("GITHUB_OUTPUT as the runner reads it: %v\n%s", err, data)
+			}
+			want := [][2]string{{"earlier", "step"}, {contract.OutputBuildNumber, "7"}, {contract.OutputFailedStage, "Deploy " + d + " result<<X SUCCESS"}, {"failed_job", d}}
+			if !slices.Equal(got, want) {
+				t.Errorf("GITHUB_OUTPUT has %q, want %q:\n%s", got, want, data)
+			}
+			if delims := regexp.MustCompile(`(?m)^build_number<<(ghadelimiter_.+)\n7\n(.+)\n`).FindStringSubmatch(string(data)); delims == nil || delims[1] != delims[2] || strings.Count(string(data), delims[1]) != 2 {
+				t.Errorf("each write has a delimiter of its own, ghadelimiter_ and random:\n%s", data)
 			}
 			data, err = os.ReadFile(dot)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := "JENKINS_BUILD_NUMBER=7\nJENKINS_FAILED_STAGE=Deploy " + d + " result<<X SUCCESS\n"; string(data) != want {
+			if want := "JENKINS_BUILD_NUMBER=7\nJENKINS_FAILED_STAGE=Deploy " + d + " result<<X SUCCESS\nJENKINS_FAILED_JOB=" + d + "\n"; string(data) != want {
 				t.Errorf("dotenv:\n%s\nwant:\n%s", data, want)
 			}
 			if stdout.Len() > 0 || stderr.Len() > 0 {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sethvargo/go-githubactions"
+
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
@@ -17,6 +19,9 @@ type Summary struct {
 	Builds []BuildSummary
 	// Notes say what else the reader should know, one sentence each.
 	Notes []string
+	// JUnit is the JUnit file the step wrote, "" when none: where the
+	// failed tests are when the summary cannot name them all.
+	JUnit string
 }
 
 // BuildSummary is what the step summary shows of one build: how far it
@@ -78,17 +83,72 @@ const maxDetails = 120
 // secretName matches parameter names whose values the summary hides.
 var secretName = regexp.MustCompile(`(?i)PASSWORD|TOKEN|SECRET|KEY`)
 
+// maxSummary is the most a step summary may hold: the runner refuses a
+// bigger GITHUB_STEP_SUMMARY whole (AttachmentSizeLimit, 1 MiB, in
+// src/Runner.Worker/FileCommandManager.cs of actions/runner), and
+// go-githubactions ends the summary with a line end.
+const maxSummary = 1<<20 - len(githubactions.EOF)
+
+// shortening is how much of a summary is shown: how many failed tests
+// each build names, and whether each build's details and the timeline are.
+type shortening struct {
+	failures int
+	details  bool
+}
+
+// shortenings are tried in turn until the summary fits: the failed tests
+// go first, as they are what grows most.
+var shortenings = []shortening{{MaxFailures, true}, {3, true}, {0, true}, {0, false}}
+
 // markdown renders s for GitHub's step summary. mask hides secrets; it
 // runs before any Markdown escaping, which could otherwise split a secret.
 func (s Summary) markdown(mask func(string) string) string {
+	return s.within(maxSummary, mask)
+}
+
+// within renders s in at most limit bytes: shortened as little as it
+// takes, saying what it left out and where that is, and at worst cut at
+// the last line that fits.
+func (s Summary) within(limit int, mask func(string) string) string {
+	var md string
+	for _, cut := range shortenings {
+		if md = s.render(cut, mask); len(md) <= limit {
+			return md
+		}
+	}
+	note := "\n" + text(mask("The summary is cut here to stay within the 1 MiB that GitHub takes; the builds output and the step's log have every build"+s.junitWhere()+".")) + "\n"
+	md = md[:max(0, limit-len(note))]
+	return md[:strings.LastIndexByte(md, '\n')+1] + note
+}
+
+// junitWhere names the JUnit file in a sentence that says where more is.
+func (s Summary) junitWhere() string {
+	if s.JUnit == "" {
+		return ""
+	}
+	return ", and the JUnit file " + s.JUnit + " every test"
+}
+
+func (s Summary) render(cut shortening, mask func(string) string) string {
 	var b strings.Builder
-	md := &markdownWriter{b: &b, mask: mask}
+	md := &markdownWriter{b: &b, mask: mask, shortening: cut}
 	if len(s.Builds) == 1 {
 		md.one(s.Builds[0])
 	} else {
 		md.several(s.Builds)
 	}
-	md.notes(s.Notes)
+	notes := s.Notes
+	switch {
+	case !cut.details:
+		notes = append(slices.Clip(notes), "To stay within the 1 MiB that GitHub takes, this summary leaves out the timeline and each build's stages, parameters, tests and artifacts; each build's page has them"+s.junitWhere()+".")
+	case cut.failures < MaxFailures:
+		named := fmt.Sprintf("at most %d failed tests a build", cut.failures)
+		if cut.failures == 0 {
+			named = "no failed test"
+		}
+		notes = append(slices.Clip(notes), "To stay within the 1 MiB that GitHub takes, this summary names "+named+"; each build's test report has them all"+s.junitWhere()+".")
+	}
+	md.notes(notes)
 	return b.String()
 }
 
@@ -96,6 +156,7 @@ func (s Summary) markdown(mask func(string) string) string {
 type markdownWriter struct {
 	b    *strings.Builder
 	mask func(string) string
+	shortening
 }
 
 // link is a masked link.
@@ -107,8 +168,11 @@ func (m *markdownWriter) one(bs BuildSummary) {
 	fmt.Fprintf(m.b, "### %sJenkins: %s %s\n\n", bs.icon(), m.title(bs), m.state(bs))
 	m.b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
 	fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)), orDash(bs.Duration), orDash(bs.QueueTime))
+	if !m.details {
+		return
+	}
 	m.timeline([]BuildSummary{bs})
-	m.details(bs, true)
+	m.buildDetails(bs, true)
 }
 
 // several renders a row per build, the timeline, the parameters when all
@@ -120,6 +184,9 @@ func (m *markdownWriter) several(builds []BuildSummary) {
 		fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)),
 			orDash(bs.Duration), orDash(bs.QueueTime), orDash(m.mask(bs.FailedStage)))
 	}
+	if !m.details {
+		return
+	}
 	m.timeline(builds)
 	shared := sameStart(builds)
 	if shared {
@@ -127,7 +194,7 @@ func (m *markdownWriter) several(builds []BuildSummary) {
 	}
 	for _, bs := range builds {
 		fmt.Fprintf(m.b, "\n#### %s%s %s\n", bs.icon(), m.title(bs), m.state(bs))
-		m.details(bs, !shared)
+		m.buildDetails(bs, !shared)
 	}
 }
 
@@ -183,8 +250,8 @@ func (m *markdownWriter) count(builds []BuildSummary) string {
 	return Count(ends)
 }
 
-// details are what the summary says of a build below its row.
-func (m *markdownWriter) details(bs BuildSummary, params bool) {
+// buildDetails are what the summary says of a build below its row.
+func (m *markdownWriter) buildDetails(bs BuildSummary, params bool) {
 	if in := bs.Input; in != nil {
 		m.b.WriteString("\n" + in.markdown(m.mask, m.link) + "\n")
 	}
@@ -236,7 +303,7 @@ func (m *markdownWriter) tests(t *build.TestRun) {
 		return
 	}
 	fmt.Fprintf(m.b, "\n**Tests:** %d passed, %d failed, %d skipped (%s)\n", t.Passed, t.Failed, t.Skipped, m.link("test report", t.URL))
-	failures := t.Failures(MaxFailures)
+	failures := t.Failures(m.failures)
 	if len(failures) == 0 {
 		return
 	}

@@ -292,3 +292,82 @@ func TestGoldenTimeline(t *testing.T) {
 		Timeline: Timeline{Queued: t0 - 2000, Started: t0, Ended: t0 + 30_000, Running: true}}
 	golden(t, "summary-timeline.md", Summary{Builds: []BuildSummary{bs}}.markdown(func(s string) string { return s }))
 }
+
+// manyFailures is a step of n builds with f failed tests each, of long
+// names.
+func manyFailures(n, f int) Summary {
+	s := Summary{JUnit: "reports/junit.xml"}
+	for i := range n {
+		run := &build.TestRun{Failed: f, URL: fmt.Sprintf("https://ci/job/deploy-%d/1/testReport/", i)}
+		suite := build.TestSuite{Name: "com.example.Suite"}
+		for j := range f {
+			suite.Cases = append(suite.Cases, build.TestCase{ClassName: "com.example." + strings.Repeat("Long", 20), Name: fmt.Sprintf("fails_%d", j),
+				Status: build.TestFailed, ErrorDetails: strings.Repeat("expected something else ", 10), URL: fmt.Sprintf("https://ci/job/deploy-%d/1/testReport/x/%d/", i, j)})
+		}
+		run.Suites = append(run.Suites, suite)
+		s.Builds = append(s.Builds, BuildSummary{Job: fmt.Sprintf("team/deploy-%d", i), Number: 1, URL: fmt.Sprintf("https://ci/job/deploy-%d/1/", i),
+			Result: build.Unstable, Duration: "1m", Tests: run,
+			Stages:   []build.Stage{{Name: "Test", Status: build.StageUnstable, StartMS: 1_790_000_000_000, DurationMS: 60_000}},
+			Timeline: Timeline{Started: 1_790_000_000_000, Ended: 1_790_000_060_000}})
+	}
+	return s
+}
+
+// TestSummaryWithinGitHubLimit: GitHub refuses a step summary over 1 MiB
+// whole. Many builds with many failed tests are shortened, the failed
+// tests first, and the summary says what it left out and where it is.
+func TestSummaryWithinGitHubLimit(t *testing.T) {
+	t.Parallel()
+	id := func(s string) string { return s }
+	for _, tt := range []struct {
+		name        string
+		s           Summary
+		contains    []string
+		absent      []string
+		allBuildRow bool
+	}{
+		{"failed tests", manyFailures(400, 10), []string{"this summary names at most 3 failed tests a build; each build's test report has them all, and the JUnit file reports/junit.xml every test.",
+			"- … and 7 more in the [test report](https://ci/job/deploy-399/1/testReport/)", "```mermaid"}, nil, true},
+		{"no failed test named", manyFailures(1000, 10), []string{"this summary names no failed test; each build's test report has them all", "**Tests:** 0 passed, 10 failed"}, []string{"fails_0"}, true},
+		{"details", manyFailures(4000, 10), []string{"this summary leaves out the timeline and each build's stages"}, []string{"**Tests:**", "mermaid"}, true},
+		{"rows", manyFailures(20000, 1), []string{"The summary is cut here to stay within the 1 MiB that GitHub takes; the builds output and the step's log have every build, and the JUnit file reports/junit.xml every test.\n"}, nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			md := tt.s.markdown(id)
+			if len(md)+1 > 1<<20 {
+				t.Errorf("the summary and its line end are %d bytes, over 1 MiB", len(md)+1)
+			}
+			for _, want := range tt.contains {
+				if !strings.Contains(md, want) {
+					t.Errorf("summary lacks %q", want)
+				}
+			}
+			for _, no := range tt.absent {
+				if strings.Contains(md, no) {
+					t.Errorf("summary has %q", no)
+				}
+			}
+			if tt.allBuildRow && !strings.Contains(md, fmt.Sprintf("| team/deploy-%d | ", len(tt.s.Builds)-1)) {
+				t.Errorf("the last build's row is missing")
+			}
+		})
+	}
+}
+
+// TestGoldenShortenedSummary shows each shortening, on a small limit.
+func TestGoldenShortenedSummary(t *testing.T) {
+	t.Parallel()
+	s := manyFailures(2, 5)
+	full := len(s.markdown(func(s string) string { return s }))
+	for _, tt := range []struct {
+		name  string
+		limit int
+	}{
+		{"summary-shortened-tests.md", full - 1},
+		{"summary-shortened-details.md", 1000},
+		{"summary-shortened-cut.md", 400},
+	} {
+		golden(t, tt.name, s.within(tt.limit, func(s string) string { return s }))
+	}
+}
