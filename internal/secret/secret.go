@@ -142,8 +142,24 @@ type Set struct {
 	// two match at one place, the longer is replaced, so that no part of
 	// it is left.
 	byFirst [256][][]byte
+	// pairs has a bit for the first two bytes of each form, and single
+	// for the first byte of a one-byte form: most places that begin with
+	// a form's first byte go on otherwise, and are passed at once.
+	pairs   [1 << 16 / 64]uint64
+	single  [256]bool
 	forms   []string
 	longest int
+}
+
+func (s *Set) mayBegin(src []byte, i int) bool {
+	if len(s.byFirst[src[i]]) == 0 {
+		return false
+	}
+	if i+1 == len(src) || s.single[src[i]] {
+		return true
+	}
+	p := uint16(src[i])<<8 | uint16(src[i+1])
+	return s.pairs[p/64]&(1<<(p%64)) != 0
 }
 
 // NewSet returns the set of every form of each value; empty values are
@@ -161,6 +177,12 @@ func NewSet(values ...string) *Set {
 	for _, f := range s.forms {
 		s.byFirst[f[0]] = append(s.byFirst[f[0]], []byte(f))
 		s.longest = max(s.longest, len(f))
+		if len(f) == 1 {
+			s.single[f[0]] = true
+		} else {
+			p := uint16(f[0])<<8 | uint16(f[1])
+			s.pairs[p/64] |= 1 << (p % 64)
+		}
 	}
 	return s
 }
@@ -213,11 +235,10 @@ func (s *Set) Scrub(dst, src []byte, final bool) (out []byte, used int) {
 	}
 	copied := 0
 	for i := 0; i < len(src); i++ {
-		forms := s.byFirst[src[i]]
-		if len(forms) == 0 {
+		if !s.mayBegin(src, i) {
 			continue
 		}
-		n, open := match(forms, src[i:], final)
+		n, open := match(s.byFirst[src[i]], src[i:], final)
 		switch {
 		case open:
 			return append(dst, src[copied:i]...), i
