@@ -71,3 +71,26 @@ func BenchmarkScrubbedConsole(b *testing.B) {
 		})
 	}
 }
+
+// FuzzPlainConsoleScrub: however a build's console that carries secrets
+// is cut into writes, the plain reporter's console prints what replacing
+// them in the whole text gives.
+func FuzzPlainConsoleScrub(f *testing.F) {
+	f.Add("sk_live_4f9a2b7c", "a sk_live_4f9a2b7c b sk&#95;live&#95;4f9a2b7c c sk_live_4f", uint64(5), uint64(21))
+	f.Fuzz(func(t *testing.T, secret, text string, cut1, cut2 uint64) {
+		r, stdout, _ := newTestReporter(t, map[string]string{})
+		r.Mask(secret)
+		c := r.Console("deploy #7 console", "")
+		stdout.Reset()
+		n := uint64(len(text) + 1)
+		a, b := int(cut1%n), int(cut2%n)
+		a, b = min(a, b), max(a, b)
+		for _, piece := range []string{text[:a], text[a:b], text[b:]} {
+			io.WriteString(c, piece)
+		}
+		c.Close()
+		if want := r.(*plain).masks.apply(text); stdout.String() != want {
+			t.Fatalf("console %q, want %q", stdout.String(), want)
+		}
+	})
+}
