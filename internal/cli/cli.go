@@ -148,7 +148,7 @@ func trigger(ctx context.Context, e Env) int {
 }
 
 // setup reads the configuration and makes the reporter, masking secrets
-// before anything else is printed. It always returns a reporter, to say
+// before anything else is printed, and warning of those that are weak. It always returns a reporter, to say
 // what went wrong through.
 func setup(e Env) (*config.Config, report.Reporter, error) {
 	cfg, cfgErr := config.Load(e.Environ)
@@ -173,6 +173,9 @@ func setup(e Env) (*config.Config, report.Reporter, error) {
 	mask(cfg.Secrets())
 	if repErr != nil {
 		return nil, rep, repErr
+	}
+	for _, name := range cfg.WeakSecrets() {
+		rep.Warning("%s is too short or too common to mask safely (fewer than eight characters, or digits only): masking it would blank out ordinary text in every log line", name)
 	}
 	return cfg, rep, nil
 }

@@ -121,7 +121,8 @@ func TestHeadersBadInput(t *testing.T) {
 		msg           string
 	}{
 		{"no colon", "Proxy-Authorization Bearer x", nil, "line 1 has no ':'"},
-		{"not a token", "Proxy Authorization: x", nil, `"Proxy Authorization" is not a header name`},
+		{"not a token", "Proxy Authorization: x", nil, "line 1: the name before ':' is not a header name: its character at column 6 is a space"},
+		{"a secret without its name", "X-Key " + iapToken + ": x", nil, "line 1: the name before ':' is not a header name: its character at column 6"},
 		{"a control character", "X-Key: a\x07b", nil, "the value of X-Key has a control character"},
 		{"Host", "Host: evil.example.com", nil, "Host is set by jenkins-trigger itself"},
 		{"Content-Length", "content-length: 1", nil, "Content-Length is set by jenkins-trigger itself"},

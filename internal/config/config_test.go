@@ -174,7 +174,8 @@ func TestLoadBadInput(t *testing.T) {
 		{"timeout", with("JENKINS_TIMEOUT", "ten minutes"), "timeout", "not a duration"},
 		{"artifacts pattern", with("JENKINS_ARTIFACTS", "a\x01b"), "artifacts", "control character"},
 		{"header without colon", with("JENKINS_HEADERS", "X-Token abc"), "headers", "line 1 has no ':'"},
-		{"header name", with("JENKINS_HEADERS", "Bad Name: x"), "headers", `"Bad Name" is not a header name`},
+		{"header name", with("JENKINS_HEADERS", "Bad Name: x"), "headers", "line 1: the name before ':' is not a header name: its character at column 4 is a space"},
+		{"no header name", with("JENKINS_HEADERS", "X-A: a\n : b"), "headers", "line 2 has no header name before ':'"},
 		{"header control", with("JENKINS_HEADERS", "\nX-A: a\x00b"), "headers", "line 2: the value of X-A has a control character"},
 		{"header of the tool", with("JENKINS_HEADERS", "content-type: text/plain"), "headers", "Content-Type is set by jenkins-trigger itself"},
 		{"crumb header", with("JENKINS_HEADERS", "Jenkins-Crumb: x"), "headers", "Jenkins-Crumb is set by jenkins-trigger itself"},
@@ -350,6 +351,49 @@ func TestHeaders(t *testing.T) {
 		if !slices.Contains(early, s) {
 			t.Errorf("Secrets(environ) = %q lacks %q", early, s)
 		}
+	}
+}
+
+// TestHeaderLineNeverEchoed: a headers line written wrong may be a secret
+// whose "Name:" was forgotten, which nothing masks before its colon: the
+// error says where it is wrong, never what the line says.
+func TestHeaderLineNeverEchoed(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ headers, want string }{
+		{"X-A: a\nX-Key sk_live_4f9a2b7c: tail", "line 2: the name before ':' is not a header name: its character at column 6"},
+		{"  X-Key\tsk_live_4f9a2b7c:", "line 1: the name before ':' is not a header name: its character at column 8"},
+		{"sk_live_4f9a2b7c€: x", "line 1: the name before ':' is not a header name: its character at column 17"},
+		{"X-Key sk_live_4f9a2b7c", "line 1 has no ':'"},
+	} {
+		_, err := Load(with("JENKINS_HEADERS", tt.headers))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err = %v, want %q", tt.headers, err, tt.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "sk_") || strings.Contains(err.Error(), "X-Key")) {
+			t.Errorf("%q: the error echoes the line: %v", tt.headers, err)
+		}
+	}
+}
+
+// TestWeakSecrets: each secret too short or too common to mask safely is
+// named, by where it comes from, never by its value.
+func TestWeakSecrets(t *testing.T) {
+	t.Parallel()
+	c, err := Load(with("JENKINS_URL", "https://bob:1@ci/", "JENKINS_TOKEN", "", "JENKINS_BUILD_TOKEN", "short",
+		"JENKINS_HEADERS", "X-Num: 1000\nX-Forwarded-Proto: http\nX-Env: qa\nProxy-Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.iap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"input build_token (JENKINS_BUILD_TOKEN)", "the password in input url (JENKINS_URL)", "the value of header X-Forwarded-Proto", "the value of header X-Num"}
+	if got := c.WeakSecrets(); !slices.Equal(got, want) {
+		t.Errorf("WeakSecrets() = %q, want %q", got, want)
+	}
+	c, err = Load(with("JENKINS_TOKEN", "11be0c4a1f0d2e3b4c5d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.WeakSecrets(); len(got) != 0 {
+		t.Errorf("WeakSecrets() = %q for a strong token", got)
 	}
 }
 

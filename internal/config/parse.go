@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caarlos0/env/v11"
 
@@ -287,9 +288,15 @@ func parseHeaders(s string) (http.Header, error) {
 		if !ok {
 			return nil, fmt.Errorf("line %d has no ':': write Name: value", n)
 		}
+		if col := badNameColumn(name); col > 0 {
+			// Where, never what: a line written wrong may be a secret
+			// whose "Name:" was forgotten, and its value is masked only
+			// after its colon.
+			return nil, fmt.Errorf(`line %d: the name before ':' is not a header name: its character at column %d is a space, a control or non-ASCII character, or one of "(),/:;<=>?@[\]{}`, n, col)
+		}
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !isToken(name) {
-			return nil, fmt.Errorf("line %d: %q is not a header name", n, name)
+		if name == "" {
+			return nil, fmt.Errorf("line %d has no header name before ':'", n)
 		}
 		if strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
 			return nil, fmt.Errorf("line %d: the value of %s has a control character", n, name)
@@ -306,16 +313,22 @@ func parseHeaders(s string) (http.Header, error) {
 }
 
 // isToken reports whether s is an HTTP token (RFC 9110, 5.6.2).
-func isToken(s string) bool {
-	if s == "" {
-		return false
+func isToken(s string) bool { return s != "" && strings.IndexFunc(s, notTokenRune) < 0 }
+
+func notTokenRune(r rune) bool {
+	return r >= 0x7f || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+}
+
+// badNameColumn is the column, from 1 and in characters, of the first rune
+// of a header line's name (before its colon) that cannot be in one, space
+// around it aside; 0 when there is none.
+func badNameColumn(name string) int {
+	trimmed := strings.TrimSpace(name)
+	i := strings.IndexFunc(trimmed, notTokenRune)
+	if i < 0 {
+		return 0
 	}
-	for _, r := range s {
-		if r >= 0x7f || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
-			return false
-		}
-	}
-	return true
+	return utf8.RuneCountInString(name[:strings.Index(name, trimmed)+i]) + 1
 }
 
 // parseBaseURL validates the url input and takes credentials out of it.

@@ -1,10 +1,14 @@
 package config
 
 import (
+	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/secret"
 )
 
 // minHeaderSecret is the shortest header value masked: a header such as
@@ -55,6 +59,36 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	return out
+}
+
+// WeakSecrets names each secret that is too short or too common to mask
+// safely (secret.Weak), by the input or header that gives it, never by its
+// value.
+func (c *Config) WeakSecrets() []string {
+	var out []string
+	add := func(name, value string) {
+		if value != "" && secret.Weak(value) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if c.Token != c.urlPassword {
+		// Else the token is the password in url, named below.
+		add(inputNamed("token"), c.Token)
+	}
+	add(inputNamed("build_token"), c.BuildToken)
+	add("the password in "+inputNamed("url"), c.urlPassword)
+	for _, name := range slices.Sorted(maps.Keys(c.Headers)) {
+		for _, v := range c.Headers[name] {
+			for _, f := range headerSecrets(v) {
+				add("the value of header "+name, f)
+			}
+		}
+	}
+	return out
+}
+
+func inputNamed(name string) string {
+	return fmt.Sprintf("input %s (%s)", name, contract.Input{Name: name}.Env())
 }
 
 // headerSecrets are the forms in which a header's value may come back:

@@ -47,10 +47,36 @@ func (in Input) suffix() string { return strings.ToUpper(in.Name) }
 type Output struct {
 	Name        string
 	Description string
+	// Text is where the value holds free text, the only place where
+	// Jenkins could have echoed a secret into it; the rest is never taken
+	// for such an echo.
+	Text Text
+}
+
+// Text says which part of an output's value is free text: names that come
+// from Jenkins or from the inputs, such as a stage's or a job's. The zero
+// Text says all of it is.
+type Text struct {
+	// None is set for a value the step makes itself: a URL, a number or
+	// a result.
+	None bool
+	// Fields, for a JSON value, are the keys whose string values, in
+	// objects at any depth, are text; the rest of it is the step's own.
+	Fields []string
 }
 
 // DotenvName is the output's variable in a dotenv file: JENKINS_<NAME>.
 func (o Output) DotenvName() string { return "JENKINS_" + strings.ToUpper(o.Name) }
+
+// LookupOutput returns the output called name.
+func LookupOutput(name string) (Output, bool) {
+	for _, o := range Outputs {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Output{}, false
+}
 
 // Lookup returns the input called name.
 func Lookup(name string) (Input, bool) {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/secret"
 )
 
 // Options configure a Client. The zero value of each field has a default.
@@ -56,8 +57,8 @@ type Options struct {
 	// an identity-aware proxy's token.
 	Headers http.Header
 	// Secrets are the values, besides Token and BuildToken, that the
-	// client keeps out of what it says: those of Headers, in the forms the
-	// caller masks them in (config.Config.Secrets).
+	// client keeps out of what it says, in every form the secret package
+	// knows: those of Headers (config.Config.Secrets).
 	Secrets []string
 }
 
@@ -78,9 +79,9 @@ type Client struct {
 	// status; see Options.FirstContactBudget.
 	answered atomic.Bool
 
-	// secrets are the forms in which the credentials could come back in
-	// an answer: plain, escaped, and as the Basic auth header value.
-	secrets *strings.Replacer
+	// secrets are the credentials, and the Basic auth header value, in
+	// every form they could come back in an answer.
+	secrets *secret.Set
 
 	// plugins is what the client learnt of the Pipeline plugins Jenkins
 	// has, so that each absent one is asked for once.
@@ -149,24 +150,14 @@ func (c *Client) scrub(s string) string {
 	return s
 }
 
-// secretForms builds the replacer that scrubs credentials out of what a
-// server echoes back, such as an error page that dumps the request.
-func secretForms(opts Options) *strings.Replacer {
-	var pairs []string
-	add := func(forms ...string) {
-		for _, f := range forms {
-			pairs = append(pairs, f, "***")
-		}
-	}
+// secretForms is what scrub hides of what a server echoes back, such as an
+// error page that dumps the request.
+func secretForms(opts Options) *secret.Set {
+	values := append([]string{opts.Token, opts.BuildToken}, opts.Secrets...)
 	if opts.User != "" || opts.Token != "" {
-		add(base64.StdEncoding.EncodeToString([]byte(opts.User + ":" + opts.Token)))
+		values = append(values, base64.StdEncoding.EncodeToString([]byte(opts.User+":"+opts.Token)))
 	}
-	for _, s := range append([]string{opts.Token, opts.BuildToken}, opts.Secrets...) {
-		if s != "" {
-			add(s, url.QueryEscape(s), url.PathEscape(s))
-		}
-	}
-	return strings.NewReplacer(pairs...)
+	return secret.NewSet(values...)
 }
 
 // sameOrigin compares scheme, host name and port, a missing port being the

@@ -2,10 +2,14 @@ package jenkins
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -279,28 +283,49 @@ func TestQueueListing(t *testing.T) {
 }
 
 // TestHeaderValuesScrubbed: a page that echoes the request back, as some
-// proxies' error pages do, shows none of the headers' values in the error.
+// proxies' error pages do, shows none of the headers' values in the error,
+// in whatever form it writes them.
 func TestHeaderValuesScrubbed(t *testing.T) {
 	t.Parallel()
-	echoAll := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusBadGateway)
-		for k, v := range r.Header {
-			io.WriteString(w, k+": "+strings.Join(v, ",")+"<br>")
-		}
-	}
-	c, _ := hostile(t, echoAll)
-	c.opts.Headers = http.Header{"Proxy-Authorization": {"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token"}, "X-Waf-Key": {"waf-key-value"}}
-	c.opts.Secrets = []string{"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token", "eyJhbGciOiJSUzI1NiJ9.iap.token", "waf-key-value"}
-	c.secrets = secretForms(c.opts)
-	_, err := c.JobInfo(context.Background(), testJob)
-	if err == nil {
-		t.Fatal("no error")
-	}
-	for _, secret := range []string{"eyJhbGciOiJSUzI1NiJ9.iap.token", "waf-key-value"} {
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("the error shows %q: %v", secret, err)
-		}
+	const odd = `sk_live_"4f9a<2b>&7c/x`
+	for _, tt := range []struct {
+		name string
+		echo func(string) string
+	}{
+		{"raw", func(v string) string { return v }},
+		{"HTML, as Go escapes it (&#34;)", html.EscapeString},
+		{"HTML, named entities", strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace},
+		{"JSON", func(v string) string { b, _ := json.Marshal(v); return string(b) }},
+		{"JSON with \\/", func(v string) string { b, _ := json.Marshal(v); return strings.ReplaceAll(string(b), "/", `\/`) }},
+		{"percent-encoded", url.QueryEscape},
+		{"percent-encoded path", url.PathEscape},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			echoAll := func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusBadGateway)
+				for _, k := range slices.Sorted(maps.Keys(r.Header)) {
+					io.WriteString(w, k+": "+tt.echo(strings.Join(r.Header[k], ","))+"<br>")
+				}
+			}
+			c, _ := hostile(t, echoAll)
+			c.opts.Headers = http.Header{"Proxy-Authorization": {"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token"}, "X-Waf-Key": {odd}}
+			c.opts.Secrets = []string{"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token", "eyJhbGciOiJSUzI1NiJ9.iap.token", odd}
+			c.secrets = secretForms(c.opts)
+			_, err := c.JobInfo(context.Background(), testJob)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), "X-Waf-Key: ***") && !strings.Contains(err.Error(), `X-Waf-Key: "***"`) {
+				t.Errorf("the error does not show the echo, masked: %v", err)
+			}
+			for _, secret := range []string{"eyJhbGciOiJSUzI1NiJ9.iap.token", "sk_live", "4f9a"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("the error shows %q: %v", secret, err)
+				}
+			}
+		})
 	}
 }
 

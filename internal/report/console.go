@@ -30,25 +30,67 @@ func (l *lineWriter) endLine() {
 	}
 }
 
+// scrubber hides secrets in a console as it streams, where no runner masks
+// them. A secret cut across two writes is still caught: it holds back the
+// end of a write only while that could begin a form of one, fewer bytes
+// than the longest form, and passes the rest on at once.
+type scrubber struct {
+	masks *masker
+	held  []byte
+	out   []byte
+}
+
+// scrub returns p with secrets replaced, less what it holds back; final
+// gives back all it holds. What it returns is valid until the next call.
+func (s *scrubber) scrub(p []byte, final bool) []byte {
+	if s == nil {
+		return p
+	}
+	set := s.masks.secrets()
+	if len(s.held) == 0 && set.Longest() == 0 {
+		return p
+	}
+	data := p
+	if len(s.held) > 0 {
+		s.held = append(s.held, p...)
+		data = s.held
+	}
+	var used int
+	s.out, used = set.Scrub(s.out[:0], data, final)
+	s.held = append(s.held[:0], data[used:]...)
+	return s.out
+}
+
 // sole is the step's only console: its text goes through as it comes, a
 // partial line included, so that a progress bar shows as it grows.
 type sole struct {
 	mu     *sync.Mutex
 	w      io.Writer
+	scrub  *scrubber // nil on GitHub, whose runner masks
 	closed func()
 }
 
 func (s *sole) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	if _, err := s.w.Write(s.scrub.scrub(p, false)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
+// Close writes out what the scrubber held back.
 func (s *sole) Close() error {
+	var err error
+	s.mu.Lock()
+	if rest := s.scrub.scrub(nil, true); len(rest) > 0 {
+		_, err = s.w.Write(rest)
+	}
+	s.mu.Unlock()
 	if s.closed != nil {
 		s.closed()
 	}
-	return nil
+	return err
 }
 
 // maxHeld bounds the partial line a labelled console holds back: a build
@@ -64,6 +106,7 @@ type labelled struct {
 	prefix []byte
 	mu     *sync.Mutex
 	w      *lineWriter
+	scrub  *scrubber // nil on GitHub, whose runner masks
 	held   []byte
 	// closed, when set, runs once the console is closed.
 	closed func()
@@ -74,6 +117,13 @@ func newLabelled(label string, mu *sync.Mutex, w *lineWriter, closed func()) *la
 }
 
 func (l *labelled) Write(p []byte) (int, error) {
+	if err := l.write(l.scrub.scrub(p, false)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (l *labelled) write(p []byte) error {
 	rest := p
 	var out []byte
 	for {
@@ -89,12 +139,9 @@ func (l *labelled) Write(p []byte) (int, error) {
 		out = l.line(out, nil)
 	}
 	if len(out) == 0 {
-		return len(p), nil
+		return nil
 	}
-	if err := l.emit(out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return l.emit(out)
 }
 
 // line appends the held text and tail to out as one labelled line.
@@ -114,10 +161,10 @@ func (l *labelled) emit(out []byte) error {
 	return err
 }
 
-// Close writes out a partial last line.
+// Close writes out what the scrubber held back and a partial last line.
 func (l *labelled) Close() error {
-	var err error
-	if len(l.held) > 0 {
+	err := l.write(l.scrub.scrub(nil, true))
+	if len(l.held) > 0 && err == nil {
 		err = l.emit(l.line(nil, nil))
 	}
 	if l.closed != nil {

@@ -60,15 +60,21 @@ func newGitHub(e Env, action *githubactions.Action, outs *outputs, masks *masker
 	}
 }
 
+// Mask has the runner mask every form of secret that the step masks, each
+// once.
 func (g *github) Mask(secret string) {
-	if secret == "" {
+	forms := g.masks.add(secret)
+	if len(forms) == 0 {
 		return
 	}
-	g.masks.add(secret)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.console.endLine()
-	g.command(func() { g.action.AddMask(secret) })
+	g.command(func() {
+		for _, f := range forms {
+			g.action.AddMask(f)
+		}
+	})
 }
 
 func (g *github) Status(format string, args ...any) {
@@ -154,7 +160,7 @@ func (g *github) End() {
 }
 
 func (g *github) Output(name, value string) error {
-	return g.outputs.set(name, g.masks.apply(value))
+	return g.masks.output(g.outputs, name, value)
 }
 
 // Console opens a group for the step's only console, with workflow

@@ -198,30 +198,6 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// masker replaces secrets in messages the tool itself writes.
-type masker struct {
-	mu      sync.Mutex
-	secrets []string
-}
-
-func (m *masker) add(s string) {
-	if s == "" {
-		return
-	}
-	m.mu.Lock()
-	m.secrets = append(m.secrets, s)
-	m.mu.Unlock()
-}
-
-func (m *masker) apply(s string) string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, secret := range m.secrets {
-		s = strings.ReplaceAll(s, secret, "***")
-	}
-	return s
-}
-
 // outputs writes each step output, as soon as it is known, to
 // GITHUB_OUTPUT when it is set (on GitHub or not, as the contract says) and
 // to the dotenv file when asked for, so that a run that fails later still
@@ -330,18 +306,20 @@ func (p *plain) Error(format string, args ...any) {
 }
 
 func (p *plain) Output(name, value string) error {
-	return p.outputs.set(name, p.masks.apply(value))
+	return p.masks.output(p.outputs, name, value)
 }
 
 func (p *plain) Console(title, label string) io.WriteCloser {
 	if label != "" {
-		return newLabelled(label, &p.mu, p.console, nil)
+		l := newLabelled(label, &p.mu, p.console, nil)
+		l.scrub = &scrubber{masks: p.masks}
+		return l
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.console.endLine()
 	fmt.Fprintln(p.stdout, p.masks.apply("» "+title))
-	return &sole{mu: &p.mu, w: p.console}
+	return &sole{mu: &p.mu, w: p.console, scrub: &scrubber{masks: p.masks}}
 }
 
 func (p *plain) Verdict(v Verdict) {

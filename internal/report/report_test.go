@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -316,32 +317,63 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
-// TestOutputsMasked: a secret in an output's value (a stage or job named
-// after it) is masked there too, in GitHub mode or not.
-func TestOutputsMasked(t *testing.T) {
+// TestOutputsNeverAltered: an output is written as it is, whatever
+// secret it seems to hold where it is a URL, a number or a result, however
+// short or common the secret; one whose text (a stage or job name) holds a
+// secret, in any form, is withheld, with an error that names it once.
+func TestOutputsNeverAltered(t *testing.T) {
 	t.Parallel()
 	for _, env := range []map[string]string{{"GITHUB_ACTIONS": "true"}, {}} {
-		dir := t.TempDir()
-		out, dot := filepath.Join(dir, "out"), filepath.Join(dir, "jenkins.env")
-		env["GITHUB_OUTPUT"] = out
-		var stdout, stderr bytes.Buffer
-		r, err := New(Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dotenv: dot})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Mask("s3cr3t-value")
-		if err := r.Output(contract.OutputFailedStage, "Deploy with s3cr3t-value"); err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range []string{out, dot} {
-			data, err := os.ReadFile(path)
+		t.Run(fmt.Sprintf("github=%v", env["GITHUB_ACTIONS"] != ""), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out, dot := filepath.Join(dir, "out"), filepath.Join(dir, "jenkins.env")
+			env["GITHUB_OUTPUT"] = out
+			var stdout, stderr bytes.Buffer
+			r, err := New(Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dotenv: dot})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(data, []byte("s3cr3t")) || !bytes.Contains(data, []byte("Deploy with ***")) {
-				t.Errorf("%s:\n%s", path, data)
+			for _, s := range []string{"1000", "http", "1", `s3cr"t-value`} {
+				r.Mask(s)
 			}
-		}
+			kept := [][2]string{
+				{contract.OutputBuildNumber, "1"},
+				{contract.OutputDurationMS, "1000"},
+				{contract.OutputBuildURL, "http://ci/job/deploy/1/"},
+				{contract.OutputResult, "SUCCESS"},
+				{contract.OutputBuilds, `[{"job":"deploy","build_url":"http://ci/job/deploy/1/s3cr\"t-value","build_number":1,"duration_ms":1000,"failed_stage":null}]`},
+			}
+			for _, o := range kept {
+				if err := r.Output(o[0], o[1]); err != nil {
+					t.Errorf("Output(%s) = %v", o[0], err)
+				}
+			}
+			withheld := []struct{ name, value, err string }{
+				{contract.OutputFailedStage, "Deploy with s3cr&#34;t-value", "output failed_stage is withheld: Jenkins echoed a secret into it"},
+				{contract.OutputFailedStage, `Deploy with s3cr"t-value`, ""},
+				{contract.OutputBuilds, `[{"job":"deploy","build_number":1,"failed_stage":"Deploy s3cr\u0022t-value"}]`, "output builds is withheld: Jenkins echoed a secret into its failed_stage"},
+			}
+			for _, o := range withheld {
+				if err := r.Output(o.name, o.value); fmt.Sprint(err) != cmp.Or(o.err, "<nil>") {
+					t.Errorf("Output(%s, %q) = %v, want %s", o.name, o.value, err, o.err)
+				}
+			}
+			for _, path := range []string{out, dot} {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, o := range kept {
+					if !bytes.Contains(data, []byte(o[1]+"\n")) {
+						t.Errorf("%s lacks %s=%s:\n%s", path, o[0], o[1], data)
+					}
+				}
+				if bytes.Contains(data, []byte("Deploy")) || bytes.Contains(data, []byte("***")) {
+					t.Errorf("%s:\n%s", path, data)
+				}
+			}
+		})
 	}
 }
 
