@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
@@ -42,13 +43,18 @@ type Options struct {
 	Dir      string
 	// OnFile, when set, hears about each file as it arrives.
 	OnFile func(build.Artifact)
+	// Ledger, when set, holds the files the step's other builds write
+	// below the same directory; Build names this one in its errors.
+	Ledger *Ledger
+	Build  string
 }
 
 // Fetch downloads the files of src that match the patterns into opt.Dir,
 // and returns them with the patterns that matched nothing. A file whose
 // path is unsafe, or that differs from another only in case, is refused
-// and nothing is written for it; the others are still fetched and the
-// error names the refused ones. A download that fails after its retries
+// and nothing is written for it, and so is one that would overwrite, or
+// clash with, a file of another build in opt.Ledger; the others are still
+// fetched and the error names the refused ones. A download that fails after its retries
 // ends the fetch with an error naming the file.
 func Fetch(ctx context.Context, src Source, opt Options) (files []build.Artifact, unmatched []string, err error) {
 	paths, err := src.List(ctx)
@@ -83,6 +89,9 @@ func Fetch(ctx context.Context, src Source, opt Options) (files []build.Artifact
 				err = fmt.Errorf("its path differs only in case from %q", other(same, rel))
 			}
 		}
+		if err == nil && opt.Ledger != nil {
+			err = opt.Ledger.claim(filepath.Join(opt.Dir, local), rel, opt.Build)
+		}
 		if err != nil {
 			refused = append(refused, fmt.Sprintf("%q (%v)", rel, err))
 			continue
@@ -106,7 +115,7 @@ func Fetch(ctx context.Context, src Source, opt Options) (files []build.Artifact
 		}
 	}
 	if len(refused) > 0 {
-		return files, unmatched, fmt.Errorf("refused %d unsafe artifact(s), nothing written for them: %s", len(refused), strings.Join(refused, "; "))
+		return files, unmatched, fmt.Errorf("refused %d artifact(s), nothing written for them: %s", len(refused), strings.Join(refused, "; "))
 	}
 	return files, unmatched, nil
 }

@@ -189,3 +189,80 @@ func TestNoArtifactsBeforeCompletion(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoBuildsOfOneJobKeepTheirArtifacts: followed together, two builds of
+// one job each bring their artifacts below their number, and a single
+// build of another job keeps its own place.
+func TestTwoBuildsOfOneJobKeepTheirArtifacts(t *testing.T) {
+	t.Parallel()
+	h0 := newHarness(t, jenkinstest.Options{})
+	params := []jenkinstest.ParamDef{{Name: "V", Type: "string"}}
+	versioned := func(job string) func(map[string]string) jenkinstest.Script {
+		return func(p map[string]string) jenkinstest.Script {
+			s := script("SUCCESS", 10*time.Second, 2)(p)
+			s.Artifacts = []jenkinstest.Artifact{{RelativePath: "dist/app.txt", Content: []byte(job + " " + p["V"] + "\n")}}
+			return s
+		}
+	}
+	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "team/app", Params: params, Script: versioned("team/app")})
+	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "lib", Params: params, Script: versioned("lib")})
+	var follow []string
+	for _, b := range []struct{ job, v string }{{"team/app", "1"}, {"team/app", "2"}, {"lib", "3"}} {
+		h := h0.again()
+		h.set("JENKINS_JOB", b.job, "JENKINS_PARAMETERS", "V="+b.v)
+		h.runWant(ExitOK)
+		follow = append(follow, h.outputs()["JENKINS_BUILD_URL"])
+	}
+	h := h0.again()
+	dir := filepath.Join(h.dir, "out")
+	h.set("JENKINS_FOLLOW", strings.Join(follow, "\n"), "JENKINS_ARTIFACTS", "**", "JENKINS_ARTIFACTS_DIR", dir)
+	h.runWant(ExitOK)
+	for path, want := range map[string]string{"team/app/1/dist/app.txt": "team/app 1\n", "team/app/2/dist/app.txt": "team/app 2\n", "lib/dist/app.txt": "lib 3\n"} {
+		if got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path))); err != nil || string(got) != want {
+			t.Errorf("%s holds %q (%v), want %q", path, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "team", "app", "dist")); err == nil {
+		t.Error("team/app/dist exists: a build's artifacts went to the job's place")
+	}
+}
+
+// TestArtifactWrittenTwiceIsAnError: two jobs whose names differ only in
+// their Unicode normalization, which a macOS runner's file system takes for
+// one directory, archive the same file: one build writes it, the other is
+// refused, naming both builds, and the step exits 6 as for artifacts that
+// could not be downloaded.
+func TestArtifactWrittenTwiceIsAnError(t *testing.T) {
+	t.Parallel()
+	const nfc, nfd = "caf\u00e9", "cafe\u0301"
+	h := newHarness(t, jenkinstest.Options{})
+	for _, job := range []string{nfc, nfd} {
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: job, Script: archiving("SUCCESS", jenkinstest.Artifact{RelativePath: "x.txt", Content: []byte(job + "\n")})})
+	}
+	dir := filepath.Join(h.dir, "out")
+	h.set("JENKINS_JOB", nfc+"\n"+nfd, "JENKINS_ARTIFACTS", "**", "JENKINS_ARTIFACTS_DIR", dir)
+	h.runWant(ExitJenkins)
+	stderr := h.stderr.String()
+	wantFor := func(refused, holder string) string {
+		return "download the artifacts of " + refused + ` #1: refused 1 artifact(s), nothing written for them: "x.txt" (it would overwrite ` + holder + ` #1's "x.txt")`
+	}
+	if !strings.Contains(stderr, wantFor(nfd, nfc)) && !strings.Contains(stderr, wantFor(nfc, nfd)) {
+		t.Errorf("no error names both builds:\n%s", stderr)
+	}
+	if on := strings.Count(strings.Join(filesBelow(t, dir), "\n"), "x.txt"); on != 1 {
+		t.Errorf("x.txt written %d times below %s", on, dir)
+	}
+}
+
+// filesBelow lists the files below dir.
+func filesBelow(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
+}

@@ -122,11 +122,6 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("%v", err)
 		return ExitBadInput
 	}
-	targets, err := targetsOf(cfg)
-	if err != nil {
-		rep.Error("%v", err)
-		return ExitBadInput
-	}
 	hc := e.HTTPClient
 	if hc == nil {
 		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
@@ -135,13 +130,27 @@ func trigger(ctx context.Context, e Env) int {
 		}
 	}
 	warnTransport(cfg, rep)
+	jc := newJenkins(cfg, hc, e.Clock, rep)
+	targets, err := targetsOf(ctx, cfg, jc)
+	switch {
+	case err == nil:
+	case errors.As(err, new(*config.InputError)):
+		rep.Error("%v", err)
+		return ExitBadInput
+	case ctx.Err() != nil:
+		rep.Error("stopped (%v)", context.Cause(ctx))
+		return exitSignal + signalNumber(context.Cause(ctx))
+	default:
+		rep.Error("%v", err)
+		return ExitJenkins
+	}
 	out := flow.Run(ctx, flow.Options{
 		Targets:   targets,
 		Params:    cfg.Parameters,
 		Files:     cfg.Files,
 		TokenOnly: cfg.BuildToken != "" && cfg.User == "",
 		Policy:    cfg.Policy,
-	}, flow.Deps{Client: newJenkins(cfg, hc, e.Clock, rep), Report: rep, Clock: e.Clock, Schedule: e.Schedule})
+	}, flow.Deps{Client: jc, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
 	code := ExitCode(out)
 	says(rep, out, code, cfg)
 	return code

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,7 +151,7 @@ func TestFollowBadInput(t *testing.T) {
 		{"with parameters", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_PARAMETERS", "A=1"}, "input follow (JENKINS_FOLLOW): follows builds that are already queued or running, so parameters cannot be given with it"},
 		{"another job", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/", "JENKINS_JOB", "other"}, "input job (JENKINS_JOB): job is other, but follow names a build of deploy"},
 		{"a job url", []string{"JENKINS_FOLLOW", "<url>/job/deploy/"}, "input follow (JENKINS_FOLLOW): <url>/job/deploy/ is a job URL, not a build URL"},
-		{"not under url", []string{"JENKINS_FOLLOW", "https://elsewhere.example.com/job/deploy/1/"}, "input follow (JENKINS_FOLLOW): https://elsewhere.example.com/job/deploy/1/ is not under the url input"},
+		{"not under url's path", []string{"JENKINS_FOLLOW", "<url>x/job/deploy/1/"}, "input follow (JENKINS_FOLLOW): <url>x/job/deploy/1/ is not under the url input (<url>)"},
 		{"a queue url without an id", []string{"JENKINS_FOLLOW", "<url>/queue/item/x/"}, "input follow (JENKINS_FOLLOW): <url>/queue/item/x/ is a queue item URL without a valid item number"},
 		{"the same build twice", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/\n<url>/job/deploy/1"}, "input follow (JENKINS_FOLLOW): names <url>/job/deploy/1 twice"},
 		{"fewer jobs than builds", []string{"JENKINS_FOLLOW", "<url>/job/deploy/1/\n<url>/job/deploy/2/", "JENKINS_JOB", "deploy"}, "input job (JENKINS_JOB): names 1 jobs and follow 2 builds"},
@@ -168,6 +170,78 @@ func TestFollowBadInput(t *testing.T) {
 			if n := len(h.srv.Requests()); n != 0 {
 				t.Errorf("%d requests sent", n)
 			}
+		})
+	}
+}
+
+// TestFollowStaysOnJenkins: a followed URL lies under url, or under the
+// root URL Jenkins reports for itself; on any other host it names another
+// Jenkins, which may have a job of the same name, and is bad input before
+// anything is sent but the one read of that root URL.
+func TestFollowStaysOnJenkins(t *testing.T) {
+	t.Parallel()
+	const root = "http://localhost:8080/jenkins/"
+	for _, tt := range []struct {
+		name   string
+		noRoot bool   // Jenkins has no root URL configured
+		follow string // <url> is url, <host> its host and port, <port+1> the port after it
+		want   int
+		stderr string // for bad input
+	}{
+		{name: "under url", follow: "<url>/job/deploy/1/", want: ExitOK},
+		{name: "under the root URL", follow: root + "job/deploy/1/", want: ExitOK},
+		{name: "under the root URL, no root URL configured", noRoot: true, follow: root + "job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): " + root + "job/deploy/1/ is not under the url input (<url>), and Jenkins reports no root URL of its own: only a URL under url, or under that root URL, is followed"},
+		{name: "another host", follow: "http://other.example/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): http://other.example/jenkins/job/deploy/1/ is under neither the url input (<url>) nor the root URL Jenkins reports for itself (" + root + "): only a URL under one of them is followed"},
+		{name: "another host, no root URL configured", noRoot: true, follow: "http://other.example/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): http://other.example/jenkins/job/deploy/1/ is not under the url input (<url>), and Jenkins reports no root URL of its own"},
+		{name: "url's host, another port", follow: "http://127.0.0.1:<port+1>/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): http://127.0.0.1:<port+1>/jenkins/job/deploy/1/ is under neither the url input (<url>)"},
+		{name: "the root URL's host, another port", follow: "http://localhost:8081/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): http://localhost:8081/jenkins/job/deploy/1/ is under neither"},
+		{name: "url's host, https", follow: "https://<host>/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): https://<host>/jenkins/job/deploy/1/ is under neither"},
+		{name: "credentials in a URL under url", follow: "http://someone:hunter2@<host>/jenkins/job/deploy/1/", want: ExitOK},
+		{name: "credentials in a URL on another host", follow: "http://someone:hunter2@other.example/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): http://other.example/jenkins/job/deploy/1/ is under neither"},
+		{name: "url's host as credentials", follow: "http://<host>@other.example/jenkins/job/deploy/1/", want: ExitBadInput,
+			stderr: "input follow (JENKINS_FOLLOW): http://other.example/jenkins/job/deploy/1/ is under neither"},
+		{name: "a builds output with an entry on another host", want: ExitBadInput,
+			follow: `[{"job":"deploy","build_url":"<url>/job/deploy/1/"},{"job":"deploy","queue_url":"http://other.example/jenkins/queue/item/2/","build_url":null}]`,
+			stderr: "input follow (JENKINS_FOLLOW): http://other.example/jenkins/queue/item/2/ is under neither"},
+		{name: "a builds output under the root URL", follow: `[{"job":"deploy","build_url":"` + root + `job/deploy/1/"}]`, want: ExitOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h0 := newHarness(t, jenkinstest.Options{NoRootURL: tt.noRoot})
+			h0.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 2)})
+			h0.set("JENKINS_JOB", "deploy")
+			h0.runWant(ExitOK)
+			before := len(h0.srv.Requests())
+			h := h0.again()
+			u, _ := url.Parse(h.srv.URL())
+			port, _ := strconv.Atoi(u.Port())
+			expand := strings.NewReplacer("<url>", h.srv.URL(), "<host>", u.Host, "<port+1>", strconv.Itoa(port+1)).Replace
+			h.set("JENKINS_FOLLOW", expand(tt.follow))
+			h.runWant(tt.want)
+			sent := h.srv.Requests()[before:]
+			if tt.want == ExitOK {
+				if out := h.outputs(); out["JENKINS_BUILD_URL"] != h.srv.URL()+"/job/deploy/1/" || out["JENKINS_RESULT"] != "SUCCESS" {
+					t.Errorf("outputs %v", out)
+				}
+				return
+			}
+			if want := expand(tt.stderr); !strings.Contains(h.stderr.String(), want) || strings.Count(h.stderr.String(), "\n") != 1 {
+				t.Errorf("stderr %q, want one line with %q", h.stderr.String(), want)
+			}
+			// Only Jenkins' root URL is read, and only for a URL on another origin.
+			for _, r := range sent {
+				if r.Method != "GET" || r.Path != "/jenkins/api/json" || len(sent) > 1 {
+					t.Errorf("%d requests sent: %s %s?%s", len(sent), r.Method, r.Path, r.RawQuery)
+				}
+			}
+			h.assertNoSecrets("hunter2")
 		})
 	}
 }

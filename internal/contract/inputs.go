@@ -16,7 +16,7 @@ var Inputs = []Input{
 	},
 	{
 		Name:        "follow",
-		Description: "A build's URL or a queue item's URL, as the build_url and queue_url outputs give them: follow that build (or that queue item to its build) instead of triggering one. It must lie under url. Several, one a line, or the builds output of an earlier step as it is: follow them all at once.",
+		Description: "A build's URL or a queue item's URL, as the build_url and queue_url outputs give them: follow that build (or that queue item to its build) instead of triggering one. It must lie under url, or under the root URL Jenkins reports for itself; any other host is bad input. Several, one a line, or the builds output of an earlier step as it is: follow them all at once.",
 	},
 	{
 		Name:        "user",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
@@ -62,6 +63,8 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		OnFile: func(a build.Artifact) {
 			r.log.Status("Artifact %s (%s)", a.Path, report.HumanSize(a.Size))
 		},
+		Ledger: r.ledger,
+		Build:  fmt.Sprintf("%s #%d", r.job.Name, r.number),
 	})
 	r.artifacts = files
 	if len(unmatched) > 0 {
@@ -75,10 +78,14 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 }
 
 // artifactsDir is where the build's artifacts go: artifacts_dir, or with
-// several builds in the step, the job's full name below it.
+// several builds in the step, the job's full name below it, and the build
+// number below that when the step has another build of the job.
 func (r *run) artifactsDir() string {
-	if !r.several {
+	switch {
+	case !r.several:
 		return r.opts.Policy.ArtifactsDir
+	case r.sharedJob:
+		return filepath.Join(r.opts.Policy.ArtifactsDir, filepath.FromSlash(r.job.Name), strconv.Itoa(r.number))
 	}
 	return filepath.Join(r.opts.Policy.ArtifactsDir, filepath.FromSlash(r.job.Name))
 }

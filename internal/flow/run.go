@@ -23,7 +23,9 @@ type run struct {
 	job    jenkins.Job
 	// owned is set once this step sent the build's trigger.
 	owned bool
-	log   logger
+	// sharedJob is set when another build of the step is of the same job.
+	sharedJob bool
+	log       logger
 	// queue and number are the queue item and the build; 0 until known.
 	queue, number int
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
@@ -12,8 +13,9 @@ import (
 )
 
 // step is what the runs of one step share: the collaborators, the options,
-// and the three things that are the step's own: one read of the queue for
-// all the items waiting in it, the heartbeat, and the report of the ends.
+// and the four things that are the step's own: one read of the queue for
+// all the items waiting in it, the heartbeat, the report of the ends, and
+// the ledger of the artifacts written.
 type step struct {
 	Deps
 	opts Options
@@ -23,6 +25,7 @@ type step struct {
 	board   *queueBoard
 	beat    *heartbeat
 	ends    *ends
+	ledger  *artifacts.Ledger
 	begin   time.Time
 }
 
@@ -38,6 +41,7 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: d.Clock.Now()}
 	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets))
 	s.ends = &ends{step: s, written: map[string]string{}}
+	s.ledger = artifacts.NewLedger()
 	if s.several {
 		s.board = &queueBoard{client: d.Client, clock: d.Clock}
 	}
@@ -83,6 +87,7 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 	if cause := stopCause(ctx, ctx.Err()); cause != nil {
 		return stoppedEarly(cause)
 	}
+	sharedJobs(runs)
 	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -114,6 +119,19 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 		}
 	}
 	return out
+}
+
+// sharedJobs marks the runs whose job another run of the step has too,
+// once prepare has read every followed queue item's job: their artifacts
+// would share one directory.
+func sharedJobs(runs []*run) {
+	builds := map[string]int{}
+	for _, r := range runs {
+		builds[r.job.Path]++
+	}
+	for _, r := range runs {
+		r.sharedJob = builds[r.job.Path] > 1
+	}
 }
 
 // stoppedEarly is the outcome of a step stopped before it sent anything.

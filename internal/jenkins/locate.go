@@ -27,10 +27,13 @@ func (l Location) IsQueueItem() bool { return l.Queue > 0 }
 
 // Locate reads a build URL (<base>/job/a/job/b/42/) or a queue item URL
 // (<base>/queue/item/7/), as the build_url and queue_url outputs give them.
-// A URL on another origin is accepted when its path lies under base's
-// path: it then names the same thing under Jenkins' own root URL, which a
-// runner may not reach, so base is used to reach it.
-func Locate(base *url.URL, raw string) (Location, error) {
+// It accepts a URL under base (base's origin, and a path under base's), or
+// under root, the root URL Jenkins reports for itself, which the runner may
+// not reach: that names the same thing, reached through base. root is nil
+// when Jenkins reports none; the caller must have read it for a URL on
+// another origin (OtherOrigin). Any other URL names some other server,
+// which may well have a job of the same name, and is refused.
+func Locate(base, root *url.URL, raw string) (Location, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return Location{}, errors.New("is not a URL: give a build_url or queue_url output")
@@ -38,9 +41,18 @@ func Locate(base *url.URL, raw string) (Location, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return Location{}, errors.New("has a query or fragment: give a build_url or queue_url output as it is")
 	}
-	rest, ok := strings.CutPrefix(u.EscapedPath(), base.EscapedPath())
-	if !ok || rest != "" && !strings.HasPrefix(rest, "/") {
+	rest, ok := under(u, base)
+	if !ok && root != nil {
+		rest, ok = under(u, root)
+	}
+	switch {
+	case ok:
+	case root != nil:
+		return Location{}, fmt.Errorf("is under neither the url input (%s) nor the root URL Jenkins reports for itself (%s): only a URL under one of them is followed", Redact(base), Redact(root))
+	case sameOrigin(u, base):
 		return Location{}, fmt.Errorf("is not under the url input (%s)", Redact(base))
+	default:
+		return Location{}, fmt.Errorf("is not under the url input (%s), and Jenkins reports no root URL of its own: only a URL under url, or under that root URL, is followed", Redact(base))
 	}
 	segs := strings.Split(strings.Trim(rest, "/"), "/")
 	if len(segs) == 3 && segs[0] == "queue" && segs[1] == "item" {
@@ -68,6 +80,43 @@ func Locate(base *url.URL, raw string) (Location, error) {
 		return Location{}, err
 	}
 	return Location{Job: job, Build: n}, nil
+}
+
+// OtherOrigin reports whether raw is a URL on another origin than base:
+// only the root URL Jenkins reports for itself can then accept it.
+func OtherOrigin(base *url.URL, raw string) bool {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	return err == nil && u.Host != "" && !sameOrigin(u, base)
+}
+
+// under returns the escaped path of u below root's, when u lies under root:
+// its origin, and its path below root's at a segment boundary.
+func under(u, root *url.URL) (string, bool) {
+	if !sameOrigin(u, root) {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(u.EscapedPath(), strings.TrimRight(root.EscapedPath(), "/"))
+	if !ok || rest != "" && !strings.HasPrefix(rest, "/") {
+		return "", false
+	}
+	return rest, true
+}
+
+// RootURL reads the root URL Jenkins reports for itself: root /api/json's
+// url, its configured "Jenkins URL", null when none is configured (and
+// absent before 2.215). It is nil then, and when it is not an absolute URL.
+func (c *Client) RootURL(ctx context.Context) (*url.URL, error) {
+	var root struct {
+		URL string `json:"url"`
+	}
+	if err := c.getJSON(ctx, "/api/json", "url", &root); err != nil {
+		return nil, fmt.Errorf("read the root URL Jenkins reports for itself: %w", err)
+	}
+	u, err := url.Parse(root.URL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, nil
+	}
+	return u, nil
 }
 
 // positive reads a build number or queue id as Jenkins writes them.

@@ -989,7 +989,7 @@ func (s *Server) decideResource(r *http.Request) *response {
 	}
 	if at.After(now) || !now.Before(at.Add(resourceTokenTTL)) {
 		root := s.opts.RootURL
-		if root == "" {
+		if root == "" || s.opts.NoRootURL {
 			root = s.URL() + "/"
 		}
 		if !strings.HasSuffix(root, "/") {

@@ -221,13 +221,14 @@ func (b *build) class() string {
 	return "hudson.model.FreeStyleBuild"
 }
 
-func (s *Server) buildURL(b *build) string {
-	return s.rootURL + b.job.node.path() + strconv.Itoa(b.number) + "/"
+func (s *Server) buildURL(rq *request, b *build) string {
+	return s.rootOf(rq) + b.job.node.path() + strconv.Itoa(b.number) + "/"
 }
 
 // buildJSON is a Run as exported. Nested, depth 0 shows only _class, number
 // and url (visibility 2).
-func (s *Server) buildJSON(b *build, now time.Time) *jobj {
+func (s *Server) buildJSON(rq *request, b *build) *jobj {
+	now := rq.now
 	st := b.state(now)
 	var result, executor any
 	if st.result != "" {
@@ -278,15 +279,15 @@ func (s *Server) buildJSON(b *build, now time.Time) *jobj {
 		add("queueId", b.item.id).
 		add("result", result).
 		add("timestamp", ms(b.start)).
-		addVis("url", 2, s.buildURL(b))
+		addVis("url", 2, s.buildURL(rq, b))
 	if !s.opts.Legacy { // exported since 2.369
 		o.add("inProgress", st.inProgress)
 	}
 	if b.job.spec.Pipeline {
 		o.add("changeSets", []any{}).
 			add("culprits", []any{}).
-			add("nextBuild", s.neighbour(b, +1)).
-			add("previousBuild", s.neighbour(b, -1))
+			add("nextBuild", s.neighbour(rq, b, +1)).
+			add("previousBuild", s.neighbour(rq, b, -1))
 	} else {
 		o.add("builtOn", "").
 			add("changeSet", newObj("hudson.scm.EmptyChangeLogSet").add("items", []any{}).add("kind", nil)).
@@ -297,12 +298,12 @@ func (s *Server) buildJSON(b *build, now time.Time) *jobj {
 
 // neighbour is WorkflowRun's previousBuild/nextBuild: the declared type is
 // the real one, so there is no _class.
-func (s *Server) neighbour(b *build, dir int) any {
+func (s *Server) neighbour(rq *request, b *build, dir int) any {
 	builds := b.job.builds
 	for i, o := range builds {
 		if o == b && i+dir >= 0 && i+dir < len(builds) {
 			n := builds[i+dir]
-			return newObj("").addVis("number", 2, n.number).addVis("url", 2, s.buildURL(n))
+			return newObj("").addVis("number", 2, n.number).addVis("url", 2, s.buildURL(rq, n))
 		}
 	}
 	return nil
@@ -313,7 +314,7 @@ func (s *Server) routeBuild(rq *request, b *build, rest []string) *response {
 	case len(rest) == 0:
 		return objectPage(rq, b.job.node.fullDisplayName()+" #"+strconv.Itoa(b.number))
 	case isPath(rest, "api", "json"):
-		return s.jsonResponse(rq.r, s.buildJSON(b, rq.now))
+		return s.jsonResponse(rq.r, s.buildJSON(rq, b))
 	case isPath(rest, "logText", "progressiveText"):
 		return s.progressiveText(rq, b)
 	case isPath(rest, "consoleText"):

@@ -18,6 +18,11 @@
 // explicit nulls and Stapler's depth visibility, and honour tree= like
 // Stapler's NamedPathPruner.
 //
+// Absolute url fields name the configured root URL (Options.RootURL), not
+// the served address, and root /api/json reports it as url; with
+// Options.NoRootURL none is configured: that url is null, and the others are
+// built from each request's host and X-Forwarded-* headers.
+//
 // Builds archive artifacts (Script.Artifacts): listed in the build JSON once
 // archived, by default when the building phase ends, and served under
 // artifact/ as DirectoryBrowserSupport and Stapler serve them: 400 for a raw

@@ -344,7 +344,7 @@ func (s *Server) routeJob(rq *request) *response {
 	case len(rest) == 0:
 		return objectPage(rq, n.fullDisplayName())
 	case isPath(rest, "api", "json"):
-		return s.jsonResponse(rq.r, s.jobJSON(j, rq.now))
+		return s.jsonResponse(rq.r, s.jobJSON(rq, j))
 	case isPath(rest, "build"):
 		return s.triggerBuild(rq, j)
 	case isPath(rest, "buildWithParameters"):
@@ -378,7 +378,7 @@ func (j *job) findBuild(seg string, now time.Time) *build {
 
 // rootJSON is /api/json of hudson.model.Hudson.
 func (s *Server) rootJSON(rq *request) *jobj {
-	all := newObj("hudson.model.AllView").addVis("name", 2, "all").addVis("url", 2, s.rootURL)
+	all := newObj("hudson.model.AllView").addVis("name", 2, "all").addVis("url", 2, s.rootOf(rq))
 	return newObj("hudson.model.Hudson").
 		add("assignedLabels", []any{newObj("").add("name", "built-in")}).
 		add("mode", "NORMAL").
@@ -393,7 +393,7 @@ func (s *Server) rootJSON(rq *request) *jobj {
 		add("quietingDown", false).
 		add("slaveAgentPort", -1).
 		add("unlabeledLoad", newObj("jenkins.model.UnlabeledLoadStatistics")).
-		add("url", s.rootURL).
+		add("url", s.configuredRoot()).
 		add("useCrumbs", !s.opts.DisableCSRF).
 		add("useSecurity", true).
 		add("views", []any{all})
@@ -406,20 +406,20 @@ func (s *Server) childRefs(n *node, rq *request) []any {
 		c := n.children[name]
 		if c.job != nil {
 			if c.job.visibleTo(rq.c) {
-				out = append(out, s.jobRef(c.job, rq.now))
+				out = append(out, s.jobRef(rq, c.job))
 			}
 			continue
 		}
 		out = append(out, newObj("com.cloudbees.hudson.plugins.folder.Folder").
 			addVis("name", 2, c.name).
-			addVis("url", 2, s.rootURL+c.path()).
+			addVis("url", 2, s.rootOf(rq)+c.path()).
 			add("fullName", c.fullName()))
 	}
 	return out
 }
 
 func (s *Server) folderJSON(n *node, rq *request) *jobj {
-	all := newObj("hudson.model.AllView").addVis("name", 2, "All").addVis("url", 2, s.rootURL+n.path())
+	all := newObj("hudson.model.AllView").addVis("name", 2, "All").addVis("url", 2, s.rootOf(rq)+n.path())
 	return newObj("com.cloudbees.hudson.plugins.folder.Folder").
 		add("actions", []any{newObj(""), newObj("")}).
 		add("description", nil).
@@ -428,7 +428,7 @@ func (s *Server) folderJSON(n *node, rq *request) *jobj {
 		add("fullDisplayName", n.fullDisplayName()).
 		add("fullName", n.fullName()).
 		addVis("name", 2, n.name).
-		addVis("url", 2, s.rootURL+n.path()).
+		addVis("url", 2, s.rootOf(rq)+n.path()).
 		add("healthReport", []any{}).
 		add("jobs", s.childRefs(n, rq)).
 		add("primaryView", all).
@@ -436,28 +436,29 @@ func (s *Server) folderJSON(n *node, rq *request) *jobj {
 }
 
 // jobRef is the job as a nested object: depth 0 shows name, url and color.
-func (s *Server) jobRef(j *job, now time.Time) *jobj {
+func (s *Server) jobRef(rq *request, j *job) *jobj {
 	return newObj(j.class()).
 		addVis("name", 2, j.node.name).
-		addVis("url", 2, s.rootURL+j.node.path()).
-		addVis("color", 2, j.color(now)).
+		addVis("url", 2, s.rootOf(rq)+j.node.path()).
+		addVis("color", 2, j.color(rq.now)).
 		add("fullName", j.fullName())
 }
 
-func (s *Server) jobJSON(j *job, now time.Time) *jobj {
+func (s *Server) jobJSON(rq *request, j *job) *jobj {
+	now := rq.now
 	builds := []any{}
 	for i := len(j.builds) - 1; i >= 0 && len(builds) < 100; i-- {
-		builds = append(builds, s.buildJSON(j.builds[i], now))
+		builds = append(builds, s.buildJSON(rq, j.builds[i]))
 	}
 	ref := func(name string) any {
 		if b := j.permalink(name, now); b != nil {
-			return s.buildJSON(b, now)
+			return s.buildJSON(rq, b)
 		}
 		return nil
 	}
 	var queueItem any
 	if q := s.queueOf(j); len(q) > 0 {
-		queueItem = s.itemJSON(q[0], now)
+		queueItem = s.itemJSON(rq, q[0])
 	}
 	props := []any{}
 	if j.spec.Params != nil {
@@ -475,10 +476,10 @@ func (s *Server) jobJSON(j *job, now time.Time) *jobj {
 		add("fullDisplayName", j.node.fullDisplayName()).
 		add("fullName", j.fullName()).
 		addVis("name", 2, j.node.name).
-		addVis("url", 2, s.rootURL+j.node.path()).
+		addVis("url", 2, s.rootOf(rq)+j.node.path()).
 		add("buildable", j.buildable()).
 		add("builds", builds).
-		addVis("color", 2, j.color(now)).
+		addVis("color", 2, j.color(rq.now)).
 		add("firstBuild", ref("firstBuild")).
 		add("healthReport", []any{}).
 		add("inQueue", queueItem != nil).

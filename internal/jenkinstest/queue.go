@@ -285,7 +285,7 @@ func (s *Server) routeQueue(rq *request) *response {
 	}
 	switch rest := segs[3:]; {
 	case isPath(rest, "api", "json"):
-		return s.jsonResponse(rq.r, s.itemJSON(it, rq.now))
+		return s.jsonResponse(rq.r, s.itemJSON(rq, it))
 	case len(rest) == 0:
 		if s.opts.Legacy { // Queue.Item had no index page before 2.470
 			return notFound()
@@ -306,7 +306,7 @@ func (s *Server) routeQueue(rq *request) *response {
 func (s *Server) queueJSON(rq *request) *jobj {
 	items := []any{}
 	for _, it := range s.listing(rq.c) {
-		items = append(items, s.itemJSON(it, rq.now))
+		items = append(items, s.itemJSON(rq, it))
 	}
 	return newObj("hudson.model.Queue").
 		addInline("discoverableItems", []any{}). // DISCOVER is not modelled
@@ -361,7 +361,8 @@ func (s *Server) cancelItem(rq *request) *response {
 }
 
 // itemJSON is a Queue.Item as exported.
-func (s *Server) itemJSON(it *queueItem, now time.Time) *jobj {
+func (s *Server) itemJSON(rq *request, it *queueItem) *jobj {
+	now := rq.now
 	classes := map[itemState]string{
 		stateWaiting: "hudson.model.Queue$WaitingItem", stateBlocked: "hudson.model.Queue$BlockedItem",
 		stateBuildable: "hudson.model.Queue$BuildableItem", stateLeft: "hudson.model.Queue$LeftItem",
@@ -383,7 +384,7 @@ func (s *Server) itemJSON(it *queueItem, now time.Time) *jobj {
 		add("inQueueSince", ms(it.entered)).
 		add("params", it.paramsText()).
 		add("stuck", it.state == stateBuildable && it.stuck(now)).
-		add("task", s.jobRef(it.job, now)).
+		add("task", s.jobRef(rq, it.job)).
 		add("url", "queue/item/"+strconv.Itoa(it.id)+"/").
 		add("why", why)
 	switch it.state {
@@ -396,7 +397,7 @@ func (s *Server) itemJSON(it *queueItem, now time.Time) *jobj {
 	case stateLeft:
 		var exe any
 		if it.build != nil {
-			exe = s.buildJSON(it.build, now)
+			exe = s.buildJSON(rq, it.build)
 		}
 		o.add("cancelled", it.cancelled).add("executable", exe)
 	}

@@ -33,6 +33,10 @@ type Options struct {
 	// field; "" means "http://localhost:8080"+ContextPath+"/", deliberately
 	// not the served address, as behind a proxy.
 	RootURL string
+	// NoRootURL models a Jenkins whose URL was never configured: root
+	// /api/json reports url null, and every absolute url is built from
+	// the request instead (see rootOf). RootURL is then ignored.
+	NoRootURL bool
 	// Users maps user ids to their password and API token.
 	Users map[string]User
 	// AnonymousRead lets anonymous callers read jobs, queue items and builds.
@@ -122,7 +126,7 @@ type Server struct {
 	opts    Options
 	clock   clock.Clock
 	ctx     string // context path without a trailing slash
-	rootURL string // configured root URL with a trailing slash
+	rootURL string // configured root URL with a trailing slash; "" with NoRootURL
 	version string // X-Jenkins
 	ts      *httptest.Server
 
@@ -181,10 +185,13 @@ func newServer(opts Options) *Server {
 		s.ctx = "/" + s.ctx
 	}
 	s.rootURL = opts.RootURL
-	if s.rootURL == "" {
+	switch {
+	case opts.NoRootURL:
+		s.rootURL = ""
+	case s.rootURL == "":
 		s.rootURL = "http://localhost:8080" + s.ctx + "/"
 	}
-	if !strings.HasSuffix(s.rootURL, "/") {
+	if s.rootURL != "" && !strings.HasSuffix(s.rootURL, "/") {
 		s.rootURL += "/"
 	}
 	switch {
@@ -375,6 +382,51 @@ func (s *Server) jsonResponse(r *http.Request, o *jobj) *response {
 // the servlet container does.
 func redirect(r *http.Request, status int, path string) *response {
 	return emptyResponse(status, requestBase(r)+path)
+}
+
+// rootOf is the root URL the absolute urls of rq's answer are written
+// under: the configured one, or without one, as Jenkins.getRootUrlFromRequest
+// builds it: X-Forwarded-Proto, X-Forwarded-Host (which may carry a port)
+// and X-Forwarded-Port over the request's own scheme and host, then the
+// context path.
+func (s *Server) rootOf(rq *request) string {
+	if s.rootURL != "" {
+		return s.rootURL
+	}
+	r := rq.r
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if proto := r.Header.Get("X-Forwarded-Proto"); proto != "" {
+		scheme = proto
+	}
+	host := r.Host
+	if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" {
+		first, _, _ := strings.Cut(fwd, ",")
+		host = strings.TrimSpace(first)
+	}
+	if port := r.Header.Get("X-Forwarded-Port"); port != "" {
+		host = net.JoinHostPort(hostOnly(host), port)
+	}
+	return scheme + "://" + host + s.ctx + "/"
+}
+
+// hostOnly is host without its port.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}
+
+// configuredRoot is root /api/json's url: the configured root URL, or null
+// (since 2.215, Jenkins.getConfiguredRootUrl).
+func (s *Server) configuredRoot() any {
+	if s.rootURL == "" {
+		return nil
+	}
+	return s.rootURL
 }
 
 // requestBase is scheme://host of the request, as seen by the servlet.

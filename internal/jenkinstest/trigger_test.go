@@ -3,6 +3,7 @@ package jenkinstest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -130,6 +131,42 @@ func TestLocationFromHostHeader(t *testing.T) {
 	}
 	if root := f.json("/api/json?tree=url"); root["url"] != "https://ci.example.com/jenkins/" {
 		t.Errorf("root url %v", root["url"])
+	}
+}
+
+// TestNoRootURL: a Jenkins whose URL was never configured reports url null
+// at its root, and writes every absolute url from the request.
+func TestNoRootURL(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{NoRootURL: true, RootURL: "https://ci.example.com/jenkins/"}, plainJob)
+	wantStatus(t, "trigger", f.post(plainPath+"build"), 201)
+	f.clk.Advance(time.Minute)
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		host   string
+		want   string
+	}{
+		{"its own address", nil, "", f.srv.URL() + "/"},
+		{"the Host header", nil, "proxy.internal:8443", "http://proxy.internal:8443/jenkins/"},
+		{"X-Forwarded-*", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ci.example.org:444, inner", "X-Forwarded-Port": "8443"}, "", "https://ci.example.org:8443/jenkins/"},
+		{"X-Forwarded-Host with a port", map[string]string{"X-Forwarded-Host": "ci.example.org:444"}, "", "http://ci.example.org:444/jenkins/"},
+	} {
+		get := func(path string) map[string]any {
+			r := f.do(call{path: path, header: tt.header, host: tt.host})
+			wantStatus(t, path, r, 200)
+			var v map[string]any
+			if err := json.Unmarshal([]byte(r.body), &v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		if root := get("/api/json?tree=url"); root["url"] != nil {
+			t.Errorf("%s: root url %v, want null", tt.name, root["url"])
+		}
+		if b := get(plainPath + "1/api/json?tree=url"); b["url"] != tt.want+"job/plain/1/" {
+			t.Errorf("%s: build url %v, want under %s", tt.name, b["url"], tt.want)
+		}
 	}
 }
 
