@@ -135,11 +135,15 @@ func trigger(ctx context.Context, e Env) int {
 		}
 	}
 	warnTransport(cfg, rep)
+	for _, w := range cfg.Warnings {
+		rep.Warning("%s", w)
+	}
 	out := flow.Run(ctx, flow.Options{
 		Targets:   targets,
 		Params:    cfg.Parameters,
 		Files:     cfg.Files,
 		TokenOnly: cfg.BuildToken != "" && cfg.User == "",
+		Cause:     cfg.Cause,
 		Policy:    cfg.Policy,
 	}, flow.Deps{Client: newJenkins(cfg, hc, e.Clock, rep), Report: rep, Clock: e.Clock, Schedule: e.Schedule})
 	code := ExitCode(out)
