@@ -34,6 +34,7 @@ const executorWhy = "Waiting for next available executor on ‘linux’"
 func TestQueueTimeoutCancelsTheItem(t *testing.T) {
 	t.Parallel()
 	h := newStepHarness(t, jenkinstest.Options{})
+	h.rep.summaries = true
 	deploy := h.job("deploy", queued(time.Hour, time.Minute))
 	out := h.trigger(withQueueTimeout(10*time.Minute), deploy)
 	o := out.Builds[0]
@@ -45,6 +46,9 @@ func TestQueueTimeoutCancelsTheItem(t *testing.T) {
 	}
 	if took := h.clock.Now().Sub(epoch); took < 10*time.Minute || took > 10*time.Minute+time.Second {
 		t.Errorf("ended after %v, want at the queue_timeout", took)
+	}
+	if notes := h.rep.summary.Builds[0].Notes; len(notes) != 1 || notes[0] != o.QueueTimeout.Error()+"." {
+		t.Errorf("summary notes %q, want the queue_timeout's", notes)
 	}
 	if len(h.srv.Builds("deploy")) != 0 {
 		t.Error("the build started")
