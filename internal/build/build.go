@@ -53,6 +53,9 @@ var InputPolicies = []InputPolicy{InputWait, InputAbort, InputProceed}
 type Policy struct {
 	WaitFor WaitFor
 	Timeout time.Duration
+	// QueueTimeout bounds each build's wait in the queue; 0 leaves it to
+	// Timeout alone.
+	QueueTimeout time.Duration
 	// AbortOnStop is nil when not given: a stop then stops the builds the
 	// step triggered and leaves those it only follows alone.
 	AbortOnStop    *bool

@@ -130,6 +130,9 @@ func trigger(ctx context.Context, e Env) int {
 		}
 	}
 	warnTransport(cfg, rep)
+	for _, w := range cfg.Warnings {
+		rep.Warning("%s", w)
+	}
 	jc := newJenkins(cfg, hc, e.Clock, rep)
 	targets, err := targetsOf(ctx, cfg, jc)
 	switch {
@@ -149,6 +152,7 @@ func trigger(ctx context.Context, e Env) int {
 		Params:    cfg.Parameters,
 		Files:     cfg.Files,
 		TokenOnly: cfg.BuildToken != "" && cfg.User == "",
+		Cause:     cfg.Cause,
 		Policy:    cfg.Policy,
 	}, flow.Deps{Client: jc, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
 	code := ExitCode(out)
@@ -294,24 +298,33 @@ func says(rep report.Reporter, out flow.Outcome, code int, cfg *config.Config) {
 		rep.Error("%s", errorLine(d.Err, cfg))
 	case code == ExitJenkins:
 		rep.Error("%v", d.ArtifactsErr)
-	case code == ExitTimeout && len(out.Builds) == 1:
-		rep.Error("timeout %s passed before the build reached %s", cfg.Policy.Timeout, cfg.Policy.WaitFor)
 	case code == ExitTimeout:
-		rep.Error("timeout %s passed before every build reached %s: %s", cfg.Policy.Timeout, cfg.Policy.WaitFor, unfinished(out))
+		rep.Error("%s", timedOut(out, cfg))
 	case code != ExitOK && len(out.Builds) > 1:
 		rep.Error("%s", failed(out, cfg.Policy.FailOnUnstable))
 	}
 }
 
-// unfinished names the builds a timeout caught.
-func unfinished(out flow.Outcome) string {
-	var names []string
+// timedOut is the line of a step that timed out: which builds timeout
+// caught, and each that queue_timeout caught with the queue's reason.
+func timedOut(out flow.Outcome, cfg *config.Config) string {
+	var caught, queued []string
 	for _, b := range out.Builds {
-		if b.End() == flow.EndTimedOut {
-			names = append(names, buildName(b))
+		switch {
+		case b.End() != flow.EndTimedOut:
+		case b.QueueTimeout != nil:
+			queued = append(queued, b.QueueTimeout.Error())
+		default:
+			caught = append(caught, buildName(b))
 		}
 	}
-	return strings.Join(names, ", ")
+	switch {
+	case len(caught) > 0 && len(out.Builds) == 1:
+		return fmt.Sprintf("timeout %s passed before the build reached %s", cfg.Policy.Timeout, cfg.Policy.WaitFor)
+	case len(caught) > 0:
+		queued = append([]string{fmt.Sprintf("timeout %s passed before every build reached %s: %s", cfg.Policy.Timeout, cfg.Policy.WaitFor, strings.Join(caught, ", "))}, queued...)
+	}
+	return strings.Join(queued, "; ")
 }
 
 // failed is the line of a step of several builds that some failed: each

@@ -216,6 +216,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"no job", []string{"JENKINS_JOB", ""}, "input job (JENKINS_JOB): is required"},
 		{"bad timeout", []string{"JENKINS_TIMEOUT", "soon"}, "input timeout"},
 		{"bad wait_for", []string{"JENKINS_WAIT_FOR", "end"}, "input wait_for"},
+		{"bad queue_timeout", []string{"JENKINS_QUEUE_TIMEOUT", "-1m"}, "input queue_timeout (JENKINS_QUEUE_TIMEOUT): \"-1m\" is not a positive duration"},
+		{"queue_timeout past timeout", []string{"JENKINS_QUEUE_TIMEOUT", "2h"}, "input queue_timeout (JENKINS_QUEUE_TIMEOUT): is 2h0m0s, longer than timeout (1h0m0s)"},
 		{"bad parameters", []string{"JENKINS_PARAMETERS", "A"}, "input parameters"},
 		{"bad json", []string{"JENKINS_PARAMETERS", `{"A":`}, "input parameters"},
 		{"job elsewhere", []string{"JENKINS_JOB", "https://elsewhere.example.com/job/x/"}, "input job"},

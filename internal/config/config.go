@@ -41,12 +41,18 @@ type Config struct {
 	// Headers are the front door's, sent with every request to Jenkins'
 	// origin.
 	Headers http.Header
+	// Cause is the note sent with a build-token trigger: the cause input,
+	// or by default the CI run; "" for none.
+	Cause string
 
 	// BaseURL is URL without credentials or a trailing slash: scheme,
 	// host and context path.
 	BaseURL *url.URL `env:"-"`
 	// CA is the PEM of CACert, read from its file if it names one.
 	CA []byte `env:"-"`
+	// Warnings are what the inputs ask that will not be done, to say
+	// before anything is sent.
+	Warnings []string `env:"-"`
 
 	urlPassword string
 }
@@ -103,7 +109,7 @@ func Load(environ map[string]string) (*Config, error) {
 	if err := env.ParseWithOptions(&c, opts); err != nil {
 		return nil, translateEnvError(err)
 	}
-	if err := c.resolve(); err != nil {
+	if err := c.resolve(environ); err != nil {
 		return nil, err
 	}
 	return &c, nil

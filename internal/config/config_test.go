@@ -182,6 +182,9 @@ func TestLoadBadInput(t *testing.T) {
 		{"authorization with a token", with("JENKINS_HEADERS", "Authorization: Bearer abc", "JENKINS_USER", "alice", "JENKINS_TOKEN", "t0ken"), "headers", "sets Authorization"},
 		{"authorization with url credentials", with("JENKINS_HEADERS", "Authorization: Bearer abc", "JENKINS_URL", "https://alice:pw@ci/"), "headers", "sets Authorization"},
 		{"negative timeout", with("JENKINS_TIMEOUT", "-5m"), "timeout", "positive"},
+		{"queue_timeout", with("JENKINS_QUEUE_TIMEOUT", "10"), "queue_timeout", "not a duration"},
+		{"zero queue_timeout", with("JENKINS_QUEUE_TIMEOUT", "0s"), "queue_timeout", "positive"},
+		{"queue_timeout past timeout", with("JENKINS_QUEUE_TIMEOUT", "2h"), "queue_timeout", "is 2h0m0s, longer than timeout (1h0m0s)"},
 		{"wait_for", with("JENKINS_WAIT_FOR", "forever"), "wait_for", "queue, start, completion"},
 		{"bool", with("INPUT_FAIL_ON_UNSTABLE", "maybe"), "fail_on_unstable", "not a boolean"},
 		{"param without =", with("JENKINS_PARAMETERS", "A=1\nB"), "parameters", "line 2 has no '='"},
@@ -294,7 +297,7 @@ func TestEveryInputReachesItsField(t *testing.T) {
 		for _, variable := range []string{in.Env(), in.GitHubEnv()} {
 			_, err := Load(with(variable, "\x01 not a valid value for anything but text \x01"))
 			var ie *InputError
-			refuses := in.Boolean || len(in.Choices) > 0 || in.Name == "timeout" || in.Name == "headers"
+			refuses := in.Boolean || len(in.Choices) > 0 || in.Name == "timeout" || in.Name == "queue_timeout" || in.Name == "headers"
 			switch {
 			case err != nil && (!errors.As(err, &ie) || ie.Input != in.Name):
 				t.Errorf("%s: %v, want an InputError naming %s", variable, err, in.Name)
@@ -485,5 +488,82 @@ func TestInputNameIsTheDecoders(t *testing.T) {
 		if got, want := strings.ToUpper(inputName(f.Name)), params[i].Key; got != want {
 			t.Errorf("inputName(%s) = %s, the decoder reads %s", f.Name, got, want)
 		}
+	}
+}
+
+// TestQueueTimeout: queue_timeout up to timeout is taken; with wait_for
+// queue, which ends the step before any wait, it is taken with a warning.
+func TestQueueTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want time.Duration
+		warn string
+	}{
+		{"not given", base(), 0, ""},
+		{"shorter than timeout", with("INPUT_QUEUE_TIMEOUT", "10m"), 10 * time.Minute, ""},
+		{"as long as timeout", with("JENKINS_QUEUE_TIMEOUT", "30m", "JENKINS_TIMEOUT", "30m"), 30 * time.Minute, ""},
+		{"with wait_for queue", with("JENKINS_QUEUE_TIMEOUT", "10m", "JENKINS_WAIT_FOR", "queue"), 10 * time.Minute, "queue_timeout has no effect with wait_for: queue"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Policy.QueueTimeout != tt.want {
+				t.Errorf("queue timeout %v, want %v", c.Policy.QueueTimeout, tt.want)
+			}
+			if got := strings.Join(c.Warnings, "\n"); tt.warn == "" && got != "" || !strings.Contains(got, tt.warn) {
+				t.Errorf("warnings %q, want %q", got, tt.warn)
+			}
+		})
+	}
+}
+
+// TestCause: with a build token, the cause is the input as given or else
+// the CI run, read from the variables GitHub and GitLab set; without one
+// nothing is sent, and a cause given for nothing is warned of.
+func TestCause(t *testing.T) {
+	t.Parallel()
+	const token = "JENKINS_BUILD_TOKEN"
+	github := []string{"GITHUB_ACTIONS", "true", "GITHUB_SERVER_URL", "https://github.com", "GITHUB_REPOSITORY", "octo/app",
+		"GITHUB_WORKFLOW", "Deploy to prod", "GITHUB_RUN_ID", "9876543210", "GITHUB_RUN_ATTEMPT", "2"}
+	gitlab := []string{"GITLAB_CI", "true", "CI_PROJECT_PATH", "group/app", "CI_PIPELINE_URL", "https://gitlab.example.com/group/app/-/pipelines/77",
+		"CI_JOB_URL", "https://gitlab.example.com/group/app/-/jobs/991"}
+	for _, tt := range []struct {
+		name    string
+		env     []string
+		want    string
+		warnsOf bool
+	}{
+		{"github", append([]string{token, "t"}, github...),
+			"GitHub Actions: octo/app, workflow Deploy to prod, run https://github.com/octo/app/actions/runs/9876543210/attempts/2", false},
+		{"github enterprise without an attempt", []string{token, "t", "GITHUB_ACTIONS", "true", "GITHUB_SERVER_URL", "https://ghe.example.com/", "GITHUB_REPOSITORY", "o/r", "GITHUB_RUN_ID", "5"},
+			"GitHub Actions: o/r, run https://ghe.example.com/o/r/actions/runs/5", false},
+		{"gitlab", append([]string{token, "t"}, gitlab...),
+			"GitLab CI: group/app, pipeline https://gitlab.example.com/group/app/-/pipelines/77, job https://gitlab.example.com/group/app/-/jobs/991", false},
+		{"elsewhere", []string{token, "t"}, "", false},
+		{"github variables outside GitHub mode", append([]string{token, "t", "GITHUB_ACTIONS", "false"}, github[2:]...), "", false},
+		{"given", append([]string{token, "t", "INPUT_CAUSE", "release 1.2 & more"}, github...), "release 1.2 & more", false},
+		{"given blank", append([]string{token, "t", "JENKINS_CAUSE", "  "}, gitlab...),
+			"GitLab CI: group/app, pipeline https://gitlab.example.com/group/app/-/pipelines/77, job https://gitlab.example.com/group/app/-/jobs/991", false},
+		{"no build token", github, "", false},
+		{"given without a build token", []string{"JENKINS_CAUSE", "release"}, "", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(with(tt.env...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Cause != tt.want {
+				t.Errorf("cause %q, want %q", c.Cause, tt.want)
+			}
+			if warned := strings.Contains(strings.Join(c.Warnings, "\n"), "cause is given but build_token is not"); warned != tt.warnsOf {
+				t.Errorf("warnings %q", c.Warnings)
+			}
+		})
 	}
 }

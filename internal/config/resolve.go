@@ -9,9 +9,9 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
-// resolve checks what no single input's parser can, and derives BaseURL
-// and CA.
-func (c *Config) resolve() error {
+// resolve checks what no single input's parser can, and derives BaseURL,
+// CA and Cause, the last from environ.
+func (c *Config) resolve(environ map[string]string) error {
 	if len(c.Job) == 0 && len(c.Follow) == 0 {
 		return inputErr("job", "is required, unless follow is given")
 	}
@@ -22,6 +22,9 @@ func (c *Config) resolve() error {
 		if len(c.Files) > 0 {
 			return inputErr("follow", "follows builds that are already queued or running, so files cannot be given with it")
 		}
+	}
+	if err := c.checkQueueTimeout(); err != nil {
+		return err
 	}
 	c.Policy.ArtifactsDir = strings.TrimSpace(c.Policy.ArtifactsDir)
 	if c.Policy.ArtifactsDir == "" {
@@ -53,6 +56,20 @@ func (c *Config) resolve() error {
 	}
 	if c.CA, err = readCACert(c.CACert); err != nil {
 		return &InputError{Input: "ca_cert", Err: err}
+	}
+	c.resolveCause(environ)
+	return nil
+}
+
+// checkQueueTimeout refuses a queue_timeout that timeout, which bounds the
+// whole step, would always cut short, and warns of one nothing waits for.
+func (c *Config) checkQueueTimeout() error {
+	p := c.Policy
+	if p.QueueTimeout > p.Timeout {
+		return inputErr("queue_timeout", "is %s, longer than timeout (%s), which bounds the whole step, queue included: give a shorter queue_timeout or a longer timeout", p.QueueTimeout, p.Timeout)
+	}
+	if p.QueueTimeout > 0 && p.WaitFor == build.WaitQueue {
+		c.Warnings = append(c.Warnings, "queue_timeout has no effect with wait_for: queue, which ends the step as soon as the build is queued")
 	}
 	return nil
 }

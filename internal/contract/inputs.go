@@ -107,4 +107,14 @@ var Inputs = []Input{
 		Secret:      true,
 		Description: "Extra HTTP headers for a front door in front of Jenkins (an identity-aware proxy, Cloudflare Access, a WAF), one Name: value a line, sent with every request to Jenkins' origin and to no other. Values are secrets.",
 	},
+	{
+		Name:        "cause",
+		DefaultDoc:  "the CI run: on GitHub the repository, workflow and run URL; on GitLab CI_PROJECT_PATH, CI_PIPELINE_URL and CI_JOB_URL",
+		Description: "With build_token: the note Jenkins records as the build's cause (\"Started by remote host … with note: …\").",
+	},
+	{
+		Name:        "queue_timeout",
+		DefaultDoc:  "only timeout",
+		Description: "Longest time a build may wait in the queue, as a Go duration. When it passes, an owned item is cancelled and the step exits 4, naming the queue's last reason.",
+	},
 }

@@ -275,7 +275,10 @@ func (r *run) notes(o BuildOutcome) []string {
 		where, stop = fmt.Sprintf("while #%d was running", r.number), "stop the build"
 	}
 	var stopped *StoppedError
+	var qt *QueueTimeoutError
 	switch cause := r.stopped; {
+	case errors.As(cause, &qt):
+		out = append(out, qt.Error()+".")
 	case errors.Is(cause, ErrTimeout):
 		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", r.opts.Policy.Timeout, where), r.abortNote(stop))
 	case errors.As(cause, &stopped):

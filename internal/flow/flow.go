@@ -65,7 +65,9 @@ type Options struct {
 	// TokenOnly says the caller has a build token and no user: a job it
 	// cannot read is triggered through /buildByToken/.
 	TokenOnly bool
-	Policy    build.Policy
+	// Cause is the note sent with a build-token trigger; "" for none.
+	Cause  string
+	Policy build.Policy
 }
 
 // Deps are the step's collaborators.

@@ -62,9 +62,12 @@ type BuildOutcome struct {
 	// ArtifactsErr says why requested artifacts could not all be brought
 	// back; the build's own result stands beside it.
 	ArtifactsErr error
-	// Stopped is set when the step stopped following it: the timeout, a
-	// signal, or another job's failed trigger.
+	// Stopped is set when the step stopped following it: the timeout,
+	// queue_timeout, a signal, or another job's failed trigger.
 	Stopped bool
+	// QueueTimeout is set when queue_timeout passed while it waited in
+	// the queue; its Result is then build.Timeout.
+	QueueTimeout *QueueTimeoutError
 	// FailOnUnstable is the policy the End is judged by.
 	FailOnUnstable bool
 }

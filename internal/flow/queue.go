@@ -31,6 +31,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 	}
 	lastWhy := ""
 	notFound := 0
+	waitingSince := r.Clock.Now()
 	for {
 		item, err := r.lookUp(ctx, since)
 		if err == nil && item.InQueueSince > 0 {
@@ -75,7 +76,18 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 			r.beat.queued(r.index, r.label(), item.Why)
 			r.beat.tick(false)
 		}
-		if err := r.Clock.Sleep(ctx, sched.next(due)); err != nil {
+		wait := sched.next(due)
+		if r.opts.Policy.QueueTimeout > 0 {
+			left := r.queueDeadline(waitingSince).Sub(r.Clock.Now())
+			if left <= 0 && item != nil && !item.Left() {
+				return r.queueTimedOut(ctx, item.Why)
+			}
+			if left > 0 {
+				// The item is read again at the deadline, to cancel it then.
+				wait = min(wait, left)
+			}
+		}
+		if err := r.Clock.Sleep(ctx, wait); err != nil {
 			return build.None, err
 		}
 	}
@@ -94,7 +106,7 @@ func (r *run) lookUp(ctx context.Context, since int) (*jenkins.QueueItem, error)
 		}
 		if waiting != nil {
 			r.jenkins.saw(date, at)
-			return &jenkins.QueueItem{ID: waiting.ID, Why: waiting.Why, Timestamp: waiting.Timestamp}, nil
+			return &jenkins.QueueItem{ID: waiting.ID, Why: waiting.Why, InQueueSince: waiting.InQueueSince, Timestamp: waiting.Timestamp}, nil
 		}
 	}
 	item, err := r.Client.QueueItem(ctx, r.queue)

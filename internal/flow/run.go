@@ -108,6 +108,11 @@ func (r *run) end(ctx context.Context, res build.Result, err error) BuildOutcome
 	if err == nil {
 		return *o
 	}
+	var qt *QueueTimeoutError
+	if errors.As(err, &qt) {
+		o.Result, o.Stopped, o.QueueTimeout, r.stopped = build.Timeout, true, qt, qt
+		return *o
+	}
 	cause := stopCause(ctx, err)
 	if cause == nil {
 		o.Err = err

@@ -35,6 +35,7 @@ func (r *run) trigger(ctx context.Context) error {
 		Files:         r.opts.Files,
 		Parameterized: r.info != nil && len(r.info.Params) > 0,
 		ByToken:       r.info == nil && r.opts.TokenOnly,
+		Cause:         r.cause(),
 	})
 	var lost *jenkins.AnswerLostError
 	if errors.As(err, &lost) || ctx.Err() != nil && mayHaveQueued(err) {
@@ -67,6 +68,22 @@ func (r *run) trigger(ctx context.Context) error {
 		return context.Cause(ctx)
 	}
 	return nil
+}
+
+// cause is the note to send with the trigger. Jenkins reads each of a
+// job's parameters from the query too, so a job with a parameter named
+// cause would take the note as its value, or refuse two values for it:
+// the note is not sent then.
+func (r *run) cause() string {
+	if r.info != nil && r.opts.Cause != "" {
+		for _, p := range r.info.Params {
+			if p.Name == "cause" {
+				r.log.Warning("%s has a parameter named cause, so the cause note is not sent: Jenkins would read it as that parameter", r.job.Name)
+				return ""
+			}
+		}
+	}
+	return r.opts.Cause
 }
 
 // mayHaveQueued reports whether a trigger that failed with err may still

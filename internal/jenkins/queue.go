@@ -71,9 +71,10 @@ type Queue struct {
 
 // Queue lists the items waiting in the whole queue, for where each stands:
 // one request, whatever the number of items a caller waits for. It reads
-// only their ID, Why and Timestamp; QueueTasks reads what each will build.
+// only their ID, Why, InQueueSince and Timestamp; QueueTasks reads what
+// each will build.
 func (c *Client) Queue(ctx context.Context) (*Queue, error) {
-	return c.queue(ctx, "items[id,why,timestamp]")
+	return c.queue(ctx, "items[id,why,inQueueSince,timestamp]")
 }
 
 // QueueTasks lists the items waiting in the whole queue, for what each

@@ -55,6 +55,9 @@ type TriggerRequest struct {
 	// (/buildByToken/), which lets a build token work for a caller who may
 	// not read the job.
 	ByToken bool
+	// Cause is the note Jenkins records as the build's cause ("Started by
+	// remote host … with note: …"); "" for none.
+	Cause string
 }
 
 // Trigger queues a build of job and returns its queue item id. When ctx
@@ -98,6 +101,11 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 	}
 	if c.opts.BuildToken != "" {
 		r.query.Set("token", c.opts.BuildToken)
+		// Jenkins reads a cause only beside the token. In the query it
+		// reaches Jenkins whatever the body, multipart included.
+		if tr.Cause != "" {
+			r.query.Set("cause", tr.Cause)
+		}
 	}
 	var location string
 	var status int

@@ -392,14 +392,16 @@ type cause struct {
 	user   string // UserIdCause; "" = anonymous
 	remote bool   // RemoteCause from a build token
 	addr   string
-	note   string
+	// note is the cause parameter; nil when none was sent, as an empty
+	// one is a note still.
+	note *string
 }
 
 func (c cause) shortDescription() string {
 	if c.remote {
 		d := "Started by remote host " + c.addr
-		if c.note != "" {
-			d += " with note: " + c.note
+		if c.note != nil {
+			d += " with note: " + *c.note
 		}
 		return d
 	}
@@ -417,8 +419,8 @@ func (c cause) action() *jobj {
 	var o *jobj
 	if c.remote {
 		var note any
-		if c.note != "" {
-			note = c.note
+		if c.note != nil {
+			note = *c.note
 		}
 		o = newObj("hudson.model.Cause$RemoteCause").
 			addVis("shortDescription", 3, c.shortDescription()).

@@ -14,7 +14,9 @@
 // output (X-Text-Size, X-More-Data, CRLF, withheld partial lines, console
 // notes), JUnit reports, Basic auth with passwords
 // and API tokens, session-bound CSRF crumbs, job build tokens and
-// build-token-root, restarts and injected faults. JSON answers carry _class,
+// build-token-root (whose triggers are caused by the remote host, with the
+// cause parameter as the note, in the queue item, the build and its
+// console), restarts and injected faults. JSON answers carry _class,
 // explicit nulls and Stapler's depth visibility, and honour tree= like
 // Stapler's NamedPathPruner.
 //

@@ -250,7 +250,11 @@ func remoteCause(rq *request) cause {
 	if err != nil {
 		addr = rq.r.RemoteAddr
 	}
-	return cause{remote: true, addr: addr, note: rq.form.first("cause")}
+	c := cause{remote: true, addr: addr}
+	if notes := rq.form.values["cause"]; len(notes) > 0 {
+		c.note = &notes[0]
+	}
+	return c
 }
 
 func notBuildable(j *job) *response {

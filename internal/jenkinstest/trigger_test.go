@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -371,6 +372,61 @@ func TestRefuseTrigger(t *testing.T) {
 			}
 			if loc := f.post("/job/other/build").header.Get("Location"); !strings.HasSuffix(loc, "/queue/item/1/") {
 				t.Errorf("another job's trigger: Location %q, want the first queue id", loc)
+			}
+		})
+	}
+}
+
+// TestRemoteCause: a trigger with the job's token is caused by the remote
+// host, with the cause parameter as its note, wherever the parameter came
+// from (query, form body, build-token-root); an empty one is a note still,
+// and a missing one exports null. The queue item, the build and the
+// console's first line all show it, as Cause.RemoteCause does.
+func TestRemoteCause(t *testing.T) {
+	t.Parallel()
+	paramToken := JobSpec{FullName: "a/p", BuildToken: "t", Script: quiet, Params: []ParamDef{{Name: "X", Type: "string"}}}
+	for _, tt := range []struct {
+		name, job string
+		c         call
+		cause     map[string]any
+	}{
+		{"in the query", "tokened", call{method: "POST", path: "/job/tokened/build?token=let-me-in&cause=" + url.QueryEscape("CI: run #7 & more")},
+			map[string]any{"_class": "hudson.model.Cause$RemoteCause", "shortDescription": "Started by remote host 127.0.0.1 with note: CI: run #7 & more", "addr": "127.0.0.1", "note": "CI: run #7 & more"}},
+		{"in the form body", "a/p", call{method: "POST", path: "/job/a/job/p/buildWithParameters?token=t", form: url.Values{"X": {"1"}, "cause": {"from the form"}}},
+			map[string]any{"_class": "hudson.model.Cause$RemoteCause", "shortDescription": "Started by remote host 127.0.0.1 with note: from the form", "addr": "127.0.0.1", "note": "from the form"}},
+		{"through build-token-root", "tokened", call{path: "/buildByToken/build?job=tokened&token=let-me-in&cause=btr", anonymous: true},
+			map[string]any{"_class": "hudson.model.Cause$RemoteCause", "shortDescription": "Started by remote host 127.0.0.1 with note: btr", "addr": "127.0.0.1", "note": "btr"}},
+		{"empty", "tokened", call{method: "POST", path: "/job/tokened/build?token=let-me-in&cause="},
+			map[string]any{"_class": "hudson.model.Cause$RemoteCause", "shortDescription": "Started by remote host 127.0.0.1 with note: ", "addr": "127.0.0.1", "note": ""}},
+		{"none", "tokened", call{method: "POST", path: "/job/tokened/build?token=let-me-in"},
+			map[string]any{"_class": "hudson.model.Cause$RemoteCause", "shortDescription": "Started by remote host 127.0.0.1", "addr": "127.0.0.1", "note": nil}},
+		{"without the token, the user", "tokened", call{method: "POST", path: "/job/tokened/build?cause=ignored"},
+			map[string]any{"_class": "hudson.model.Cause$UserIdCause", "shortDescription": "Started by user alice", "userId": "alice", "userName": "alice"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, Options{}, tokenJob, paramToken)
+			wantStatus(t, "trigger", f.do(tt.c), http.StatusCreated)
+			causes := func(path string) any {
+				for _, a := range f.json(path)["actions"].([]any) {
+					if a := a.(map[string]any); a["_class"] == "hudson.model.CauseAction" {
+						return a["causes"]
+					}
+				}
+				t.Fatalf("%s has no CauseAction", path)
+				return nil
+			}
+			want := []any{tt.cause}
+			if got := causes("/queue/item/1/api/json?tree=actions[causes[*]]"); !reflect.DeepEqual(got, want) {
+				t.Errorf("queue item causes %v, want %v", got, want)
+			}
+			f.clk.Advance(6 * time.Second)
+			jobPath := "/job/" + strings.ReplaceAll(tt.job, "/", "/job/") + "/"
+			if got := causes(jobPath + "1/api/json?tree=actions[causes[*]]"); !reflect.DeepEqual(got, want) {
+				t.Errorf("build causes %v, want %v", got, want)
+			}
+			if got, _, _ := strings.Cut(f.get(jobPath+"1/consoleText").body, "\n"); got != tt.cause["shortDescription"] {
+				t.Errorf("console starts %q, want %q", got, tt.cause["shortDescription"])
 			}
 		})
 	}
