@@ -6,6 +6,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/oidc"
 )
 
 // Config is the validated configuration of one run. Each exported field
@@ -41,12 +43,27 @@ type Config struct {
 	// Headers are the front door's, sent with every request to Jenkins'
 	// origin.
 	Headers http.Header
+	// The OIDC inputs: an audience to mint a token for on GitHub, or
+	// the name of the variable that holds one, and the header it goes in.
+	OIDCAudience string
+	OIDCToken    string
+	OIDCHeader   string
+	// The client certificate presented to Jenkins' origin.
+	ClientCert        string
+	ClientKey         string
+	ClientKeyPassword string
 
 	// BaseURL is URL without credentials or a trailing slash: scheme,
 	// host and context path.
 	BaseURL *url.URL `env:"-"`
 	// CA is the PEM of CACert, read from its file if it names one.
 	CA []byte `env:"-"`
+	// IDToken is the token of the variable OIDCToken names.
+	IDToken string `env:"-"`
+	// IDTokenRequest is where GitHub mints tokens for OIDCAudience.
+	IDTokenRequest oidc.GitHubRequest `env:"-"`
+	// Certificate is ClientCert with its decrypted key; nil without one.
+	Certificate *tls.Certificate `env:"-"`
 
 	urlPassword string
 }
@@ -103,7 +120,7 @@ func Load(environ map[string]string) (*Config, error) {
 	if err := env.ParseWithOptions(&c, opts); err != nil {
 		return nil, translateEnvError(err)
 	}
-	if err := c.resolve(); err != nil {
+	if err := c.resolve(environ); err != nil {
 		return nil, err
 	}
 	return &c, nil
