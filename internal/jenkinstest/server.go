@@ -3,6 +3,7 @@ package jenkinstest
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
@@ -72,6 +73,13 @@ type Options struct {
 	// FrontDoor, if set, guards Jenkins' origin (not the artifact origins):
 	// it is checked before faults, restarts and Jenkins' own auth.
 	FrontDoor *FrontDoor
+	// JWT installs jwt-auth-filter; nil means not installed.
+	JWT *JWTAuth
+	// ClientCAs, with NewTLS, makes Jenkins' origin require a TLS client
+	// certificate that this pool verifies (mutual TLS). The artifact
+	// origins then ask for one without requiring it, so that a test can
+	// see whether the client presents it there too.
+	ClientCAs *x509.CertPool
 }
 
 // User is a Jenkins account. Either secret authenticates it; only the
@@ -146,6 +154,9 @@ type Server struct {
 	reqMu    sync.Mutex
 	requests []RequestRecord
 	art      artifactState
+	// jwtMu guards jwks apart from mu: a JWKS is fetched without mu held.
+	jwtMu sync.Mutex
+	jwks  jwks
 }
 
 // New starts a fake Jenkins over plain HTTP.
@@ -160,7 +171,11 @@ func New(opts Options) *Server {
 // certificate; see CertPool and CAPEM.
 func NewTLS(opts Options) *Server {
 	s := newServer(opts)
-	s.ts = httptest.NewTLSServer(s.Handler())
+	s.ts = httptest.NewUnstartedServer(s.Handler())
+	if opts.ClientCAs != nil {
+		s.ts.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: opts.ClientCAs}
+	}
+	s.ts.StartTLS()
 	s.startArtifactOrigins(true)
 	return s
 }
@@ -555,6 +570,7 @@ func (s *Server) decide(r *http.Request) *response {
 		return htmlResponse(http.StatusBadRequest, "Bad Request", err.Error())
 	}
 	form, ferr := parseForm(r, isTriggerPath(segs))
+	jwtUser, jwtRefused := s.bearer(r)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -565,6 +581,12 @@ func (s *Server) decide(r *http.Request) *response {
 	c, resp := s.authenticate(r)
 	if resp != nil {
 		return resp
+	}
+	switch {
+	case jwtUser != "":
+		c.user, c.apiToken, c.jwt = jwtUser, true, true
+	case jwtRefused && s.opts.JWT.Challenge:
+		return s.jwtChallenge(r)
 	}
 	if ferr != nil {
 		return htmlResponse(http.StatusBadRequest, "Bad Request", ferr.Error())
