@@ -504,6 +504,8 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method, shown, host
 	switch {
 	case isCertificateError(err):
 		err = &CertificateError{Host: host, Err: err}
+	case isClientCertRefused(err):
+		err = &ClientCertificateError{Host: host, Err: err}
 	case ctx.Err() == nil && (context.Cause(reqCtx) == errRequestDeadline || errors.As(err, &ne) && ne.Timeout()):
 		// The request's own deadline, or a network timeout: worth a
 		// retry, unlike the run's.

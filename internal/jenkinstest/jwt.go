@@ -169,3 +169,12 @@ func (s *Server) jwtChallenge(r *http.Request) *response {
 	resp.header.Set("WWW-Authenticate", `Bearer resource_metadata="`+metadata+`", error="invalid_token", error_description="`+desc+`"`)
 	return resp
 }
+
+// ForgetJWKS drops the issuer keys jwt-auth-filter cached, as its cache
+// does when it expires: the next token is checked against the JWKS as the
+// issuer serves it then.
+func (s *Server) ForgetJWKS() {
+	s.jwtMu.Lock()
+	defer s.jwtMu.Unlock()
+	s.jwks.keys = nil
+}

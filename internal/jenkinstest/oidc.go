@@ -7,10 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +30,8 @@ type Issuer struct {
 	mu      sync.Mutex
 	minted  []string
 	refused int
+	// keyGen counts rotations; each names the key anew.
+	keyGen int
 }
 
 // IssuerOptions configure an Issuer.
@@ -108,7 +110,20 @@ func (i *Issuer) Refused() int {
 }
 
 // kid names the issuer's key in its JWKS and tokens.
-func (i *Issuer) kid() string { return "jenkinstest-" + strings.TrimPrefix(i.ts.URL, "http://") }
+func (i *Issuer) kid() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return fmt.Sprintf("jenkinstest-%d", i.keyGen)
+}
+
+// Rotate replaces the issuer's signing key (in name: the key stays, its
+// kid changes), dropping the old one from its JWKS, so that a verifier no
+// longer takes the tokens minted before, whatever their exp.
+func (i *Issuer) Rotate() {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.keyGen++
+}
 
 // Mint signs a token for audience that holds for lifetime from now on the
 // issuer's clock, as a CI's id_tokens: would hand a job.

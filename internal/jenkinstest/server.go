@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -174,6 +175,9 @@ func NewTLS(opts Options) *Server {
 	s.ts = httptest.NewUnstartedServer(s.Handler())
 	if opts.ClientCAs != nil {
 		s.ts.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: opts.ClientCAs}
+		// A handshake refused is what the tests want to see; the server
+		// need not log each.
+		s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 	}
 	s.ts.StartTLS()
 	s.startArtifactOrigins(true)

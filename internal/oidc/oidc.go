@@ -136,8 +136,11 @@ const maxMargin = 2 * time.Minute
 func (s *Source) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.mint == nil {
+		return s.token, nil
+	}
 	now := s.clock.Now()
-	if s.mint == nil || s.token != "" && now.Before(s.exp.Add(-s.margin())) {
+	if s.token != "" && now.Before(s.exp.Add(-s.margin())) {
 		return s.token, nil
 	}
 	err := s.mintLocked(ctx, now)
