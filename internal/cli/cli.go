@@ -364,8 +364,14 @@ func errorLine(err error, cfg *config.Config) string {
 	if errors.As(err, &mismatch) {
 		return (&config.InputError{Input: "job", Err: mismatch}).Error()
 	}
-	if errors.Is(err, jenkins.ErrUnauthorized) && (cfg.OIDCAudience != "" || cfg.OIDCToken != "") {
+	usesOIDC := cfg.OIDCAudience != "" || cfg.OIDCToken != ""
+	if errors.Is(err, jenkins.ErrUnauthorized) && usesOIDC {
 		return fmt.Sprintf("Jenkins refused the OIDC token (401): check the issuer, audience, username claim and protected paths of Jenkins' jwt-auth-filter; %v", err)
+	}
+	if errors.Is(err, jenkins.ErrForbidden) && usesOIDC {
+		// jwt-auth-filter ignores a token on a path it does not protect,
+		// and Jenkins then sees no one.
+		return fmt.Sprintf("%v; Jenkins takes an OIDC token only on the paths jwt-auth-filter protects: add those jenkins-trigger uses to its default, /**/api/**", err)
 	}
 	if errors.Is(err, jenkins.ErrUnauthorized) {
 		return fmt.Sprintf("Jenkins refused the credentials of user %q (401): check user and token; %v", cfg.User, err)

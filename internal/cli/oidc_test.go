@@ -33,12 +33,18 @@ var jwtPaths = []string{
 // archives an artifact kept on an object store.
 func oidcHarness(t *testing.T, lifetime, d time.Duration, challenge bool) (*harness, *jenkinstest.Issuer) {
 	t.Helper()
+	return oidcHarnessOn(t, jwtPaths, lifetime, d, challenge)
+}
+
+// oidcHarnessOn is oidcHarness with jwt-auth-filter protecting paths.
+func oidcHarnessOn(t *testing.T, paths []string, lifetime, d time.Duration, challenge bool) (*harness, *jenkinstest.Issuer) {
+	t.Helper()
 	h := newHarness(t, jenkinstest.Options{})
 	iss := jenkinstest.NewIssuer(jenkinstest.IssuerOptions{Clock: h.clock, Lifetime: lifetime, Claims: map[string]any{"user": "ci-bot"}})
 	t.Cleanup(iss.Close)
 	h.srv = jenkinstest.New(jenkinstest.Options{
 		Clock: h.clock, ContextPath: "/jenkins", ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore,
-		JWT: &jenkinstest.JWTAuth{JWKSURL: iss.JWKSURL(), Issuer: iss.URL(), Audience: oidcAudience, UsernameClaim: "user", ProtectedPaths: jwtPaths, Challenge: challenge},
+		JWT: &jenkinstest.JWTAuth{JWKSURL: iss.JWKSURL(), Issuer: iss.URL(), Audience: oidcAudience, UsernameClaim: "user", ProtectedPaths: paths, Challenge: challenge},
 	})
 	t.Cleanup(h.srv.Close)
 	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: func(map[string]string) jenkinstest.Script {
@@ -241,4 +247,22 @@ func TestOIDCTokenFromGitLab(t *testing.T) {
 			h.assertNoSecrets(token)
 		})
 	}
+}
+
+// TestOIDCOnTheDefaultPaths: with jwt-auth-filter's default path alone,
+// Jenkins sees no one at the trigger, and the step says which paths to
+// add.
+func TestOIDCOnTheDefaultPaths(t *testing.T) {
+	t.Parallel()
+	h, iss := oidcHarnessOn(t, jenkinstest.DefaultJWTPaths, time.Minute, 10*time.Second, false)
+	h.set("GITHUB_ACTIONS", "")
+	h.runWant(ExitJenkins)
+	stderr := strings.TrimSpace(h.stderr.String())
+	if !strings.Contains(stderr, "Jenkins refused the trigger (403)") || !strings.Contains(stderr, "the paths jwt-auth-filter protects") || strings.Contains(stderr, "\n") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if n := len(h.srv.Builds("deploy")); n != 0 {
+		t.Errorf("%d builds", n)
+	}
+	h.assertNoSecrets(append(iss.Minted(), iss.RequestToken())...)
 }
