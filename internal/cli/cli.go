@@ -23,6 +23,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/oidc"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
@@ -147,6 +148,7 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("%v", err)
 		return ExitJenkins
 	}
+	warnIDToken(cfg, rep, e.Clock.Now())
 	out := flow.Run(ctx, flow.Options{
 		Targets:   targets,
 		Params:    cfg.Parameters,
@@ -199,13 +201,43 @@ func warnTransport(cfg *config.Config, rep report.Reporter) {
 	if cfg.Insecure {
 		rep.Warning("insecure is true: TLS certificates of %s are not verified", cfg.BaseURL.Host)
 	}
-	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "") && !isLoopback(cfg.BaseURL.Hostname()) {
+	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "" || cfg.OIDCAudience != "" || cfg.OIDCToken != "") && !isLoopback(cfg.BaseURL.Hostname()) {
 		rep.Warning("credentials are sent over plain http:// to %s; use https://", cfg.BaseURL.Host)
 	}
 }
 
+// warnIDToken says when the token oidc_token names expires before timeout
+// would end the step: it cannot be minted again, so a build followed past
+// that fails at its next request.
+func warnIDToken(cfg *config.Config, rep report.Reporter, now time.Time) {
+	if cfg.IDToken == "" {
+		return
+	}
+	exp, err := oidc.Expiry(cfg.IDToken)
+	if err == nil && exp.Before(now.Add(cfg.Policy.Timeout)) {
+		rep.Warning("the OIDC token in %s expires in %s, before timeout %s: it cannot be minted again, so a build followed longer fails then; give the ID token a longer life, or a shorter timeout",
+			cfg.OIDCToken, max(exp.Sub(now), 0).Round(time.Second), cfg.Policy.Timeout)
+	}
+}
+
+// oidcSource is the OIDC token the step sends, if any: the one oidc_token
+// names, or one minted for oidc_audience, masked as soon as it is.
+func oidcSource(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.Reporter) jenkins.TokenSource {
+	switch {
+	case cfg.IDToken != "":
+		return oidc.Static(cfg.IDToken)
+	case cfg.OIDCAudience != "":
+		return oidc.Minting(c, func(ctx context.Context) (string, error) {
+			return cfg.IDTokenRequest.Mint(ctx, hc, cfg.OIDCAudience)
+		}, rep.Mask)
+	}
+	return nil
+}
+
 func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.Reporter) *jenkins.Client {
-	return jenkins.New(cfg.BaseURL, hc, jenkins.Options{
+	return jenkins.New(cfg.BaseURL, withClientCert(hc, cfg.Certificate), jenkins.Options{
+		OIDC:       oidcSource(cfg, hc, c, rep),
+		OIDCHeader: cfg.OIDCHeader,
 		User:       cfg.User,
 		Token:      cfg.Token,
 		BuildToken: cfg.BuildToken,
@@ -356,6 +388,15 @@ func errorLine(err error, cfg *config.Config) string {
 	var mismatch *flow.JobMismatchError
 	if errors.As(err, &mismatch) {
 		return (&config.InputError{Input: "job", Err: mismatch}).Error()
+	}
+	usesOIDC := cfg.OIDCAudience != "" || cfg.OIDCToken != ""
+	if errors.Is(err, jenkins.ErrUnauthorized) && usesOIDC {
+		return fmt.Sprintf("Jenkins refused the OIDC token (401): check the issuer, audience, username claim and protected paths of Jenkins' jwt-auth-filter; %v", err)
+	}
+	if errors.Is(err, jenkins.ErrForbidden) && usesOIDC {
+		// jwt-auth-filter ignores a token on a path it does not protect,
+		// and Jenkins then sees no one.
+		return fmt.Sprintf("%v; Jenkins takes an OIDC token only on the paths jwt-auth-filter protects: add those jenkins-trigger uses to its default, /**/api/**", err)
 	}
 	if errors.Is(err, jenkins.ErrUnauthorized) {
 		return fmt.Sprintf("Jenkins refused the credentials of user %q (401): check user and token; %v", cfg.User, err)

@@ -70,3 +70,22 @@ func proxyFunc(environ map[string]string) func(*url.URL) (*url.URL, error) {
 	}
 	return c.ProxyFunc()
 }
+
+// withClientCert is hc presenting cert in its TLS handshakes. Only the
+// Jenkins client gets it, and it presents it to Jenkins' origin alone
+// (jenkins.New); the client that mints OIDC tokens never has it. A client
+// whose transport is not an *http.Transport is hc as it is.
+func withClientCert(hc *http.Client, cert *tls.Certificate) *http.Client {
+	t, ok := hc.Transport.(*http.Transport)
+	if cert == nil || !ok {
+		return hc
+	}
+	t = t.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	t.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+	c := *hc
+	c.Transport = t
+	return &c
+}

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/oidc"
 )
 
 // Config is the validated configuration of one run. Each exported field
@@ -41,6 +43,15 @@ type Config struct {
 	// Headers are the front door's, sent with every request to Jenkins'
 	// origin.
 	Headers http.Header
+	// The OIDC inputs: an audience to mint a token for on GitHub, or
+	// the name of the variable that holds one, and the header it goes in.
+	OIDCAudience string
+	OIDCToken    string
+	OIDCHeader   string
+	// The client certificate presented to Jenkins' origin.
+	ClientCert        string
+	ClientKey         string
+	ClientKeyPassword string
 	// Cause is the note sent with a build-token trigger: the cause input,
 	// or by default the CI run; "" for none.
 	Cause string
@@ -50,6 +61,12 @@ type Config struct {
 	BaseURL *url.URL `env:"-"`
 	// CA is the PEM of CACert, read from its file if it names one.
 	CA []byte `env:"-"`
+	// IDToken is the token of the variable OIDCToken names.
+	IDToken string `env:"-"`
+	// IDTokenRequest is where GitHub mints tokens for OIDCAudience.
+	IDTokenRequest oidc.GitHubRequest `env:"-"`
+	// Certificate is ClientCert with its decrypted key; nil without one.
+	Certificate *tls.Certificate `env:"-"`
 	// Warnings are what the inputs ask that will not be done, to say
 	// before anything is sent.
 	Warnings []string `env:"-"`

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -359,16 +358,12 @@ func parseBaseURL(s string) (base *url.URL, user, password string, err error) {
 
 // readCACert accepts PEM text or the path of a PEM file.
 func readCACert(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	data := []byte(s)
-	if !strings.HasPrefix(s, "-----BEGIN") {
-		var err error
-		if data, err = os.ReadFile(s); err != nil {
-			return nil, fmt.Errorf("cannot read %s: %w", s, errors.Unwrap(err))
-		}
+	data, err := readPEM(s)
+	if err != nil {
+		return nil, err
 	}
 	if !bytes.Contains(data, []byte("-----BEGIN CERTIFICATE-----")) {
 		return nil, errors.New("holds no PEM certificate")

@@ -3,14 +3,18 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/textproto"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/oidc"
 )
 
 // resolve checks what no single input's parser can, and derives BaseURL,
-// CA and Cause, the last from environ.
+// CA, Cause (from environ), the OIDC token or where to mint one, and the
+// client certificate.
 func (c *Config) resolve(environ map[string]string) error {
 	if len(c.Job) == 0 && len(c.Follow) == 0 {
 		return inputErr("job", "is required, unless follow is given")
@@ -58,7 +62,11 @@ func (c *Config) resolve(environ map[string]string) error {
 		return &InputError{Input: "ca_cert", Err: err}
 	}
 	c.resolveCause(environ)
-	return nil
+	if err := c.resolveOIDC(environ); err != nil {
+		return err
+	}
+	c.Certificate, err = loadClientCert(c.ClientCert, c.ClientKey, c.ClientKeyPassword)
+	return err
 }
 
 // checkQueueTimeout refuses a queue_timeout that timeout, which bounds the
@@ -70,6 +78,52 @@ func (c *Config) checkQueueTimeout() error {
 	}
 	if p.QueueTimeout > 0 && p.WaitFor == build.WaitQueue {
 		c.Warnings = append(c.Warnings, "queue_timeout has no effect with wait_for: queue, which ends the step as soon as the build is queued")
+	}
+	return nil
+}
+
+// resolveOIDC refuses what cannot go with an OIDC token, and finds the
+// token, or where GitHub mints one.
+func (c *Config) resolveOIDC(environ map[string]string) error {
+	c.OIDCAudience, c.OIDCToken = strings.TrimSpace(c.OIDCAudience), strings.TrimSpace(c.OIDCToken)
+	input := "oidc_audience"
+	switch {
+	case c.OIDCAudience != "" && c.OIDCToken != "":
+		return inputErr("oidc_token", "cannot be given with oidc_audience: give one token")
+	case c.OIDCToken != "":
+		input = "oidc_token"
+	case c.OIDCAudience == "":
+		return nil
+	}
+	header := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(c.OIDCHeader))
+	if !isToken(header) || slices.Contains(toolHeaders, header) {
+		return inputErr("oidc_header", "%q is not a header jenkins-trigger can send the token in", header)
+	}
+	c.OIDCHeader = header
+	if c.Token != "" {
+		return inputErr(input, "cannot be given with token: the OIDC token stands for the user")
+	}
+	if header == "Authorization" && c.User != "" {
+		return inputErr(input, "cannot be given with user: the OIDC token names the user, in Authorization")
+	}
+	for _, h := range []string{"Authorization", header} {
+		if c.Headers.Get(h) != "" {
+			return inputErr("headers", "sets %s, which carries the OIDC token of %s", h, input)
+		}
+	}
+	if input == "oidc_token" {
+		c.IDToken = strings.TrimSpace(environ[c.OIDCToken])
+		if c.IDToken == "" {
+			return inputErr("oidc_token", "names the variable %s, which is not set or empty (GitLab sets it from id_tokens:)", c.OIDCToken)
+		}
+		if _, err := oidc.Expiry(c.IDToken); err != nil {
+			return inputErr("oidc_token", "names the variable %s, whose value %v", c.OIDCToken, err)
+		}
+		return nil
+	}
+	c.IDTokenRequest = oidc.GitHubRequest{URL: environ["ACTIONS_ID_TOKEN_REQUEST_URL"], Token: environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]}
+	if c.IDTokenRequest.URL == "" || c.IDTokenRequest.Token == "" {
+		return inputErr("oidc_audience", "needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which GitHub sets only for a job with permissions: id-token: write")
 	}
 	return nil
 }

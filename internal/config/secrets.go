@@ -33,9 +33,17 @@ func Secrets(environ map[string]string) []string {
 					out = append(out, headerSecrets(strings.TrimSpace(value))...)
 				}
 			}
+		case in.Name == "client_key":
+			out = append(out, keySecrets(v)...)
 		default:
 			out = append(out, v)
 		}
+	}
+	if name := strings.TrimSpace(lookup(environ, contract.Input{Name: "oidc_token"})); name != "" && environ[name] != "" {
+		out = append(out, strings.TrimSpace(environ[name]))
+	}
+	if lookup(environ, contract.Input{Name: "oidc_audience"}) != "" && environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] != "" {
+		out = append(out, environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"])
 	}
 	if u, err := url.Parse(strings.TrimSpace(lookup(environ, contract.Input{Name: "url"}))); err == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok && p != "" {
@@ -48,10 +56,13 @@ func Secrets(environ map[string]string) []string {
 // Secrets lists the values that must never be printed.
 func (c *Config) Secrets() []string {
 	var out []string
-	for _, s := range []string{c.Token, c.BuildToken, c.urlPassword} {
+	for _, s := range []string{c.Token, c.BuildToken, c.urlPassword, c.IDToken, c.IDTokenRequest.Token, c.ClientKeyPassword} {
 		if s != "" {
 			out = append(out, s)
 		}
+	}
+	if c.ClientKey != "" {
+		out = append(out, keySecrets(c.ClientKey)...)
 	}
 	for _, vs := range c.Headers {
 		for _, v := range vs {
@@ -103,6 +114,24 @@ func headerSecrets(value string) []string {
 	for _, f := range forms {
 		if len(f) >= minHeaderSecret {
 			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// minKeyLine is the shortest line of a PEM key masked on its own: each
+// base64 line is 64 characters but the last.
+const minKeyLine = 16
+
+// keySecrets are the forms in which a client key given as PEM text may be
+// printed: whole, and each line of its base64 body, since text is often
+// printed a line at a time.
+func keySecrets(value string) []string {
+	out := []string{value}
+	for line := range strings.SplitSeq(value, "\n") {
+		line = strings.TrimSpace(line)
+		if len(line) >= minKeyLine && !strings.HasPrefix(line, "-----") && !strings.Contains(line, ":") {
+			out = append(out, line)
 		}
 	}
 	return out

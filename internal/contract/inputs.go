@@ -108,6 +108,33 @@ var Inputs = []Input{
 		Description: "Extra HTTP headers for a front door in front of Jenkins (an identity-aware proxy, Cloudflare Access, a WAF), one Name: value a line, sent with every request to Jenkins' origin and to no other. Values are secrets.",
 	},
 	{
+		Name:        "oidc_audience",
+		Description: "On GitHub: mint an OIDC ID token for this audience (the job needs permissions: id-token: write) and send it as Authorization: Bearer (or in oidc_header) to Jenkins' origin, minting it again before it expires. Excludes token and an Authorization line in headers.",
+	},
+	{
+		Name:        "oidc_token",
+		Description: "Elsewhere (GitLab's id_tokens:): the name of the environment variable that holds an ID token minted by the CI, sent as oidc_audience's token is. It cannot be minted again.",
+	},
+	{
+		Name:        "oidc_header",
+		Default:     "Authorization",
+		Description: "The header that carries the OIDC token, as Bearer <token> for Authorization and Proxy-Authorization, the bare token for any other.",
+	},
+	{
+		Name:        "client_cert",
+		Description: "PEM text, or the path of a PEM file, of a TLS client certificate presented to Jenkins' origin (mutual TLS).",
+	},
+	{
+		Name:        "client_key",
+		Secret:      true,
+		Description: "PEM text, or the path, of that certificate's private key. A secret.",
+	},
+	{
+		Name:        "client_key_password",
+		Secret:      true,
+		Description: "The key's password, if it is encrypted. A secret.",
+	},
+	{
 		Name:        "cause",
 		DefaultDoc:  "the CI run: on GitHub the repository, workflow and run URL; on GitLab CI_PROJECT_PATH, CI_PIPELINE_URL and CI_JOB_URL",
 		Description: "With build_token: the note Jenkins records as the build's cause (\"Started by remote host … with note: …\").",

@@ -18,6 +18,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,20 @@ type Options struct {
 	// client keeps out of what it says, in every form the secret package
 	// knows: those of Headers (config.Config.Secrets).
 	Secrets []string
+	// OIDC, when set, gives the OIDC token sent with every request to
+	// Jenkins' origin, in OIDCHeader: as "Bearer <token>" in
+	// Authorization (the default) and Proxy-Authorization, bare in any
+	// other. The client keeps every token it sent out of what it says.
+	OIDC       TokenSource
+	OIDCHeader string
+}
+
+// TokenSource hands out the OIDC token to send (oidc.Source).
+type TokenSource interface {
+	// Token is the token to send now.
+	Token(ctx context.Context) (string, error)
+	// Renew gives a token other than stale, which was refused, if it can.
+	Renew(ctx context.Context, stale string) (fresh string, ok bool, err error)
 }
 
 // maxBody bounds what is read of any JSON or error answer.
@@ -89,6 +104,8 @@ type Client struct {
 
 	mu    sync.Mutex
 	crumb *crumb // nil until fetched
+	// sent are the OIDC tokens sent so far, which scrub hides.
+	sent []string
 }
 
 type crumb struct {
@@ -134,6 +151,7 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 	direct.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	foreign := direct
 	foreign.Jar = nil
+	foreign.Transport = withoutClientCert(hc.Transport)
 	return &Client{base: &b, http: &c, direct: &direct, foreign: &foreign, opts: opts, clock: opts.Clock, secrets: secretForms(opts)}
 }
 
@@ -142,6 +160,11 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 // they are no session, and hiding them would garble the text.
 func (c *Client) scrub(s string) string {
 	s = c.secrets.Replace(s)
+	c.mu.Lock()
+	for _, t := range c.sent {
+		s = strings.ReplaceAll(s, t, "***")
+	}
+	c.mu.Unlock()
 	for _, ck := range c.http.Jar.Cookies(c.endpoint("/", nil)) {
 		if len(ck.Value) >= 8 {
 			s = strings.ReplaceAll(s, ck.Value, "***")
@@ -158,6 +181,20 @@ func secretForms(opts Options) *secret.Set {
 		values = append(values, base64.StdEncoding.EncodeToString([]byte(opts.User+":"+opts.Token)))
 	}
 	return secret.NewSet(values...)
+}
+
+// withoutClientCert is rt without the TLS client certificate it may
+// present, for the hops that leave Jenkins' origin: an object store has no
+// business knowing who Jenkins' client is.
+func withoutClientCert(rt http.RoundTripper) http.RoundTripper {
+	t, ok := rt.(*http.Transport)
+	if !ok || t.TLSClientConfig == nil || len(t.TLSClientConfig.Certificates) == 0 && t.TLSClientConfig.GetClientCertificate == nil {
+		return rt
+	}
+	t = t.Clone()
+	t.TLSClientConfig.Certificates = nil
+	t.TLSClientConfig.GetClientCertificate = nil
+	return t
 }
 
 // sameOrigin compares scheme, host name and port, a missing port being the
@@ -256,13 +293,31 @@ func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, show
 	}
 	var connected atomic.Bool
 	traced := httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
-	req, err := c.newHTTPRequest(traced, u, own, r, idle)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", r.method, shown, err)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return c.transportError(ctx, reqCtx, r.method, shown, u.Host, err, !connected.Load())
+	var resp *http.Response
+	for renewed := false; ; renewed = true {
+		req, token, err := c.newHTTPRequest(traced, u, own, r, idle)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", r.method, shown, err)
+		}
+		if resp, err = hc.Do(req); err != nil {
+			return c.transportError(ctx, reqCtx, r.method, shown, u.Host, err, !connected.Load())
+		}
+		// An OIDC token refused is minted again, and the request sent
+		// once more with the new one, even a trigger or a stop: a 401 is
+		// the answer of an authentication layer (Jenkins' filters, or a
+		// front door in front of it) before any of Jenkins' handlers ran,
+		// and Jenkins' 403 to anonymous (the token it ignored) comes from
+		// the permission check that a trigger, a stop or a cancel makes
+		// before it acts. So the POST was not taken, and this second send
+		// cannot queue a second build; no other answer leads here.
+		if renewed || token == "" || !refusesToken(resp) {
+			break
+		}
+		if _, ok, err := c.opts.OIDC.Renew(reqCtx, token); err != nil || !ok {
+			break
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
 	}
 	defer resp.Body.Close()
 	if own {
@@ -290,15 +345,33 @@ func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, show
 // it.
 var errRequestDeadline = errors.New("the request's deadline passed")
 
+// refusesToken tells an answer that refused the OIDC token: a 401, or
+// Jenkins' 403 to anonymous, which is how Jenkins answers a token its
+// filter ignored (jwt-auth-filter lets a token it cannot verify pass as
+// no credential at all).
+func refusesToken(resp *http.Response) bool {
+	return resp.StatusCode == http.StatusUnauthorized ||
+		resp.StatusCode == http.StatusForbidden && resp.Header.Get("X-You-Are-Authenticated-As") == "anonymous"
+}
+
 // newHTTPRequest builds the HTTP request for r at u, with the credentials
-// when own, and with an upload body that renews idle as it is taken.
-func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r request, idle *idleTimer) (*http.Request, error) {
+// when own, and with an upload body that renews idle as it is taken. It
+// returns the OIDC token it carries, if any.
+func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r request, idle *idleTimer) (*http.Request, string, error) {
+	var token string
+	if own && c.opts.OIDC != nil {
+		var err error
+		if token, err = c.opts.OIDC.Token(ctx); err != nil {
+			return nil, "", err
+		}
+		c.remember(token)
+	}
 	var body io.Reader
 	var length int64
 	if r.body != nil {
 		var err error
 		if body, length, err = r.body(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if idle != nil {
 			body = &uploadBody{Reader: body, idle: idle}
@@ -309,7 +382,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r req
 		if c, ok := body.(io.Closer); ok {
 			c.Close()
 		}
-		return nil, err
+		return nil, "", err
 	}
 	if body != nil {
 		req.ContentLength = length
@@ -329,7 +402,36 @@ func (c *Client) newHTTPRequest(ctx context.Context, u *url.URL, own bool, r req
 	if own && (c.opts.User != "" || c.opts.Token != "") {
 		req.SetBasicAuth(c.opts.User, c.opts.Token)
 	}
-	return req, nil
+	if token != "" {
+		req.Header.Set(c.oidcHeader(), c.oidcValue(token))
+	}
+	return req, token, nil
+}
+
+func (c *Client) oidcHeader() string {
+	if c.opts.OIDCHeader == "" {
+		return "Authorization"
+	}
+	return c.opts.OIDCHeader
+}
+
+// oidcValue is what the OIDC header carries: a bearer credential in the
+// headers made for credentials, the bare token in any other.
+func (c *Client) oidcValue(token string) string {
+	switch http.CanonicalHeaderKey(c.oidcHeader()) {
+	case "Authorization", "Proxy-Authorization":
+		return "Bearer " + token
+	}
+	return token
+}
+
+// remember adds token to those scrub hides.
+func (c *Client) remember(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if token != "" && !slices.Contains(c.sent, token) {
+		c.sent = append(c.sent, token)
+	}
 }
 
 // idleTimer cancels an exchange that makes no progress for d.
@@ -393,6 +495,8 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method, shown, host
 	switch {
 	case isCertificateError(err):
 		err = &CertificateError{Host: host, Err: err}
+	case isClientCertRefused(err):
+		err = &ClientCertificateError{Host: host, Err: err}
 	case ctx.Err() == nil && (context.Cause(reqCtx) == errRequestDeadline || errors.As(err, &ne) && ne.Timeout()):
 		// The request's own deadline, or a network timeout: worth a
 		// retry, unlike the run's.

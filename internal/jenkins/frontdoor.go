@@ -55,6 +55,9 @@ func (e *FrontDoorError) Error() string {
 //   - WWW-Authenticate: Basic realm="Jenkins": the 401 for wrong Basic
 //     credentials, which Spring's BasicAuthenticationEntryPoint writes with
 //     the realm SecurityRealm#createFilterImpl names, and no X-Jenkins;
+//     and WWW-Authenticate: Bearer resource_metadata=".../.well-known/
+//     oauth-protected-resource/...": jwt-auth-filter's 401 for a bearer
+//     token it refused on a protected resource;
 //   - the text of the container's error pages that Jenkins' filters send
 //     without any header of their own: CrumbFilter's "No valid crumb" 403,
 //     and the "Invalid token" 403 of a wrong build token.
@@ -69,7 +72,9 @@ func fromJenkins(resp *http.Response, body []byte) bool {
 		return true
 	}
 	for _, v := range h.Values("WWW-Authenticate") {
-		if strings.HasPrefix(v, `Basic realm="Jenkins`) {
+		// jwt-auth-filter's challenge for a bearer token it refused
+		// (ProtectedResourceChallengeFilter) names Jenkins' metadata.
+		if strings.HasPrefix(v, `Basic realm="Jenkins`) || strings.HasPrefix(v, `Bearer resource_metadata=`) && strings.Contains(v, "/.well-known/oauth-protected-resource/") {
 			return true
 		}
 	}

@@ -166,6 +166,8 @@ func TestFromJenkins(t *testing.T) {
 		{"wrong build token", 403, nil, "Invalid token provided", true},
 		{"IAP", 401, map[string]string{"X-Goog-IAP-Generated-Response": "true"}, "Invalid IAP credentials: empty token", false},
 		{"another realm", 401, map[string]string{"WWW-Authenticate": `Basic realm="corp-sso"`}, "", false},
+		{"jwt-auth-filter's challenge", 401, map[string]string{"WWW-Authenticate": `Bearer resource_metadata="https://ci.example.com/.well-known/oauth-protected-resource/job/a/api/json", error="invalid_token"`}, `{"error":"invalid_token"}`, true},
+		{"another bearer challenge", 401, map[string]string{"WWW-Authenticate": `Bearer realm="iap"`}, "", false},
 		{"Cloudflare", 403, map[string]string{"Server": "cloudflare"}, "Forbidden", false},
 		{"login page", 200, nil, "<form>", false},
 	} {
@@ -380,5 +382,41 @@ func TestStopThroughClosedDoor(t *testing.T) {
 		if !errors.As(err, &fd) {
 			t.Errorf("%s: err = %v, want a *FrontDoorError", name, err)
 		}
+	}
+}
+
+// fixedToken is a TokenSource of one token.
+type fixedToken string
+
+func (f fixedToken) Token(context.Context) (string, error) { return string(f), nil }
+func (f fixedToken) Renew(_ context.Context, stale string) (string, bool, error) {
+	return stale, false, nil
+}
+
+// TestOIDCHeader: the OIDC token goes as a bearer in the credential
+// headers and bare in any other, to a front door that wants it there.
+func TestOIDCHeader(t *testing.T) {
+	t.Parallel()
+	const token = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
+	for _, tt := range []struct{ header, want string }{
+		{"Proxy-Authorization", "Bearer " + token},
+		{"X-Jwt-Assertion", token},
+	} {
+		t.Run(tt.header, func(t *testing.T) {
+			t.Parallel()
+			door := map[string]string{tt.header: tt.want}
+			c, srv, _ := fake(t, jenkinstest.Options{FrontDoor: &jenkinstest.FrontDoor{Headers: door}}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
+			c.opts.OIDC, c.opts.OIDCHeader = fixedToken(token), tt.header
+			app, _ := ParseJob(c.base, "app")
+			if _, err := c.JobInfo(context.Background(), app); err != nil {
+				t.Fatal(err)
+			}
+			if len(srv.Requests()) == 0 || srv.Requests()[0].FrontDoor {
+				t.Errorf("the front door refused the token")
+			}
+			if got := c.scrub("echo: " + token); strings.Contains(got, token) {
+				t.Errorf("the token sent is not scrubbed: %s", got)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -41,7 +42,8 @@ func retryable(err error) (retry bool, wait time.Duration) {
 		return false, 0
 	}
 	var de *DecodeError
-	if errors.As(err, &de) || isCertificateError(err) {
+	var cce *ClientCertificateError
+	if errors.As(err, &de) || isCertificateError(err) || errors.As(err, &cce) {
 		return false, 0
 	}
 	var ne net.Error
@@ -98,6 +100,38 @@ func isCertificateError(err error) bool {
 		cve *tls.CertificateVerificationError
 	)
 	return errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &hn) || errors.As(err, &cve)
+}
+
+// ClientCertificateError is a TLS handshake that the server ended over the
+// client certificate: it wants one, and got none it accepts. It is never
+// retried: the same certificate goes every time.
+type ClientCertificateError struct {
+	Host string
+	Err  error
+}
+
+func (e *ClientCertificateError) Error() string {
+	return fmt.Sprintf("%s wants a TLS client certificate it accepts (%v): give client_cert and client_key, of a certificate whose CA it trusts", e.Host, e.Err)
+}
+
+func (e *ClientCertificateError) Unwrap() error { return e.Err }
+
+// isClientCertRefused tells the alerts with which a TLS server ends a
+// handshake over the client's certificate: certificate required (TLS
+// 1.3), bad certificate, certificate unknown, unknown CA. Go reports a
+// peer's alert as a "remote error" with the alert's text only.
+func isClientCertRefused(err error) bool {
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "remote error" {
+		return false
+	}
+	msg := oe.Err.Error()
+	for _, a := range []string{"certificate required", "bad certificate", "certificate unknown", "unknown certificate authority"} {
+		if strings.HasSuffix(msg, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // requestTimeoutError marks the client's own per-request deadline, which is

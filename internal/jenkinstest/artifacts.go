@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -66,6 +67,9 @@ type ArtifactDownload struct {
 	// Authorization and Cookie say whether the request carried an
 	// Authorization header or a Jenkins session (JSESSIONID.*) cookie.
 	Authorization, Cookie bool
+	// ClientCert says whether the client presented a TLS client
+	// certificate (asked for with Options.ClientCAs).
+	ClientCert bool
 	// Header is a copy of the request's headers as the origin got them: on
 	// Jenkins without those a front door took, elsewhere all the client
 	// sent, so a test can tell what credentials reached another origin.
@@ -376,6 +380,9 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 		_ = ts.Listener.Close()
 		ts.Listener = l
 		if useTLS {
+			if s.opts.ClientCAs != nil {
+				ts.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+			}
 			ts.StartTLS()
 		} else {
 			ts.Start()
@@ -461,7 +468,8 @@ func newDownload(origin string, r *http.Request) *ArtifactDownload {
 	return &ArtifactDownload{
 		Origin: origin, Method: r.Method, Range: r.Header.Get("Range"),
 		Authorization: r.Header.Get("Authorization") != "", Cookie: hasSessionCookie(r),
-		Header: r.Header.Clone(),
+		ClientCert: r.TLS != nil && len(r.TLS.PeerCertificates) > 0,
+		Header:     r.Header.Clone(),
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 // caller is who a request acts as.
 type caller struct {
 	user     string // "" = anonymous
-	apiToken bool   // authenticated by API token: exempt from crumbs
+	apiToken bool   // authenticated by API token or JWT: exempt from crumbs
+	jwt      bool   // authenticated by jwt-auth-filter, which binds no session
 	session  string // id of a live HTTP session the request carries, or ""
 }
 
@@ -124,6 +125,11 @@ func (s *Server) crumbIssuer(rq *request) *response {
 	if session == "" {
 		session = "node0" + randomHex(12) + ".node0"
 		s.sessions[session] = rq.c.user
+		if rq.c.jwt {
+			// The filter authenticates each request by its token
+			// alone; the session it happens to open carries no user.
+			s.sessions[session] = ""
+		}
 		cookie = (&http.Cookie{Name: s.cookieName, Value: session, Path: s.ctx + "/", HttpOnly: true}).String()
 	}
 	crumb := s.crumbFor(rq.c.user, session)

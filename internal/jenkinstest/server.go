@@ -3,12 +3,14 @@ package jenkinstest
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"html"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -76,6 +78,13 @@ type Options struct {
 	// FrontDoor, if set, guards Jenkins' origin (not the artifact origins):
 	// it is checked before faults, restarts and Jenkins' own auth.
 	FrontDoor *FrontDoor
+	// JWT installs jwt-auth-filter; nil means not installed.
+	JWT *JWTAuth
+	// ClientCAs, with NewTLS, makes Jenkins' origin require a TLS client
+	// certificate that this pool verifies (mutual TLS). The artifact
+	// origins then ask for one without requiring it, so that a test can
+	// see whether the client presents it there too.
+	ClientCAs *x509.CertPool
 }
 
 // User is a Jenkins account. Either secret authenticates it; only the
@@ -150,6 +159,9 @@ type Server struct {
 	reqMu    sync.Mutex
 	requests []RequestRecord
 	art      artifactState
+	// jwtMu guards jwks apart from mu: a JWKS is fetched without mu held.
+	jwtMu sync.Mutex
+	jwks  jwks
 }
 
 // New starts a fake Jenkins over plain HTTP.
@@ -164,7 +176,14 @@ func New(opts Options) *Server {
 // certificate; see CertPool and CAPEM.
 func NewTLS(opts Options) *Server {
 	s := newServer(opts)
-	s.ts = httptest.NewTLSServer(s.Handler())
+	s.ts = httptest.NewUnstartedServer(s.Handler())
+	if opts.ClientCAs != nil {
+		s.ts.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: opts.ClientCAs}
+		// A handshake refused is what the tests want to see; the server
+		// need not log each.
+		s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	}
+	s.ts.StartTLS()
 	s.startArtifactOrigins(true)
 	return s
 }
@@ -607,6 +626,7 @@ func (s *Server) decide(r *http.Request) *response {
 		return htmlResponse(http.StatusBadRequest, "Bad Request", err.Error())
 	}
 	form, ferr := parseForm(r, isTriggerPath(segs))
+	jwtUser, jwtRefused := s.bearer(r)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -617,6 +637,12 @@ func (s *Server) decide(r *http.Request) *response {
 	c, resp := s.authenticate(r)
 	if resp != nil {
 		return resp
+	}
+	switch {
+	case jwtUser != "":
+		c.user, c.apiToken, c.jwt = jwtUser, true, true
+	case jwtRefused && s.opts.JWT.Challenge:
+		return s.jwtChallenge(r)
 	}
 	if ferr != nil {
 		return htmlResponse(http.StatusBadRequest, "Bad Request", ferr.Error())
