@@ -37,13 +37,13 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	}
 	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: d.Clock.Now()}
 	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets))
-	s.ends = &ends{step: s, written: map[string]string{}}
 	if s.several {
 		s.board = &queueBoard{client: d.Client, clock: d.Clock}
 	}
 	ctx, cancel := clock.WithTimeoutCause(ctx, d.Clock, opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
 	runs := s.newRuns()
+	s.ends = newEnds(s, runs)
 	out := s.do(ctx, runs)
 	s.ends.stepEnded(out, runs)
 	return out
