@@ -23,6 +23,7 @@ type step struct {
 	board   *queueBoard
 	beat    *heartbeat
 	ends    *ends
+	ledger  *ledger
 	begin   time.Time
 }
 
@@ -44,6 +45,7 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	defer cancel()
 	runs := s.newRuns()
 	s.ends = newEnds(s, runs)
+	s.ledger = newLedger(d.Saver, len(runs), d.Report)
 	out := s.do(ctx, runs)
 	s.ends.stepEnded(out, runs)
 	return out
@@ -104,6 +106,7 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 		}
 		group.Go(func() {
 			out.Builds[i] = r.follow(following)
+			r.ended(out.Builds[i])
 			s.ends.built(out.Builds[i], r)
 		})
 	}

@@ -12,12 +12,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/atomicfile"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
@@ -289,7 +289,7 @@ func (d *dotenv) set(name, value string) error {
 	for _, k := range d.names {
 		b.WriteString(k + "=" + d.values[k] + "\n")
 	}
-	if err := replaceFile(d.path, b.String()); err != nil {
+	if err := atomicfile.Write(d.path, []byte(b.String())); err != nil {
 		return fmt.Errorf("write dotenv %s: %w", d.path, err)
 	}
 	if b.Len() > gitlabDotenvLimit && !d.warned {
@@ -298,29 +298,6 @@ func (d *dotenv) set(name, value string) error {
 			d.path, b.Len(), key, gitlabDotenvLimit)
 	}
 	return nil
-}
-
-// replaceFile writes data to a new file beside path, syncs it and renames
-// it over path, so that path always holds one whole version.
-func replaceFile(path, data string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return unwrapPath(err)
-	}
-	_, err = f.WriteString(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
-	return err
 }
 
 // catch turns the panic with which go-githubactions reports a command it
