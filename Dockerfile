@@ -37,6 +37,9 @@ FROM busybox:1.37.0-musl@sha256:5cec3fc171c87218698e85a52af7087de727372aae264a78
 
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/jenkins-trigger /usr/local/bin/jenkins-trigger
+# The action's post step (action.yml's post-entrypoint), executable as it is
+# committed.
+COPY docker/post-entrypoint /usr/local/bin/jenkins-trigger-post
 
 ARG VERSION=dev
 ARG COMMIT=unknown

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
@@ -83,6 +84,8 @@ func Run(ctx context.Context, e Env) int {
 		return ExitOK
 	case "--demo":
 		return runDemo(ctx, e)
+	case "post":
+		return post(ctx, e)
 	default:
 		fmt.Fprintf(e.Stderr, "error: unknown argument %q; jenkins-trigger reads its inputs from the environment (see --help)\n", arg)
 		return ExitBadInput
@@ -149,6 +152,14 @@ func trigger(ctx context.Context, e Env) int {
 		return ExitJenkins
 	}
 	warnIDToken(cfg, rep, e.Clock.Now())
+	saver := backstop.Where(getenv(e.Environ), cfg.Dotenv)
+	if saver != nil {
+		// A record an earlier run left in the same place is no longer true.
+		if err := saver.Save(backstop.Record{Builds: []backstop.Owned{}}); err != nil {
+			rep.Warning("%v: a runner that kills this step cannot stop its builds", err)
+			saver = nil
+		}
+	}
 	out := flow.Run(ctx, flow.Options{
 		Targets:   targets,
 		Params:    cfg.Parameters,
@@ -156,7 +167,13 @@ func trigger(ctx context.Context, e Env) int {
 		TokenOnly: cfg.BuildToken != "" && cfg.User == "",
 		Cause:     cfg.Cause,
 		Policy:    cfg.Policy,
-	}, flow.Deps{Client: jc, Report: rep, Clock: e.Clock, Schedule: e.Schedule})
+	}, flow.Deps{Client: jc, Report: rep, Clock: e.Clock, Schedule: e.Schedule, Saver: saver})
+	if saver != nil {
+		// The step reached its own end, having stopped what it had to.
+		if err := saver.Save(backstop.Record{Ended: true, Builds: []backstop.Owned{}}); err != nil {
+			rep.Warning("%v: the post step will check the builds again", err)
+		}
+	}
 	code := ExitCode(out)
 	says(rep, out, code, cfg)
 	return code
@@ -166,9 +183,15 @@ func trigger(ctx context.Context, e Env) int {
 // before anything else is printed, and warning of those that are weak. It always returns a reporter, to say
 // what went wrong through.
 func setup(e Env) (*config.Config, report.Reporter, error) {
+	return setupFor(e, true)
+}
+
+// setupFor is setup; outputs says the reporter writes the step's outputs,
+// and so starts the dotenv file anew.
+func setupFor(e Env, outputs bool) (*config.Config, report.Reporter, error) {
 	cfg, cfgErr := config.Load(e.Environ)
 	renv := report.Env{Getenv: getenv(e.Environ), Stdout: e.Stdout, Stderr: e.Stderr}
-	if cfgErr == nil {
+	if cfgErr == nil && outputs {
 		renv.Dotenv = cfg.Dotenv
 	}
 	rep, repErr := report.New(renv)
@@ -193,6 +216,44 @@ func setup(e Env) (*config.Config, report.Reporter, error) {
 		rep.Warning("%s is too short or too common to mask safely (fewer than eight characters, or digits only): masking it would blank out ordinary text in every log line", name)
 	}
 	return cfg, rep, nil
+}
+
+// postTimeout bounds the post mode: a runner gives its post step little
+// time, and a Jenkins that does not answer should not hold the job.
+const postTimeout = time.Minute
+
+// post is the post mode, run after the main step however it ended: it
+// stops what a killed step left queued or running, from what the step
+// saved. It writes no output, and leaves the dotenv file as the step left
+// it.
+func post(ctx context.Context, e Env) int {
+	cfg, rep, err := setupFor(e, false)
+	if err != nil {
+		// The main step found the same and triggered nothing.
+		return ExitOK
+	}
+	rec, found, err := backstop.Load(getenv(e.Environ), cfg.Dotenv)
+	if err != nil {
+		rep.Error("post: %v", err)
+		return ExitJenkins
+	}
+	if !found || rec.Ended {
+		return ExitOK
+	}
+	hc := e.HTTPClient
+	if hc == nil {
+		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
+			rep.Error("post: %v", err)
+			return ExitBadInput
+		}
+	}
+	ctx, cancel := clock.WithTimeout(ctx, e.Clock, postTimeout)
+	defer cancel()
+	if err := backstop.Post(ctx, newJenkins(cfg, hc, e.Clock, rep), rec, rep); err != nil {
+		rep.Error("post: could not stop every build the killed step left: %v", err)
+		return ExitJenkins
+	}
+	return ExitOK
 }
 
 // warnTransport says when the connection to Jenkins is not as safe as it

@@ -56,6 +56,8 @@ streaming its console, and reports the result as outputs and exit code.
 
 Usage:
   jenkins-trigger            run, reading the inputs below from the environment
+  jenkins-trigger post       after a killed run, with the same inputs: stop
+                             the builds it triggered and left running
   jenkins-trigger --demo     run against a built-in fake Jenkins
   jenkins-trigger --version  print the version
   jenkins-trigger --help     print this help

@@ -104,7 +104,7 @@ func TestExitCodeOfSeveral(t *testing.T) {
 
 func TestSignalNumber(t *testing.T) {
 	t.Parallel()
-	for cause, want := range map[string]int{"interrupt signal received": 2, "terminated signal received": 15, "something else": 15} {
+	for cause, want := range map[string]int{"hangup signal received": 1, "interrupt signal received": 2, "terminated signal received": 15, "something else": 15} {
 		if got := signalNumber(signalError(cause)); got != want {
 			t.Errorf("%q: %d, want %d", cause, got, want)
 		}

@@ -24,12 +24,31 @@ type ends struct {
 	mu sync.Mutex
 	// written are the outputs written so far, each written once.
 	written map[string]string
+	// entries are the builds output as far as it is known, rewritten as
+	// each build is learnt, so that a step killed later has said where
+	// every build it reached is.
+	entries []buildsEntry
+}
+
+// newEnds starts the report of the runs' ends, each run's entry in the
+// builds output with its job.
+func newEnds(s *step, runs []*run) *ends {
+	e := &ends{step: s, written: map[string]string{}, entries: make([]buildsEntry, len(runs))}
+	for i, r := range runs {
+		e.entries[i].Job = r.job.Name
+	}
+	return e
 }
 
 // output writes a step output, unless it was written with that value.
 func (e *ends) output(name, value string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.write(name, value)
+}
+
+// write is output with e.mu held.
+func (e *ends) write(name, value string) {
 	if v, ok := e.written[name]; ok && v == value {
 		return
 	}
@@ -39,26 +58,44 @@ func (e *ends) output(name, value string) {
 	}
 }
 
-// reached writes what a run of a one-build step just reached, as soon as
-// it is known: with several builds, which one the outputs describe is
-// known only at the end.
-func (e *ends) reached(p point, queueURL string, number int, buildURL string) {
+// reached writes what a run just reached, as soon as it is known: its
+// entry in the builds output, and with one build the outputs of its own
+// (with several, which one they describe is known only at the end).
+func (e *ends) reached(index int, p point, o BuildOutcome) {
+	e.learnt(index, o)
 	if e.several {
 		return
 	}
 	switch p {
 	case pointQueued:
-		e.output(contract.OutputQueueURL, queueURL)
+		e.output(contract.OutputQueueURL, o.QueueURL)
 	case pointStarted:
-		e.output(contract.OutputBuildNumber, strconv.Itoa(number))
-		e.output(contract.OutputBuildURL, buildURL)
+		e.output(contract.OutputBuildNumber, strconv.Itoa(o.Number))
+		e.output(contract.OutputBuildURL, o.BuildURL)
 	}
+}
+
+// learnt rewrites the builds output with what is now known of one build.
+func (e *ends) learnt(index int, o BuildOutcome) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.entries[index] = entryOf(o)
+	e.writeBuilds()
+}
+
+// writeBuilds writes the builds output as far as it is known, with e.mu
+// held, so that a later version is never overtaken by an earlier one: one
+// line of JSON, which fits a dotenv file and GitHub's fromJSON alike.
+func (e *ends) writeBuilds() {
+	data, _ := json.Marshal(e.entries) // strings, numbers and nulls only
+	e.write(contract.OutputBuilds, string(data))
 }
 
 // built reports the end of one build: its verdict line, or, with several
 // builds, why Jenkins could not be used for it.
 func (e *ends) built(o BuildOutcome, r *run) {
 	e.beat.done(r.index)
+	e.learnt(r.index, o)
 	switch {
 	case o.Err != nil:
 		if e.several {
@@ -87,7 +124,9 @@ func (e *ends) stepEnded(out Outcome, runs []*run) {
 	if i := out.Deciding(); i >= 0 {
 		e.decidingOutputs(out.Builds[i])
 	}
-	e.output(contract.OutputBuilds, buildsJSON(runs, out.Builds))
+	e.mu.Lock()
+	e.writeBuilds()
+	e.mu.Unlock()
 	e.summarize(out, runs, e.writeJUnit(runs))
 	if e.several && len(out.Builds) > 0 {
 		e.Report.Status("%s", tally(out.Builds))
@@ -126,33 +165,23 @@ type buildsEntry struct {
 	FailedStage *string `json:"failed_stage"`
 }
 
-// buildsJSON is the builds output: one line of JSON, so that it fits a
-// dotenv file and GitHub's fromJSON alike.
-func buildsJSON(runs []*run, outcomes []BuildOutcome) string {
-	entries := make([]buildsEntry, len(runs))
-	for i, r := range runs {
-		e := &entries[i]
-		e.Job = r.job.Name
-		if i >= len(outcomes) {
-			continue
-		}
-		o := outcomes[i]
-		if o.QueueURL != "" {
-			e.QueueURL = &o.QueueURL
-		}
-		if o.Number > 0 {
-			e.BuildNumber, e.BuildURL = &o.Number, &o.BuildURL
-		}
-		if o.Result != build.None {
-			res := string(o.Result)
-			e.Result = &res
-		}
-		if o.Number > 0 && o.DurationMS >= 0 {
-			e.DurationMS, e.FailedStage = &o.DurationMS, &o.FailedStage
-		}
+// entryOf is a build's entry in the builds output.
+func entryOf(o BuildOutcome) buildsEntry {
+	e := buildsEntry{Job: o.Job.Name}
+	if o.QueueURL != "" {
+		e.QueueURL = &o.QueueURL
 	}
-	data, _ := json.Marshal(entries) // strings, numbers and nulls only
-	return string(data)
+	if o.Number > 0 {
+		e.BuildNumber, e.BuildURL = &o.Number, &o.BuildURL
+	}
+	if o.Result != build.None {
+		res := string(o.Result)
+		e.Result = &res
+	}
+	if o.Number > 0 && o.DurationMS >= 0 {
+		e.DurationMS, e.FailedStage = &o.DurationMS, &o.FailedStage
+	}
+	return e
 }
 
 // tally is the step's last line with several builds: how many ended how.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
@@ -77,6 +78,8 @@ type Deps struct {
 	Clock  clock.Clock
 	// Schedule tunes polling; the zero value means defaultSchedule.
 	Schedule Schedule
+	// Saver, when set, keeps the builds the step owns for the post mode.
+	Saver backstop.Saver
 }
 
 // ErrTimeout means the timeout input passed before wait_for was reached.

@@ -27,6 +27,7 @@ type recorder struct {
 	lines    []string // "status: ...", "notice: ...", "warning: ...", "error: ..."
 	outputs  map[string]string
 	writes   map[string]int // output name: how often written
+	history  map[string][]string
 	consoles map[string]*bytes.Buffer
 	verdicts []report.Verdict
 	summary  *report.Summary
@@ -34,7 +35,7 @@ type recorder struct {
 }
 
 func newRecorder() *recorder {
-	return &recorder{outputs: map[string]string{}, writes: map[string]int{}, consoles: map[string]*bytes.Buffer{}, junit: map[string]*build.TestRun{}}
+	return &recorder{outputs: map[string]string{}, writes: map[string]int{}, history: map[string][]string{}, consoles: map[string]*bytes.Buffer{}, junit: map[string]*build.TestRun{}}
 }
 
 func (r *recorder) say(kind, format string, args ...any) {
@@ -54,6 +55,7 @@ func (r *recorder) Output(name, value string) error {
 	defer r.mu.Unlock()
 	r.outputs[name] = value
 	r.writes[name]++
+	r.history[name] = append(r.history[name], value)
 	return nil
 }
 

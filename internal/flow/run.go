@@ -219,7 +219,8 @@ func (r *run) started(n int, first *jenkins.Build) {
 // reached tells the step how far the run got, for the outputs that are
 // written as soon as they are known.
 func (r *run) reached(p point) {
-	r.ends.reached(p, r.queueURL(), r.number, r.buildURL())
+	r.learnt()
+	r.ends.reached(r.index, p, BuildOutcome{Job: r.job, Queue: r.queue, Number: r.number, Owned: r.owned, QueueURL: r.queueURL(), BuildURL: r.buildURL(), DurationMS: -1})
 }
 
 func (r *run) queueURL() string {

@@ -26,6 +26,7 @@ type step struct {
 	beat    *heartbeat
 	ends    *ends
 	ledger  *artifacts.Ledger
+	owns    *ownedLedger
 	begin   time.Time
 }
 
@@ -40,7 +41,6 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	}
 	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: d.Clock.Now()}
 	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets))
-	s.ends = &ends{step: s, written: map[string]string{}}
 	s.ledger = artifacts.NewLedger()
 	if s.several {
 		s.board = &queueBoard{client: d.Client, clock: d.Clock}
@@ -48,6 +48,8 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	ctx, cancel := clock.WithTimeoutCause(ctx, d.Clock, opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
 	runs := s.newRuns()
+	s.ends = newEnds(s, runs)
+	s.owns = newOwnedLedger(d.Saver, len(runs), d.Report)
 	out := s.do(ctx, runs)
 	s.ends.stepEnded(out, runs)
 	return out
@@ -109,6 +111,7 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 		}
 		group.Go(func() {
 			out.Builds[i] = r.follow(following)
+			r.ended(out.Builds[i])
 			s.ends.built(out.Builds[i], r)
 		})
 	}

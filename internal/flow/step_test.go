@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -62,12 +63,38 @@ func TestDecidingBuild(t *testing.T) {
 		t.Errorf("outputs %v, want build c's", h.rep.outputs)
 	}
 	for name, n := range h.rep.writes {
-		if n != 1 {
-			t.Errorf("output %s written %d times", name, n)
+		// builds is written again as each build is queued, starts and ends.
+		if want := map[bool]int{true: 12, false: 1}[name == contract.OutputBuilds]; n != want {
+			t.Errorf("output %s written %d times, want %d", name, n, want)
 		}
 	}
 	if len(h.rep.verdicts) != 4 {
 		t.Errorf("%d verdicts, want one per build", len(h.rep.verdicts))
+	}
+}
+
+// TestBuildsWrittenAsLearnt: before any build ends, the builds output
+// already names every build with its queue item and number, so that a step
+// killed then has said where they are.
+func TestBuildsWrittenAsLearnt(t *testing.T) {
+	t.Parallel()
+	h := newStepHarness(t, jenkinstest.Options{})
+	a := h.job("a", script("SUCCESS", 20*time.Second))
+	b := h.job("b", script("FAILURE", 30*time.Second))
+	h.trigger(policy(), a, b)
+	var entries []buildsEntry
+	for _, v := range h.rep.history[contract.OutputBuilds] {
+		if err := json.Unmarshal([]byte(v), &entries); err != nil {
+			t.Fatalf("builds %s: %v", v, err)
+		}
+		if entries[0].BuildNumber != nil && entries[1].BuildNumber != nil {
+			break
+		}
+	}
+	for i, e := range entries {
+		if e.QueueURL == nil || e.BuildURL == nil || e.Result != nil {
+			t.Errorf("builds entry %d when both had started: %+v", i, e)
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -30,6 +29,7 @@ func (r *run) trigger(ctx context.Context) error {
 		sentAt = r.info.Date
 	}
 	r.owned = true
+	r.sent(sentAt.UnixMilli())
 	id, err := r.Client.Trigger(ctx, r.job, jenkins.TriggerRequest{
 		Params:        r.opts.Params,
 		Files:         r.opts.Files,
@@ -141,7 +141,7 @@ func (r *run) findTriggered(ctx context.Context, sentAt time.Time) ([]int, error
 	sinceMS := sentAt.Add(-2 * time.Second).UnixMilli()
 	var found []int
 	for _, it := range queue.Items {
-		if it.InQueueSince >= sinceMS && taskIs(it.Task.URL, r.job) && sameQueueParams(it.Params, params) {
+		if it.InQueueSince >= sinceMS && r.job.IsTask(it.Task.URL) && sameQueueParams(it.Params, params) {
 			found = append(found, it.ID)
 		}
 	}
@@ -151,13 +151,6 @@ func (r *run) findTriggered(ctx context.Context, sentAt time.Time) ([]int, error
 		}
 	}
 	return found, nil
-}
-
-// taskIs reports whether a queue item's task URL, under Jenkins' own root
-// URL, is the job.
-func taskIs(taskURL string, job jenkins.Job) bool {
-	u, err := url.Parse(taskURL)
-	return err == nil && strings.HasSuffix(u.EscapedPath(), job.Path)
 }
 
 // sameQueueParams compares against a queue item's params text, "\nK=v"

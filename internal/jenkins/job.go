@@ -15,6 +15,13 @@ type Job struct {
 	Name string
 }
 
+// IsTask reports whether a queue item's task URL, under Jenkins' own root
+// URL, is the job.
+func (j Job) IsTask(taskURL string) bool {
+	u, err := url.Parse(taskURL)
+	return err == nil && strings.HasSuffix(u.EscapedPath(), j.Path)
+}
+
 // Folder is the folder the job is in: Jenkins' top level has Path "/" and
 // Name "".
 func (j Job) Folder() Job {

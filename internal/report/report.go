@@ -17,6 +17,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/atomicfile"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
@@ -145,10 +146,13 @@ func New(e Env) (Reporter, error) {
 	var d *dotenv
 	if err == nil && e.Dotenv != "" {
 		f, cerr := os.Create(e.Dotenv)
+		if cerr == nil {
+			cerr = f.Close()
+		}
 		if cerr != nil {
 			err = &FileError{Name: "dotenv", Path: e.Dotenv, Err: unwrapPath(cerr)}
 		} else {
-			d = &dotenv{f: f}
+			d = newDotenv(e.Dotenv)
 		}
 	}
 	if err != nil {
@@ -231,12 +235,21 @@ func (o *outputs) set(name, value string) error {
 // the job's artifact upload with a 400.
 const gitlabDotenvLimit = 5120
 
-// dotenv writes outputs as JENKINS_<NAME>=value lines.
+// dotenv writes outputs as JENKINS_<NAME>=value lines, each name once with
+// its latest value. The file is written anew, whole, on every change: GitLab
+// takes the last line of a name, but counts every line against its size
+// limit, and a step killed at any moment must leave a whole file behind, so
+// each version is written beside it and renamed over it.
 type dotenv struct {
 	mu     sync.Mutex
-	f      *os.File
-	size   int
+	path   string
+	names  []string // in the order first written
+	values map[string]string
 	warned bool // that the file outgrew gitlabDotenvLimit
+}
+
+func newDotenv(path string) *dotenv {
+	return &dotenv{path: path, values: map[string]string{}}
 }
 
 func (d *dotenv) set(name, value string) error {
@@ -245,18 +258,22 @@ func (d *dotenv) set(name, value string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	line := contract.Output{Name: name}.DotenvName() + "=" + value + "\n"
-	if _, err := d.f.WriteString(line); err != nil {
-		return fmt.Errorf("write dotenv %s: %w", d.f.Name(), err)
+	key := contract.Output{Name: name}.DotenvName()
+	if _, ok := d.values[key]; !ok {
+		d.names = append(d.names, key)
 	}
-	if err := d.f.Sync(); err != nil {
-		return fmt.Errorf("write dotenv %s: %w", d.f.Name(), err)
+	d.values[key] = value
+	var b strings.Builder
+	for _, k := range d.names {
+		b.WriteString(k + "=" + d.values[k] + "\n")
 	}
-	d.size += len(line)
-	if d.size > gitlabDotenvLimit && !d.warned {
+	if err := atomicfile.Write(d.path, []byte(b.String())); err != nil {
+		return fmt.Errorf("write dotenv %s: %w", d.path, err)
+	}
+	if b.Len() > gitlabDotenvLimit && !d.warned {
 		d.warned = true
 		return fmt.Errorf("dotenv %s is %d bytes with %s, over the %d bytes GitLab accepts for a dotenv report unless its administrator raised the limit; follow fewer jobs in one step",
-			d.f.Name(), d.size, contract.Output{Name: name}.DotenvName(), gitlabDotenvLimit)
+			d.path, b.Len(), key, gitlabDotenvLimit)
 	}
 	return nil
 }

@@ -798,3 +798,36 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestDotenvRewritten: a name written again replaces its line, as GitLab
+// reads the file (the last line of a name wins, every line counts against
+// the size limit), and no temporary file is left beside it.
+func TestDotenvRewritten(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dot := filepath.Join(dir, "jenkins.env")
+	var stdout, stderr bytes.Buffer
+	r, err := New(Env{Getenv: func(string) string { return "" }, Stdout: &stdout, Stderr: &stderr, Dotenv: dot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range [][2]string{
+		{contract.OutputBuilds, `[{"job":"a","build_number":null}]`},
+		{contract.OutputQueueURL, "http://j/queue/item/1/"},
+		{contract.OutputBuilds, `[{"job":"a","build_number":7}]`},
+	} {
+		if err := r.Output(o[0], o[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "JENKINS_BUILDS=[{\"job\":\"a\",\"build_number\":7}]\nJENKINS_QUEUE_URL=http://j/queue/item/1/\n"; string(data) != want {
+		t.Errorf("dotenv:\n%s\nwant:\n%s", data, want)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the dotenv's directory, want 1", len(entries))
+	}
+}
