@@ -150,7 +150,7 @@ func killAt(t *testing.T, bin string, n int) string {
 		t.Fatalf("post: %v\n%s", err, postOut.String())
 	}
 
-	if q := waiting(t, srv); len(q) != 0 {
+	if q := waitingItems(t, srv); len(q) != 0 {
 		t.Errorf("killed %s: queue items left waiting: %v\nstep:\n%s\npost:\n%s", phase, q, out.String(), postOut.String())
 	}
 	for _, job := range killJobs {
@@ -186,8 +186,8 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// waiting lists the ids of the items waiting in the fake's queue.
-func waiting(t *testing.T, srv *jenkinstest.Server) []int {
+// waitingItems lists the ids of the items waiting in the fake's queue.
+func waitingItems(t *testing.T, srv *jenkinstest.Server) []int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/queue/api/json?tree=items[id]", nil)
 	req.SetBasicAuth("alice", secretToken)

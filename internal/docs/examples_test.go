@@ -200,6 +200,7 @@ func TestGitHubExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", e.block, err)
 		}
+		errs = slices.DeleteFunc(errs, actionlintWrongOfDocker)
 		for _, le := range errs {
 			t.Errorf("%s: %s [%s]", e.line(le.Line), le.Message, le.Kind)
 		}
@@ -210,6 +211,16 @@ func TestGitHubExamples(t *testing.T) {
 	if n == 0 {
 		t.Fatal("found no GitHub example")
 	}
+}
+
+// actionlintWrongOfDocker drops what actionlint v1.7.12 says of action.yml
+// that the runner, which decides, does not hold: its schema of a container
+// action's runs (src/Runner.Worker/action_yaml.json) takes post-if beside
+// post-entrypoint, and the entrypoint is a path in the image, not in the
+// repository.
+func actionlintWrongOfDocker(le *actionlint.Error) bool {
+	return le.Kind == "action" && (strings.Contains(le.Message, `"post-if" is not allowed in "runs" section`) ||
+		strings.Contains(le.Message, `it is specified at "post-entrypoint" key`))
 }
 
 // spec is the GitLab component's spec:inputs, from templates/trigger.yml.

@@ -69,12 +69,12 @@ func TestGitHubJenkinsTextCannotCommand(t *testing.T) {
 func TestGitHubInertReadsTheSame(t *testing.T) {
 	t.Parallel()
 	r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
-	r.Mask("s3cr_t")
+	r.Mask("s3cr3tQ")
 	r.Status("Stage %s: FAILED in 1s", "##[error]INJ")
-	r.Status("queued: %s", "waiting\n  ::error::s3cr_t")
+	r.Status("queued: %s", "waiting\n  ::error::s3cr3tQ")
 	r.Notice("%s", "::notice::Deploy?")
 	r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure, FailedStage: "##[group]x"})
-	want := "::add-mask::s3cr_t\n" +
+	want := "::add-mask::s3cr3tQ\n" +
 		"Stage ##\u200b[error]INJ: FAILED in 1s\n" +
 		"queued: waiting\n  \u200b::error::***\n" +
 		"::notice::\u200b::notice::Deploy?\n" +
@@ -156,14 +156,14 @@ func FuzzGitHubReporter(f *testing.F) {
 	for i, a := range attacks {
 		f.Add(a, attacks[(i+1)%len(attacks)])
 	}
-	f.Add("::s3cr_t::", "ghadelimiter_X\nghadelimiter_X")
+	f.Add("::s3cr3tQ::", "ghadelimiter_X\nghadelimiter_X")
 	f.Add("a\r\n\r\n##[", "\u2029\u0085 ::endgroup::")
 	f.Fuzz(func(t *testing.T, s, u string) {
 		dir := t.TempDir()
 		out, summary := filepath.Join(dir, "out"), filepath.Join(dir, "summary.md")
 		env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": summary}
 		r, stdout, stderr := newTestReporter(t, env)
-		r.Mask("s3cr_t")
+		r.Mask("s3cr3tQ")
 		r.Status("Stage %s: FAILED in 1s", s)
 		r.Notice("%s waits for input: %s", s, u)
 		r.Warning("%s", u)
@@ -186,7 +186,8 @@ func FuzzGitHubReporter(f *testing.F) {
 		r.Verdict(Verdict{Job: s, Number: 1, Result: build.Success})
 		r.Summary(one(BuildSummary{Job: s, Number: 1, Result: build.Failure, FailedStage: u, Notes: []string{u}}))
 		for _, o := range [][2]string{{"failed_stage", s}, {"failed_job", u}} {
-			if err := r.Output(o[0], o[1]); err != nil {
+			// An output Jenkins echoed a secret into is withheld, with an error.
+			if err := r.Output(o[0], o[1]); err != nil && !strings.Contains(o[1], "s3cr3tQ") {
 				t.Fatal(err)
 			}
 		}
@@ -206,7 +207,7 @@ func FuzzGitHubReporter(f *testing.F) {
 				t.Errorf("no %s command", kind)
 			}
 		}
-		readsAs := strings.NewReplacer("\u200b", "", "s3cr_t", "***")
+		readsAs := strings.NewReplacer("\u200b", "", "s3cr3tQ", "***")
 		if want := readsAs.Replace(s + " waits for input: " + u); !slices.ContainsFunc(cmds, func(c [2]string) bool {
 			return c[0] == "notice" && readsAs.Replace(c[1]) == want
 		}) {
@@ -223,7 +224,7 @@ func FuzzGitHubReporter(f *testing.F) {
 		// What becomes of an output that carries a secret is not this
 		// target's to say.
 		want := [][2]string{{"failed_stage", oneLine.Replace(s)}, {"failed_job", oneLine.Replace(u)}}
-		if !strings.Contains(s+u, "s3cr_t") && !slices.Equal(got, want) {
+		if !strings.Contains(s+u, "s3cr3tQ") && !slices.Equal(got, want) {
 			t.Errorf("GITHUB_OUTPUT has %q, want %q", got, want)
 		}
 		if fi, err := os.Stat(summary); err != nil || fi.Size() > 1<<20 {
