@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -150,7 +149,7 @@ func killAt(t *testing.T, bin string, n int) string {
 		t.Fatalf("post: %v\n%s", err, postOut.String())
 	}
 
-	if q := waitingItems(t, srv); len(q) != 0 {
+	if q := queuedIn(t, srv); len(q) != 0 {
 		t.Errorf("killed %s: queue items left waiting: %v\nstep:\n%s\npost:\n%s", phase, q, out.String(), postOut.String())
 	}
 	for _, job := range killJobs {
@@ -184,29 +183,4 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-// waitingItems lists the ids of the items waiting in the fake's queue.
-func waitingItems(t *testing.T, srv *jenkinstest.Server) []int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/queue/api/json?tree=items[id]", nil)
-	req.SetBasicAuth("alice", secretToken)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var q struct {
-		Items []struct {
-			ID int `json:"id"`
-		} `json:"items"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&q); err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]int, len(q.Items))
-	for i, it := range q.Items {
-		ids[i] = it.ID
-	}
-	return ids
 }

@@ -177,9 +177,15 @@ func stopPhase(stop, sending, answered time.Duration, sent, wasAnswered bool, bu
 // them.
 func queued(t *testing.T, h *harness) []int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, h.srv.URL()+"/queue/api/json?tree=items[id]", nil)
+	return queuedIn(t, h.srv)
+}
+
+// queuedIn is queued for a fake Jenkins outside a harness.
+func queuedIn(t *testing.T, srv *jenkinstest.Server) []int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/queue/api/json?tree=items[id]", nil)
 	req.SetBasicAuth("alice", secretToken)
-	resp, err := h.srv.Client().Do(req)
+	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
