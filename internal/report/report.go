@@ -145,11 +145,9 @@ func New(e Env) (Reporter, error) {
 	}
 	var d *dotenv
 	if err == nil && e.Dotenv != "" {
-		f, cerr := os.Create(e.Dotenv)
-		if cerr == nil {
-			cerr = f.Close()
-		}
-		if cerr != nil {
+		// Written as every later version is, beside it and renamed over
+		// it, so that a directory that takes no new file is found now.
+		if cerr := atomicfile.Write(e.Dotenv, nil); cerr != nil {
 			err = &FileError{Name: "dotenv", Path: e.Dotenv, Err: unwrapPath(cerr)}
 		} else {
 			d = newDotenv(e.Dotenv)
