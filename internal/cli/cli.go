@@ -21,6 +21,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
@@ -141,7 +142,7 @@ func trigger(ctx context.Context, e Env) int {
 	targets, err := targetsOf(ctx, cfg, jc)
 	switch {
 	case err == nil:
-	case errors.As(err, new(*config.InputError)):
+	case badInput(err):
 		rep.Error("%v", err)
 		return ExitBadInput
 	case ctx.Err() != nil:
@@ -341,14 +342,11 @@ func ExitCode(out flow.Outcome) int {
 	return ExitOK
 }
 
-// badInput reports whether the step found an input of the user's wrong
-// against Jenkins before anything was sent: a parameter the job does not
-// take, or a job that is not the followed build's. Inputs wrong on their
-// own are found, and exit, before the step.
+// badInput reports whether err is an input of the user's wrong, on its own
+// or against what Jenkins says (a parameter the job does not take, a job
+// that is not the followed build's): found before anything was triggered.
 func badInput(err error) bool {
-	var paramErr *flow.ParamError
-	var mismatch *flow.JobMismatchError
-	return errors.As(err, &paramErr) || errors.As(err, &mismatch)
+	return errors.As(err, new(*contract.InputError))
 }
 
 // signalNumber reads the signal from signal.NotifyContext's cause, which
@@ -442,14 +440,6 @@ func buildName(b flow.BuildOutcome) string {
 // errorLine is the one line that says why Jenkins could not be used, or
 // what input was wrong.
 func errorLine(err error, cfg *config.Config) string {
-	var pe *flow.ParamError
-	if errors.As(err, &pe) {
-		return (&config.InputError{Input: pe.Input, Err: pe.Err}).Error()
-	}
-	var mismatch *flow.JobMismatchError
-	if errors.As(err, &mismatch) {
-		return (&config.InputError{Input: "job", Err: mismatch}).Error()
-	}
 	usesOIDC := cfg.OIDCAudience != "" || cfg.OIDCToken != ""
 	if errors.Is(err, jenkins.ErrUnauthorized) && usesOIDC {
 		return fmt.Sprintf("Jenkins refused the OIDC token (401): check the issuer, audience, username claim and protected paths of Jenkins' jwt-auth-filter; %v", err)

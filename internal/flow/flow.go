@@ -11,7 +11,6 @@ package flow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
@@ -90,14 +89,6 @@ type StoppedError struct{ Cause error }
 
 func (e *StoppedError) Error() string { return "stopped: " + e.Cause.Error() }
 func (e *StoppedError) Unwrap() error { return e.Cause }
-
-// JobMismatchError means the job input names another job than the build or
-// queue item follow names.
-type JobMismatchError struct{ Given, Actual string }
-
-func (e *JobMismatchError) Error() string {
-	return fmt.Sprintf("job is %s, but follow names a build of %s: leave job out, or give the job each build belongs to, in the same order", e.Given, e.Actual)
-}
 
 // errTriggerFailed is the cause with which the builds already triggered
 // are stopped when a later trigger of the step fails.

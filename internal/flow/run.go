@@ -179,7 +179,7 @@ func (r *run) buildOfLeftItem(ctx context.Context, id int) int {
 	for range startRaceTries {
 		item, err := r.Client.QueueItem(ctx, id)
 		switch {
-		case jenkins.IsNotFound(err):
+		case errors.Is(err, jenkins.ErrNotFound):
 			n, _ := r.Client.FindBuildByQueueID(ctx, r.job, id)
 			return n
 		case err != nil:

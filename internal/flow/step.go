@@ -8,6 +8,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -179,7 +180,7 @@ func (r *run) prepare(ctx context.Context) error {
 // followed build or queue item belongs to.
 func sameJob(given, actual jenkins.Job) error {
 	if given.Path != "" && given.Path != actual.Path {
-		return &JobMismatchError{Given: given.Name, Actual: actual.Name}
+		return &contract.InputError{Input: "job", Err: fmt.Errorf("job is %s, but follow names a build of %s: leave job out, or give the job each build belongs to, in the same order", given.Name, actual.Name)}
 	}
 	return nil
 }
