@@ -57,7 +57,7 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		return
 	}
 	dir := r.artifactsDir()
-	files, unmatched, err := artifacts.Fetch(ctx, archive{r}, artifacts.Options{
+	files, unmatched, err := artifacts.Fetch(ctx, archive{client: r.Client, job: r.job, number: r.number}, artifacts.Options{
 		Patterns: r.opts.Policy.Artifacts,
 		Dir:      dir,
 		OnFile: func(a build.Artifact) {
@@ -90,17 +90,21 @@ func (r *run) artifactsDir() string {
 	return filepath.Join(r.opts.Policy.ArtifactsDir, filepath.FromSlash(r.job.Name))
 }
 
-// archive is the run's build as artifacts.Fetch reads it.
-type archive struct{ r *run }
+// archive is a build's artifacts as artifacts.Fetch reads them.
+type archive struct {
+	client artifactsClient
+	job    jenkins.Job
+	number int
+}
 
 func (a archive) List(ctx context.Context) ([]string, error) {
-	return a.r.Client.Artifacts(ctx, a.r.job, a.r.number)
+	return a.client.Artifacts(ctx, a.job, a.number)
 }
 
 func (a archive) Download(ctx context.Context, rel string, w artifacts.Writer) (int64, error) {
-	return a.r.Client.DownloadArtifact(ctx, a.r.job, a.r.number, rel, 0, w)
+	return a.client.DownloadArtifact(ctx, a.job, a.number, rel, 0, w)
 }
 
 func (a archive) URL(rel string) string {
-	return a.r.Client.URL(jenkins.ArtifactPath(a.r.job, a.r.number, rel))
+	return a.client.URL(jenkins.ArtifactPath(a.job, a.number, rel))
 }

@@ -9,10 +9,8 @@
 package flow
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
@@ -20,32 +18,6 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
-
-// Client is what the flow asks of Jenkins: the part of *jenkins.Client it
-// uses, so that a test can hand it one that records or fails.
-type Client interface {
-	URL(path string) string
-	JobInfo(ctx context.Context, job jenkins.Job) (*jenkins.JobInfo, error)
-	Trigger(ctx context.Context, job jenkins.Job, tr jenkins.TriggerRequest) (int, error)
-	Queue(ctx context.Context) (*jenkins.Queue, error)
-	QueueTasks(ctx context.Context) (*jenkins.Queue, error)
-	QueueItem(ctx context.Context, id int) (*jenkins.QueueItem, error)
-	QueueItemJob(ctx context.Context, id int) (jenkins.Job, error)
-	RecentBuilds(ctx context.Context, job jenkins.Job, n int) ([]jenkins.BuildRef, error)
-	FindBuildByQueueID(ctx context.Context, job jenkins.Job, id int) (int, error)
-	Build(ctx context.Context, job jenkins.Job, n int) (*jenkins.Build, error)
-	BuildParameters(ctx context.Context, job jenkins.Job, n int) ([]build.Param, error)
-	ProgressiveText(ctx context.Context, job jenkins.Job, n int, start int64, w io.Writer) (jenkins.LogChunk, error)
-	Stages(ctx context.Context, job jenkins.Job, n int) ([]build.Stage, error)
-	PendingInputs(ctx context.Context, job jenkins.Job, n int) ([]jenkins.PendingInput, error)
-	ProceedInput(ctx context.Context, job jenkins.Job, n int, in jenkins.PendingInput) error
-	AbortInput(ctx context.Context, job jenkins.Job, n int, id string) error
-	TestReport(ctx context.Context, job jenkins.Job, n int) (*build.TestRun, error)
-	Artifacts(ctx context.Context, job jenkins.Job, n int) ([]string, error)
-	DownloadArtifact(ctx context.Context, job jenkins.Job, n int, rel string, offset int64, w jenkins.ArtifactWriter) (int64, error)
-	StopBuild(ctx context.Context, job jenkins.Job, n int) error
-	CancelQueueItem(ctx context.Context, id int) error
-}
 
 // Target is one build of the step, in the order of the job or follow
 // input: a job to trigger, or a build or queue item to follow.

@@ -165,7 +165,7 @@ const boardReuse = 2 * time.Second
 // it: one queue/api/json with tree= serves all their items, where each
 // would read its own.
 type queueBoard struct {
-	client Client
+	client queueLister
 	clock  clock.Clock
 
 	mu      sync.Mutex
