@@ -12,22 +12,21 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
-// step is what the runs of one step share: the collaborators, the options,
-// and the four things that are the step's own: one read of the queue for
-// all the items waiting in it, the heartbeat, the report of the ends, and
-// the ledger of the artifacts written.
+// step is what belongs to the step as a whole: the collaborators, the
+// options, how its set of builds is shown, and the four things it shares
+// among its runs, each handed to a run as a handle of its own: one read of
+// the queue for all the items waiting in it, the heartbeat, the report of
+// the ends, and the ledgers of the artifacts written and the builds owned.
 type step struct {
 	Deps
-	opts Options
-	// several is set when the step follows more than one build: their
-	// lines are then labelled.
-	several bool
-	board   *queueBoard
-	beat    *heartbeat
-	ends    *ends
-	ledger  *artifacts.Ledger
-	owns    *ownedLedger
-	begin   time.Time
+	opts   Options
+	show   presentation
+	board  *queueBoard
+	beat   *heartbeat
+	ends   *ends
+	ledger *artifacts.Ledger
+	owns   *ownedLedger
+	begin  time.Time
 }
 
 // Run runs one step under the timeout and reports its end: each build's
@@ -39,70 +38,94 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = defaultSchedule
 	}
-	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: d.Clock.Now()}
-	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets))
+	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets)), begin: d.Clock.Now()}
+	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets), s.show.beatEach)
 	s.ledger = artifacts.NewLedger()
-	if s.several {
+	if s.show.shareQueue {
 		s.board = &queueBoard{client: d.Client, clock: d.Clock}
 	}
 	ctx, cancel := clock.WithTimeoutCause(ctx, d.Clock, opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
-	runs := s.newRuns()
-	s.ends = newEnds(s, runs)
-	s.owns = newOwnedLedger(d.Saver, len(runs), d.Report)
-	out := s.do(ctx, runs)
-	s.ends.stepEnded(out, runs)
+	s.ends = newEnds(s)
+	s.owns = newOwnedLedger(d.Saver, len(opts.Targets), d.Report)
+	out, found := s.do(ctx, s.newRuns())
+	s.ends.stepEnded(out, found)
 	return out
 }
 
 func (s *step) newRuns() []*run {
 	runs := make([]*run, len(s.opts.Targets))
 	for i, t := range s.opts.Targets {
-		r := &run{step: s, index: i, plan: planFor(t, s.opts.Policy.WaitFor), target: t, job: t.Job}
-		r.log = logger(s.Report)
-		if s.several {
-			r.log = labelled{rep: s.Report, r: r}
-		}
+		r := &run{env: s.envOf(i), plan: planFor(t, s.opts.Policy.WaitFor), target: t}
+		r.job = t.jobOf()
 		if t.Follow != nil {
 			r.queue, r.number = t.Follow.Queue, t.Follow.Build
-			if !t.Follow.IsQueueItem() {
-				r.job = t.Follow.Job
-			}
 		}
+		r.log = s.logger(r.label)
 		runs[i] = r
 	}
 	return runs
 }
 
+// envOf is what the step hands the run of its i-th build.
+func (s *step) envOf(i int) env {
+	return env{
+		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: s.opts, show: s.show,
+		streams: s.Report, board: s.board,
+		beat:  beat{h: s.beat, i: i},
+		slot:  slot{i: i, ends: s.ends, owns: s.owns},
+		fetch: fetchShared{ledger: s.ledger},
+	}
+}
+
+// jobOf is the job of the target's build as far as the target tells it:
+// a followed queue item's is read before anything is sent.
+func (t Target) jobOf() jenkins.Job {
+	if t.Follow != nil && !t.Follow.IsQueueItem() {
+		return t.Follow.Job
+	}
+	return t.Job
+}
+
+// logger is where a build's lines go: labelled with label when the step
+// shows several builds.
+func (s *step) logger(label func() string) logger {
+	if s.show.label {
+		return labelled{rep: s.Report, label: label}
+	}
+	return s.Report
+}
+
 // do checks every target, then triggers the jobs one after another and
 // follows every build at once, each in a run of its own, as soon as it is
 // queued. A trigger that fails stops the runs already going, and nothing
-// more is triggered.
-func (s *step) do(ctx context.Context, runs []*run) Outcome {
+// more is triggered. It returns the step's outcome and what each run
+// learnt of its build; a step that sent nothing has learnt nothing.
+func (s *step) do(ctx context.Context, runs []*run) (Outcome, []findings) {
 	if err := s.prepare(ctx, runs); err != nil {
 		if cause := stopCause(ctx, err); cause != nil {
-			return stoppedEarly(cause)
+			return stoppedEarly(cause), nil
 		}
-		return Outcome{Err: err}
+		return Outcome{Err: err}, nil
 	}
 	// The checks may have passed as the step was stopped: nothing is sent.
 	if cause := stopCause(ctx, ctx.Err()); cause != nil {
-		return stoppedEarly(cause)
+		return stoppedEarly(cause), nil
 	}
 	sharedJobs(runs)
-	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
+	found := make([]findings, len(runs))
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	group := clock.NewGroup(s.Clock)
 	for i, r := range runs {
 		if following.Err() != nil {
-			out.Builds[i] = r.end(following, build.None, nil)
+			found[i] = r.end(following, build.None, nil)
 			continue
 		}
 		if r.plan.triggers() {
 			if err := r.trigger(following); err != nil {
-				out.Builds[i] = r.end(following, build.None, err)
-				s.ends.built(out.Builds[i], r)
+				found[i] = r.end(following, build.None, err)
+				s.ends.built(i, found[i])
 				if stopCause(following, err) == nil {
 					stop(errTriggerFailed)
 				}
@@ -110,18 +133,22 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 			}
 		}
 		group.Go(func() {
-			out.Builds[i] = r.follow(following)
-			r.ended(out.Builds[i])
-			s.ends.built(out.Builds[i], r)
+			found[i] = r.follow(following)
+			s.owns.ended(i, found[i].out)
+			s.ends.built(i, found[i])
 		})
 	}
 	group.Wait()
+	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
+	for i, f := range found {
+		out.Builds[i] = f.out
+	}
 	if cause := stopCause(ctx, ctx.Err()); cause != nil {
 		if stopped, ok := cause.(*StoppedError); ok {
 			out.Stopped = stopped
 		}
 	}
-	return out
+	return out, found
 }
 
 // sharedJobs marks the runs whose job another run of the step has too,
@@ -184,23 +211,23 @@ func sameJob(given, actual jenkins.Job) error {
 	return nil
 }
 
-// labelled marks a run's lines with its build, when the step follows
+// labelled marks a build's lines with its label, when the step shows
 // several builds.
 type labelled struct {
-	rep report.Reporter
-	r   *run
+	rep   report.Reporter
+	label func() string
 }
 
 func (l labelled) Status(format string, args ...any) {
-	l.rep.Status("%s | %s", l.r.label(), fmt.Sprintf(format, args...))
+	l.rep.Status("%s | %s", l.label(), fmt.Sprintf(format, args...))
 }
 
 func (l labelled) Notice(format string, args ...any) {
-	l.rep.Notice("%s | %s", l.r.label(), fmt.Sprintf(format, args...))
+	l.rep.Notice("%s | %s", l.label(), fmt.Sprintf(format, args...))
 }
 
 func (l labelled) Warning(format string, args ...any) {
-	l.rep.Warning("%s | %s", l.r.label(), fmt.Sprintf(format, args...))
+	l.rep.Warning("%s | %s", l.label(), fmt.Sprintf(format, args...))
 }
 
 // logger is where a run says what happens to its build.
