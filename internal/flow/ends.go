@@ -30,14 +30,16 @@ type ends struct {
 	entries []buildsEntry
 }
 
-// newEnds starts the report of the builds' ends, each build's entry in
-// the builds output with its job.
+// newEnds starts the report of the builds' ends.
 func newEnds(s *step) *ends {
-	e := &ends{step: s, written: map[string]string{}, entries: make([]buildsEntry, len(s.opts.Targets))}
-	for i, t := range s.opts.Targets {
-		e.entries[i].Job = t.jobOf().Name
-	}
-	return e
+	return &ends{step: s, written: map[string]string{}}
+}
+
+// join adds a build of job to the builds output, with its job.
+func (e *ends) join(job string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.entries = append(e.entries, buildsEntry{Job: job})
 }
 
 // output writes a step output, unless it was written with that value.

@@ -40,7 +40,7 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 	}
 	r.jenkins.saw(r.build.Date.Date, r.Clock.Now())
 	r.readFollowedParams(ctx)
-	trackers := trackersOf(r.watch())
+	trackers := trackersOf(r.kinds, r.watch())
 	v := view{build: r.build, stages: r.stages, input: r.input}
 	err := r.loop(ctx, trackers, &v)
 	for _, t := range trackers {
@@ -57,7 +57,7 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 func (r *run) watch() watch {
 	w := watch{
 		subject: subject{job: r.job, number: r.number, log: r.log},
-		client:  r.Client, clock: r.Clock, policy: r.opts.Policy, streams: r.streams,
+		client:  r.Client, clock: r.Clock, policy: r.opts.Policy, streams: r.streams, adopt: r.adopt,
 	}
 	if r.show.label {
 		w.label = r.label()

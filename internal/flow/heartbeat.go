@@ -43,8 +43,15 @@ type standing struct {
 	input        inputWait
 }
 
-func newHeartbeat(c clock.Clock, rep report.Reporter, builds int, each bool) *heartbeat {
-	return &heartbeat{clock: c, rep: rep, each: each, states: make([]standing, builds)}
+func newHeartbeat(c clock.Clock, rep report.Reporter, each bool) *heartbeat {
+	return &heartbeat{clock: c, rep: rep, each: each}
+}
+
+// join adds a build, not started yet, to those the heartbeat tells of.
+func (h *heartbeat) join() {
+	h.mu.Lock()
+	h.states = append(h.states, standing{})
+	h.mu.Unlock()
 }
 
 // beat is a run's handle on the heartbeat: what it tells of its build.

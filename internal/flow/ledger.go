@@ -19,8 +19,15 @@ type ownedLedger struct {
 	failed bool // a save failed: said once
 }
 
-func newOwnedLedger(saver backstop.Saver, runs int, rep report.Reporter) *ownedLedger {
-	return &ownedLedger{saver: saver, owned: make([]*backstop.Owned, runs), report: rep}
+func newOwnedLedger(saver backstop.Saver, rep report.Reporter) *ownedLedger {
+	return &ownedLedger{saver: saver, report: rep}
+}
+
+// join adds a build, owned by no one yet.
+func (l *ownedLedger) join() {
+	l.mu.Lock()
+	l.owned = append(l.owned, nil)
+	l.mu.Unlock()
 }
 
 // update changes the record of run i, which set creates; a run the ledger

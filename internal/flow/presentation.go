@@ -32,9 +32,11 @@ type presentation struct {
 	beatEach bool
 }
 
-// presentationOf is how a step of that many builds shows them.
-func presentationOf(builds int) presentation {
-	several := builds > 1
+// presentationOf is how a step shows its builds: as several, or as its one
+// build. A step whose trackers may add builds to its set shows them as
+// several from the start, since the outputs of its first build may not
+// be the step's.
+func presentationOf(several bool) presentation {
 	return presentation{
 		label:      several,
 		early:      !several,

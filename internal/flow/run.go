@@ -49,6 +49,11 @@ type env struct {
 	beat  beat
 	slot  slot
 	fetch fetchShared
+	// kinds are the kinds of trackers that follow the build.
+	kinds []func(watch) tracker
+	// adopt adds a build to the step's set, to be followed as every
+	// other: a tracker hands it the builds its build started.
+	adopt func(Target)
 }
 
 // streams is the part of the reporter a run writes to besides its lines.

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
@@ -13,65 +14,93 @@ import (
 )
 
 // step is what belongs to the step as a whole: the collaborators, the
-// options, how its set of builds is shown, and the four things it shares
-// among its runs, each handed to a run as a handle of its own: one read of
-// the queue for all the items waiting in it, the heartbeat, the report of
-// the ends, and the ledgers of the artifacts written and the builds owned.
+// options, how its set of builds is shown, the kinds of trackers its runs
+// follow a build with, and the four things it shares among its runs, each
+// handed to a run as a handle of its own: one read of the queue for all
+// the items waiting in it, the heartbeat, the report of the ends, and the
+// ledgers of the artifacts written and the builds owned.
 type step struct {
 	Deps
 	opts   Options
 	show   presentation
+	kinds  []func(watch) tracker
 	board  *queueBoard
 	beat   *heartbeat
 	ends   *ends
 	ledger *artifacts.Ledger
 	owns   *ownedLedger
 	begin  time.Time
+
+	// mu guards found: what each build's run returned, by index, which
+	// grows as builds join the set.
+	mu    sync.Mutex
+	found []findings
 }
 
 // Run runs one step under the timeout and reports its end: each build's
 // verdict as it ends, the outputs, the step summary and the JUnit file.
 func Run(ctx context.Context, opts Options, d Deps) Outcome {
+	return newStep(opts, d, trackerKinds[:]).run(ctx)
+}
+
+func newStep(opts Options, d Deps, kinds []func(watch) tracker) *step {
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
 	}
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = defaultSchedule
 	}
-	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets)), begin: d.Clock.Now()}
-	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets), s.show.beatEach)
+	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets) > 1), kinds: kinds, begin: d.Clock.Now()}
+	s.beat = newHeartbeat(d.Clock, d.Report, s.show.beatEach)
 	s.ledger = artifacts.NewLedger()
 	if s.show.shareQueue {
 		s.board = &queueBoard{client: d.Client, clock: d.Clock}
 	}
-	ctx, cancel := clock.WithTimeoutCause(ctx, d.Clock, opts.Policy.Timeout, ErrTimeout)
-	defer cancel()
 	s.ends = newEnds(s)
-	s.owns = newOwnedLedger(d.Saver, len(opts.Targets), d.Report)
-	out, found := s.do(ctx, s.newRuns())
+	s.owns = newOwnedLedger(d.Saver, d.Report)
+	return s
+}
+
+func (s *step) run(ctx context.Context) Outcome {
+	ctx, cancel := clock.WithTimeoutCause(ctx, s.Clock, s.opts.Policy.Timeout, ErrTimeout)
+	defer cancel()
+	out, found := s.do(ctx)
 	s.ends.stepEnded(out, found)
 	return out
 }
 
-func (s *step) newRuns() []*run {
-	runs := make([]*run, len(s.opts.Targets))
-	for i, t := range s.opts.Targets {
-		r := &run{env: s.envOf(i), plan: planFor(t, s.opts.Policy.WaitFor), target: t}
-		r.job = t.jobOf()
-		if t.Follow != nil {
-			r.queue, r.number = t.Follow.Queue, t.Follow.Build
-		}
-		r.log = s.logger(r.label)
-		runs[i] = r
+// join adds a build to the step's set, in every ledger of the step at
+// once, and makes the run that follows it; adopt is how that run's
+// trackers add builds in turn.
+func (s *step) join(t Target, adopt func(Target)) *run {
+	s.mu.Lock()
+	i := len(s.found)
+	s.found = append(s.found, findings{})
+	s.ends.join(t.jobOf().Name)
+	s.beat.join()
+	s.owns.join()
+	s.mu.Unlock()
+	r := &run{env: s.envOf(i, adopt), plan: planFor(t, s.opts.Policy.WaitFor), target: t}
+	r.job = t.jobOf()
+	if t.Follow != nil {
+		r.queue, r.number = t.Follow.Queue, t.Follow.Build
 	}
-	return runs
+	r.log = s.logger(r.label)
+	return r
+}
+
+// settle keeps what the run of build i returned.
+func (s *step) settle(i int, f findings) {
+	s.mu.Lock()
+	s.found[i] = f
+	s.mu.Unlock()
 }
 
 // envOf is what the step hands the run of its i-th build.
-func (s *step) envOf(i int) env {
+func (s *step) envOf(i int, adopt func(Target)) env {
 	return env{
-		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: s.opts, show: s.show,
-		streams: s.Report, board: s.board,
+		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: s.opts, show: s.show, kinds: s.kinds,
+		streams: s.Report, board: s.board, adopt: adopt,
 		beat:  beat{h: s.beat, i: i},
 		slot:  slot{i: i, ends: s.ends, owns: s.owns},
 		fetch: fetchShared{ledger: s.ledger},
@@ -98,10 +127,25 @@ func (s *step) logger(label func() string) logger {
 
 // do checks every target, then triggers the jobs one after another and
 // follows every build at once, each in a run of its own, as soon as it is
-// queued. A trigger that fails stops the runs already going, and nothing
+// queued; a build a tracker adopts is followed as soon as it is handed
+// over. A trigger that fails stops the runs already going, and nothing
 // more is triggered. It returns the step's outcome and what each run
 // learnt of its build; a step that sent nothing has learnt nothing.
-func (s *step) do(ctx context.Context, runs []*run) (Outcome, []findings) {
+func (s *step) do(ctx context.Context) (Outcome, []findings) {
+	following, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	group := clock.NewGroup(s.Clock)
+	var adopt func(Target)
+	adopt = func(t Target) {
+		r := s.join(t, adopt)
+		// Which builds of its job are still to come is not known.
+		r.sharedJob = true
+		s.follow(following, group, r)
+	}
+	runs := make([]*run, len(s.opts.Targets))
+	for i, t := range s.opts.Targets {
+		runs[i] = s.join(t, adopt)
+	}
 	if err := s.prepare(ctx, runs); err != nil {
 		if cause := stopCause(ctx, err); cause != nil {
 			return stoppedEarly(cause), nil
@@ -113,34 +157,27 @@ func (s *step) do(ctx context.Context, runs []*run) (Outcome, []findings) {
 		return stoppedEarly(cause), nil
 	}
 	sharedJobs(runs)
-	found := make([]findings, len(runs))
-	following, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	group := clock.NewGroup(s.Clock)
 	for i, r := range runs {
 		if following.Err() != nil {
-			found[i] = r.end(following, build.None, nil)
+			s.settle(i, r.end(following, build.None, nil))
 			continue
 		}
 		if r.plan.triggers() {
 			if err := r.trigger(following); err != nil {
-				found[i] = r.end(following, build.None, err)
-				s.ends.built(i, found[i])
+				f := r.end(following, build.None, err)
+				s.settle(i, f)
+				s.ends.built(i, f)
 				if stopCause(following, err) == nil {
 					stop(errTriggerFailed)
 				}
 				continue
 			}
 		}
-		group.Go(func() {
-			found[i] = r.follow(following)
-			s.owns.ended(i, found[i].out)
-			s.ends.built(i, found[i])
-		})
+		s.follow(following, group, r)
 	}
 	group.Wait()
-	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
-	for i, f := range found {
+	out := Outcome{Builds: make([]BuildOutcome, len(s.found))}
+	for i, f := range s.found {
 		out.Builds[i] = f.out
 	}
 	if cause := stopCause(ctx, ctx.Err()); cause != nil {
@@ -148,7 +185,19 @@ func (s *step) do(ctx context.Context, runs []*run) (Outcome, []findings) {
 			out.Stopped = stopped
 		}
 	}
-	return out, found
+	return out, s.found
+}
+
+// follow follows the run's build in a goroutine of group, and reports its
+// end.
+func (s *step) follow(ctx context.Context, group *clock.Group, r *run) {
+	i := r.slot.i
+	group.Go(func() {
+		f := r.follow(ctx)
+		s.settle(i, f)
+		s.owns.ended(i, f.out)
+		s.ends.built(i, f)
+	})
 }
 
 // sharedJobs marks the runs whose job another run of the step has too,

@@ -41,10 +41,11 @@ var trackerKinds = [...]func(watch) tracker{
 	newInputTracker,
 }
 
-// trackersOf makes the trackers that apply to the watched build.
-func trackersOf(w watch) []tracker {
+// trackersOf makes the trackers of those kinds that apply to the watched
+// build.
+func trackersOf(kinds []func(watch) tracker, w watch) []tracker {
 	var ts []tracker
-	for _, kind := range trackerKinds {
+	for _, kind := range kinds {
 		if t := kind(w); t != nil {
 			ts = append(ts, t)
 		}
@@ -65,6 +66,13 @@ type watch struct {
 	// label names the build in its console when the step shows several
 	// builds; "" otherwise.
 	label string
+	// adopt hands the step a build that this one started (a downstream
+	// build), to follow as part of its set from then on: reported as it
+	// appears, followed as far as wait_for says, in the builds output and
+	// the summary. The target follows a build or a queue item, and names
+	// its job. It may be called from poll at any time before the tracker
+	// is closed.
+	adopt func(Target)
 }
 
 // subject is the build a tracker follows, and where it says what it sees.
