@@ -30,6 +30,10 @@ type presentation struct {
 	// beatEach makes the heartbeat say where each build stands; otherwise
 	// it says how long the build has been running.
 	beatEach bool
+	// nameBuilds makes the step's last line name each build that did not
+	// succeed; otherwise the build's verdict speaks for the step
+	// (Outcome.NameBuilds).
+	nameBuilds bool
 }
 
 // presentationOf is how a step shows its builds: as several, or as its one
@@ -46,5 +50,6 @@ func presentationOf(several bool) presentation {
 		jobDirs:    several,
 		shareQueue: several,
 		beatEach:   several,
+		nameBuilds: several,
 	}
 }

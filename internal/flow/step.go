@@ -65,6 +65,7 @@ func (s *step) run(ctx context.Context) Outcome {
 	ctx, cancel := clock.WithTimeoutCause(ctx, s.Clock, s.opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
 	out, found := s.do(ctx)
+	out.NameBuilds = s.show.nameBuilds
 	s.ends.stepEnded(out, found)
 	return out
 }
