@@ -1,11 +1,16 @@
 // Package flow runs one step: it triggers a build of each job (or takes the
 // builds and queue items it is told to follow), follows them all at once,
-// each as far as wait_for says, and reports how the step ended. Each build
-// is followed by a run of its own, which owns all that is learnt of it; the
-// step combines what the runs return and reports the end once: the
-// outputs, the step summary and the JUnit file. It stops what the step owns
-// when the step is stopped. It says how each build ended (End), ranked so
-// that the worst decides the step; cli turns that into an exit code.
+// each as far as wait_for says, and reports how the step ended. The step
+// follows a set of builds; one build is a set of one, and how the set is
+// shown is decided once (presentation). Each build is followed by a run of
+// its own, which is handed what it needs (env) and returns all it learnt
+// of its build (findings); the step combines what the runs return and
+// reports the end once: the outputs, the step summary and the JUnit file.
+// A running build is followed by trackers, one concern each, listed in
+// trackerKinds; a tracker may add to the set the builds its build started.
+// It stops what the step owns when the step is stopped. It says how each
+// build ended (End), ranked so that the worst decides the step; cli turns
+// that into an exit code.
 package flow
 
 import (
