@@ -147,36 +147,57 @@ func (s *step) do(ctx context.Context) (Outcome, []findings) {
 	for i, t := range s.opts.Targets {
 		runs[i] = s.join(t, adopt)
 	}
+	if out, ok := s.checked(ctx, runs); !ok {
+		return out, nil
+	}
+	sharedJobs(runs)
+	s.start(following, stop, group, runs)
+	group.Wait()
+	return s.outcome(ctx), s.found
+}
+
+// checked checks every target; it returns false, with the step's outcome,
+// when the step ends before anything is sent.
+func (s *step) checked(ctx context.Context, runs []*run) (Outcome, bool) {
 	if err := s.prepare(ctx, runs); err != nil {
 		if cause := stopCause(ctx, err); cause != nil {
-			return stoppedEarly(cause), nil
+			return stoppedEarly(cause), false
 		}
-		return Outcome{Err: err}, nil
+		return Outcome{Err: err}, false
 	}
 	// The checks may have passed as the step was stopped: nothing is sent.
 	if cause := stopCause(ctx, ctx.Err()); cause != nil {
-		return stoppedEarly(cause), nil
+		return stoppedEarly(cause), false
 	}
-	sharedJobs(runs)
+	return Outcome{}, true
+}
+
+// start triggers the jobs one after another, and follows each build in
+// group as soon as it is queued. A trigger that fails stops the builds
+// already followed, and what is left is not triggered.
+func (s *step) start(ctx context.Context, stop context.CancelCauseFunc, group *clock.Group, runs []*run) {
 	for i, r := range runs {
-		if following.Err() != nil {
-			s.settle(i, r.end(following, build.None, nil))
+		if ctx.Err() != nil {
+			s.settle(i, r.end(ctx, build.None, nil))
 			continue
 		}
 		if r.plan.triggers() {
-			if err := r.trigger(following); err != nil {
-				f := r.end(following, build.None, err)
+			if err := r.trigger(ctx); err != nil {
+				f := r.end(ctx, build.None, err)
 				s.settle(i, f)
 				s.ends.built(i, f)
-				if stopCause(following, err) == nil {
+				if stopCause(ctx, err) == nil {
 					stop(errTriggerFailed)
 				}
 				continue
 			}
 		}
-		s.follow(following, group, r)
+		s.follow(ctx, group, r)
 	}
-	group.Wait()
+}
+
+// outcome is the step's outcome once every run has returned.
+func (s *step) outcome(ctx context.Context) Outcome {
 	out := Outcome{Builds: make([]BuildOutcome, len(s.found))}
 	for i, f := range s.found {
 		out.Builds[i] = f.out
@@ -186,7 +207,7 @@ func (s *step) do(ctx context.Context) (Outcome, []findings) {
 			out.Stopped = stopped
 		}
 	}
-	return out, s.found
+	return out
 }
 
 // follow follows the run's build in a goroutine of group, and reports its
