@@ -391,7 +391,7 @@ func says(rep report.Reporter, out flow.Outcome, code int, cfg *config.Config) {
 		rep.Error("%v", d.ArtifactsErr)
 	case code == ExitTimeout:
 		rep.Error("%s", timedOut(out, cfg))
-	case code != ExitOK && len(out.Builds) > 1:
+	case code != ExitOK && out.NameBuilds:
 		rep.Error("%s", failed(out, cfg.Policy.FailOnUnstable))
 	}
 }
@@ -410,7 +410,7 @@ func timedOut(out flow.Outcome, cfg *config.Config) string {
 		}
 	}
 	switch {
-	case len(caught) > 0 && len(out.Builds) == 1:
+	case len(caught) > 0 && !out.NameBuilds:
 		return fmt.Sprintf("timeout %s passed before the build reached %s", cfg.Policy.Timeout, cfg.Policy.WaitFor)
 	case len(caught) > 0:
 		queued = append([]string{fmt.Sprintf("timeout %s passed before every build reached %s: %s", cfg.Policy.Timeout, cfg.Policy.WaitFor, strings.Join(caught, ", "))}, queued...)
@@ -418,8 +418,8 @@ func timedOut(out flow.Outcome, cfg *config.Config) string {
 	return strings.Join(queued, "; ")
 }
 
-// failed is the line of a step of several builds that some failed: each
-// failing build and its result.
+// failed is the line of a step that names its builds, when some failed:
+// each failing build and its result.
 func failed(out flow.Outcome, failOnUnstable bool) string {
 	var names []string
 	for _, b := range out.Builds {

@@ -73,7 +73,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 			due = r.untilJenkins(item.Timestamp)
 		}
 		if item != nil && !item.Left() {
-			r.beat.queued(r.index, r.label(), item.Why)
+			r.beat.queued(r.label(), item.Why)
 			r.beat.tick(false)
 		}
 		wait := sched.next(due)
@@ -93,9 +93,9 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 	}
 }
 
-// lookUp reads the queue item. With several builds in the step, an item
-// the queue still lists is known from the one listing all runs share; only
-// one that left is read on its own, for its build. since is how many reads
+// lookUp reads the queue item. When the step's runs share a board, an item
+// the queue still lists is known from the one listing they share; only one
+// that left is read on its own, for its build. since is how many reads
 // of the queue had begun when the item was queued: none of those can list
 // it.
 func (r *run) lookUp(ctx context.Context, since int) (*jenkins.QueueItem, error) {
@@ -165,7 +165,7 @@ const boardReuse = 2 * time.Second
 // it: one queue/api/json with tree= serves all their items, where each
 // would read its own.
 type queueBoard struct {
-	client Client
+	client queueLister
 	clock  clock.Clock
 
 	mu      sync.Mutex
