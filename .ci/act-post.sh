@@ -24,7 +24,6 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-repo=$PWD
 work=$(mktemp -d)
 fake_pid=
 # The containers of the action's image: only this script's steps run it.
@@ -114,7 +113,7 @@ git -C "$scratch" add -A
 git -C "$scratch" -c user.name=act -c user.email=act@example.invalid commit -q -m scratch
 
 act_run() {
-  (cd "$scratch" && act push -j "$1" --pull=false --bind \
+  (cd "$scratch" && act push -j "$1" --pull=false --bind --rm \
     -P ubuntu-latest=jenkins-trigger-act-base:local \
     --env FAKE_URL="$url" -s JENKINS_TOKEN=11act0token0not0a0real0secret0x) 2>&1 | tee "$work/act-$1.log"
   return "${PIPESTATUS[0]}"
