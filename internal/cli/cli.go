@@ -233,16 +233,27 @@ func post(ctx context.Context, e Env) int {
 		// The main step found the same and triggered nothing.
 		return ExitOK
 	}
-	rec, found, err := backstop.Load(getenv(e.Environ), cfg.Dotenv)
+	env := getenv(e.Environ)
+	rec, found, err := backstop.Load(env, cfg.Dotenv)
 	if err != nil {
 		rep.Error("post: %v", err)
 		return ExitJenkins
 	}
-	if !found || rec.Ended {
-		return ExitOK
+	code := ExitOK
+	if found && !rec.Ended {
+		code = stopLeft(ctx, e, cfg, rep, rec)
 	}
+	if err := backstop.Forget(env); err != nil {
+		rep.Warning("post: %v", err)
+	}
+	return code
+}
+
+// stopLeft stops what of rec a killed step left queued or running.
+func stopLeft(ctx context.Context, e Env, cfg *config.Config, rep report.Reporter, rec backstop.Record) int {
 	hc := e.HTTPClient
 	if hc == nil {
+		var err error
 		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
 			rep.Error("post: %v", err)
 			return ExitBadInput
