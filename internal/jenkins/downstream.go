@@ -332,6 +332,8 @@ var results = map[string]bool{"SUCCESS": true, "UNSTABLE": true, "FAILURE": true
 //	Scheduling project: NAME                 (build step)
 //	Starting building: NAME #N               (build step, waiting)
 //	Build NAME #N completed: RESULT          (build step, waiting)
+//	Waiting for NAME #N to complete          (waitForBuild)
+//	NAME #N already completed: RESULT        (waitForBuild)
 //	Triggering projects: NAME, NAME          (Parameterized Trigger)
 //	Waiting for the completion of NAME       (Parameterized Trigger)
 //	NAME #N started.                         (Parameterized Trigger)
@@ -368,6 +370,14 @@ func parseMention(line string) (ConsoleMention, bool) {
 	}
 	if run, ok := strings.CutPrefix(line, "Starting building: "); ok {
 		return numbered(run, "")
+	}
+	if rest, ok := strings.CutPrefix(line, "Waiting for "); ok {
+		if run, ok := strings.CutSuffix(rest, " to complete"); ok {
+			return numbered(run, "")
+		}
+	}
+	if run, result, ok := cutLast(line, " already completed: "); ok && results[result] {
+		return numbered(run, result)
 	}
 	if rest, ok := strings.CutPrefix(line, "Build "); ok {
 		if run, result, ok := cutLast(rest, " completed: "); ok && results[result] {

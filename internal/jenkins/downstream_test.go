@@ -94,6 +94,42 @@ func itoa(n int) string {
 	return strconv.Itoa(n)
 }
 
+// TestBuildStepsHostile: graph view's own error and a missing plugin mean
+// no build steps; a classicUrl that leaves Jenkins is an error.
+func TestBuildStepsHostile(t *testing.T) {
+	t.Parallel()
+	const steps = "/job/team/job/my%20pipe/7/stages/allSteps"
+	tests := []struct {
+		name    string
+		answer  http.HandlerFunc
+		want    []string
+		wantErr error
+		anyErr  bool
+	}{
+		{"status error", answerJSON(200, `{"status":"error","message":"boom"}`), nil, ErrNoBuildSteps, true},
+		{"not installed", nil, nil, ErrNoBuildSteps, true},
+		{"steps", answerJSON(200, `{"status":"ok","data":{"steps":[{"id":"9","buildStep":{"classicUrl":"job/a/job/b/3/","displayName":"a » b #3"}},{"id":"11"}]}}`), []string{"a/b #3"}, nil, false},
+		{"classicUrl elsewhere", answerJSON(200, `{"status":"ok","data":{"steps":[{"buildStep":{"classicUrl":"https://evil.example/job/a/3/"}}]}}`), nil, nil, true},
+		{"classicUrl escaping the root", answerJSON(200, `{"status":"ok","data":{"steps":[{"buildStep":{"classicUrl":"job/../../job/a/3/"}}]}}`), nil, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{steps: tt.answer})
+			got, err := c.BuildSteps(context.Background(), nil, pipeJob, 7)
+			if (err != nil) != tt.anyErr || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if names := downstreamNames(got); !reflect.DeepEqual(names, tt.want) {
+				t.Errorf("got %q, want %q", names, tt.want)
+			}
+			if n := s.count(steps); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
+	}
+}
+
 func TestResolveRunURL(t *testing.T) {
 	t.Parallel()
 	base := mustURL(t, "https://ci.example.com/jenkins")
@@ -256,6 +292,8 @@ func TestParseConsoleMentions(t *testing.T) {
 			[]ConsoleMention{{Name: "team » my child"}, {Name: "team » my child", Build: 7}, {Name: "team » my child", Build: 7, Result: "FAILURE"}}},
 		{"parameterized trigger", "Waiting for the completion of a » b\na » b #3 started.\na » b #3 completed. Result was UNSTABLE\nTriggering projects: c, d\n",
 			[]ConsoleMention{{Name: "a » b"}, {Name: "a » b", Build: 3}, {Name: "a » b", Build: 3, Result: "UNSTABLE"}, {Name: "c, d"}}},
+		{"waitForBuild", "Waiting for a » b #3 to complete\na » b #4 already completed: ABORTED\n",
+			[]ConsoleMention{{Name: "a » b", Build: 3}, {Name: "a » b", Build: 4, Result: "ABORTED"}}},
 		{"ambiguous » in a name", "Starting building: x » y » z #12\r\n",
 			[]ConsoleMention{{Name: "x » y » z", Build: 12}}},
 		{"# in a name", "Starting building: release #2 #5\n", []ConsoleMention{{Name: "release #2", Build: 5}}},
