@@ -408,6 +408,9 @@ type cause struct {
 	note *string
 	// upstream, if set, is the build that started this one.
 	upstream *upstreamCause
+	// folded are the upstream causes of build steps whose requests the
+	// item absorbed (CauseAction.foldIntoExisting).
+	folded []*upstreamCause
 }
 
 func (c cause) shortDescription() string {
@@ -455,7 +458,11 @@ func (c cause) action() *jobj {
 			addVis("userId", 3, id).
 			addVis("userName", 3, c.userName())
 	}
-	return newObj("hudson.model.CauseAction").addVis("causes", 2, []any{o})
+	causes := []any{o}
+	for _, u := range c.folded {
+		causes = append(causes, u.json())
+	}
+	return newObj("hudson.model.CauseAction").addVis("causes", 2, causes)
 }
 
 func (t *TestReport) counts() (fail, skip, total int) {

@@ -70,6 +70,9 @@ func newConsoleLog(b *build) *consoleLog {
 	default:
 		add(piece{text: "Started by user "}, note("user "+c.userName()), piece{text: c.userName() + "\n"})
 	}
+	for _, u := range c.folded {
+		add(u.console()...)
+	}
 	ws := "/var/jenkins_home/workspace/" + b.job.fullName()
 	if b.job.spec.Pipeline {
 		add(note("start"), piece{text: "[Pipeline] Start of Pipeline\n"},

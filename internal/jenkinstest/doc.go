@@ -98,9 +98,10 @@
 // (hidden jobs are always 404), views, SCM, /term and /kill escalation (both
 // act like stop), the multipart streaming log mode, progressiveHtml, XML
 // APIs other than the crumb xpath, deleted log files, session expiry, cause
-// folding on coalesced items, the artifact *zip* archives and Ant-glob
-// listings (both 404), the Run/Artifacts permission, fingerprints, the ';'
-// filter outside artifact/; for Pipelines: steps other than input
+// folding on coalesced items (but for a build step's upstream cause), the
+// artifact *zip* archives and Ant-glob listings (both 404), the
+// Run/Artifacts permission, fingerprints, the ';' filter outside
+// artifact/; for Pipelines: steps other than input
 // (stageFlowNodes hold only input steps, allSteps only build steps), wfapi
 // on jobs and flow nodes (execution/node/...), wfapi changesets and
 // artifacts links, graph view's steps and log (404) and its "title"

@@ -202,8 +202,10 @@ func (s *Server) considerDownstream(consider func(time.Time, func(time.Time))) {
 	}
 }
 
-// scheduleDownstream queues the child of step k of b at t. The step's
-// actions keep it from merging with another item.
+// scheduleDownstream queues the child of step k of b at t. Like any
+// schedule2, a request for a job with an item still queued with the same
+// parameters merges into it: the item takes the step's upstream cause too,
+// and one build answers both steps.
 func (s *Server) scheduleDownstream(b *build, k int, t time.Time) {
 	d := b.script.Downstream[k]
 	j := s.lookup(d.Job)
@@ -229,11 +231,22 @@ func (s *Server) scheduleDownstream(b *build, k int, t time.Time) {
 	if j.spec.Script != nil {
 		script = j.spec.Script(paramMap(params))
 	}
+	up := &upstreamCause{up: b, pipeline: b.job.spec.Pipeline}
+	due := t.Add(max(script.QuietPeriod, 0))
+	for _, it := range s.queueOf(j) {
+		if sameParams(it, params, nil) {
+			it.cause.folded = append(it.cause.folded, up)
+			if it.state == stateWaiting && due.Before(it.due) {
+				it.due = due
+			}
+			b.down.items[k] = it
+			return
+		}
+	}
 	s.lastID++
 	it := &queueItem{
 		id: s.lastID, job: j, params: params, trigger: "build", script: script, entered: t,
-		due:   t.Add(max(script.QuietPeriod, 0)),
-		cause: cause{upstream: &upstreamCause{up: b, pipeline: b.job.spec.Pipeline}},
+		due: due, cause: cause{upstream: up},
 	}
 	s.items[it.id] = it
 	s.queue = append(s.queue, it)

@@ -270,3 +270,38 @@ func TestDownstreamStop(t *testing.T) {
 		})
 	}
 }
+
+// TestDownstreamCoalesces: two build steps that ask for a busy job while
+// the first request still waits in the queue get one build, which carries
+// both upstream causes and answers both steps.
+func TestDownstreamCoalesces(t *testing.T) {
+	t.Parallel()
+	step := fixed(parentScript(Downstream{Wait: true, Propagate: true}))
+	f := newFixture(t, Options{},
+		JobSpec{FullName: "p", Pipeline: true, Concurrent: true, Script: step},
+		JobSpec{FullName: "q", Script: step},
+		childJob("UNSTABLE"))
+	f.post("/job/f/job/child/build") // #1 runs 0-5 s: the steps' item waits
+	f.post("/job/p/build")
+	f.post("/job/q/build")
+	f.clk.Advance(time.Minute)
+	child := f.srv.Builds("f/child")
+	if len(child) != 2 {
+		t.Fatalf("child builds: %+v", child)
+	}
+	const tree = "?tree=actions[causes[upstreamProject,upstreamBuild]]"
+	want := `{"_class":"org.jenkinsci.plugins.workflow.job.WorkflowRun","actions":[{"_class":"hudson.model.CauseAction","causes":[{"_class":"org.jenkinsci.plugins.workflow.support.steps.build.BuildUpstreamCause","upstreamBuild":1,"upstreamProject":"p"},{"_class":"hudson.model.Cause$UpstreamCause","upstreamBuild":1,"upstreamProject":"q"}]},{},{"_class":"org.jenkinsci.plugins.workflow.job.views.FlowGraphAction"},{}]}`
+	if got := f.get("/job/f/job/child/2/api/json" + tree).body; got != want {
+		t.Errorf("causes:\n%s\nwant\n%s", got, want)
+	}
+	// Both wait for #2 (5-10 s): the Pipeline's step fails with its
+	// result, the freestyle build resumes for its last 8 s.
+	for name, took := range map[string]time.Duration{"p": 10 * time.Second, "q": 18 * time.Second} {
+		b := f.srv.Builds(name)
+		if len(b) != 1 || b[0].Result != "UNSTABLE" || b[0].Completed.Sub(b[0].Started) != took {
+			t.Errorf("%s: %+v, want UNSTABLE after %v", name, b, took)
+		}
+	}
+	inOrder(t, f.get("/job/f/job/child/2/consoleText").body,
+		"Started by upstream project \"p\" build number 1\n", "Started by upstream project \"q\" build number 1\n")
+}
