@@ -52,7 +52,7 @@ func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) 
 	var a graphStepsAnswer
 	err := c.getJSON(ctx, BuildPath(job, n)+"stages/allSteps", "", &a)
 	switch {
-	case IsNotFound(err):
+	case errors.Is(err, ErrNotFound):
 		return nil, ErrNoBuildSteps
 	case err != nil:
 		return nil, fmt.Errorf("read the build steps of %s #%d: %w", job.Name, n, err)
