@@ -551,10 +551,10 @@ func orDash(s string) string {
 }
 
 // markdownSpecial are the characters text escapes: those that start
-// emphasis, links, code, HTML or a table cell's end.
+// emphasis, links, code, HTML, an entity or a table cell's end.
 var markdownSpecial = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`,
+	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "&", `\&`,
 	"\r", " ", "\n", " ",
 )
 

@@ -253,3 +253,16 @@ func FuzzBuildRow(f *testing.F) {
 		}
 	})
 }
+
+// TestJobNameCannotNest: Jenkins text that spells the indent's entity
+// reads as itself, so a build cannot pass for one started by another.
+func TestJobNameCannotNest(t *testing.T) {
+	t.Parallel()
+	md := Summary{Builds: []BuildSummary{
+		treeBuild("a", 1, "", build.Success),
+		treeBuild("&emsp;&#8627; b", 1, "", build.Success),
+	}}.markdown(func(s string) string { return s })
+	if want := "| [\\&emsp;\\&#8627; b]("; !strings.Contains(md, want) {
+		t.Errorf("summary lacks %q:\n%s", want, md)
+	}
+}
