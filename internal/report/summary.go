@@ -191,10 +191,14 @@ func (m *markdownWriter) one(t tree) {
 // several renders a row per build, the timeline, the parameters when all
 // the step's builds share them, and then each build's own section.
 func (m *markdownWriter) several(t tree) {
-	heading := m.count(t.own)
-	if n := len(t.rows) - len(t.own); n > 0 {
-		heading += "; " + Plural(n, "downstream build")
+	var counts []string
+	if len(t.own) > 0 {
+		counts = append(counts, m.count(t.own))
 	}
+	if n := len(t.rows) - len(t.own); n > 0 {
+		counts = append(counts, Plural(n, "downstream build"))
+	}
+	heading := strings.Join(counts, "; ")
 	if t.culprit >= 0 {
 		heading = fmt.Sprintf("%s, below %s; %s", m.culprit(t), m.title(t.rows[t.of].BuildSummary), heading)
 	}
@@ -422,6 +426,9 @@ func (m *markdownWriter) notes(notes []string) {
 // sameStart reports whether every build was started with the same
 // parameters and files, as the builds a step triggers are.
 func sameStart(builds []BuildSummary) bool {
+	if len(builds) == 0 {
+		return false
+	}
 	for _, bs := range builds[1:] {
 		if !slices.Equal(bs.Params, builds[0].Params) || !slices.Equal(bs.Files, builds[0].Files) {
 			return false

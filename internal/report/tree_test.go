@@ -266,3 +266,18 @@ func TestJobNameCannotNest(t *testing.T) {
 		t.Errorf("summary lacks %q:\n%s", want, md)
 	}
 }
+
+// TestOnlyDownstream: a summary whose every build names an upstream it
+// lacks, which flow does not make, still lists them all.
+func TestOnlyDownstream(t *testing.T) {
+	t.Parallel()
+	md := Summary{Builds: []BuildSummary{
+		treeBuild("a", 1, "https://ci/job/gone/1/", build.Failure),
+		treeBuild("b", 1, "https://ci/job/a/1/", build.Failure),
+	}}.markdown(func(s string) string { return s })
+	for _, want := range []string{"| [a](https://ci/job/a/) | ", "| ↳ [b](https://ci/job/b/) | ", "### Jenkins: 2 downstream builds\n"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+}
