@@ -19,12 +19,25 @@ type Timeline struct {
 // timeline draws the builds on one time axis, as a Mermaid gantt chart,
 // which GitHub renders in a step summary: for each build a bar for its
 // time in the queue, one for its building, and one for each of its stages.
+// A section holds a build at the tree's top and, below its own bars, those
+// of the builds it started at any depth, each named after its build.
 // Builds of which nothing is known are left out, and with them all, the
 // chart.
-func (m *markdownWriter) timeline(builds []BuildSummary) {
+func (m *markdownWriter) timeline(rows []row) {
 	var body strings.Builder
-	for _, bs := range builds {
-		m.ganttSection(&body, bs)
+	for i := 0; i < len(rows); {
+		top := rows[i].BuildSummary
+		bars := m.bars(top, "")
+		for i++; i < len(rows) && rows[i].depth > 0; i++ {
+			bars = append(bars, m.bars(rows[i].BuildSummary, m.label(rows[i].BuildSummary)+": ")...)
+		}
+		if len(bars) == 0 {
+			continue
+		}
+		fmt.Fprintf(&body, "    section %s\n", ganttText(m.label(top)))
+		for _, line := range bars {
+			body.WriteString("    " + line + "\n")
+		}
 	}
 	if body.Len() == 0 {
 		return
@@ -34,7 +47,8 @@ func (m *markdownWriter) timeline(builds []BuildSummary) {
 	m.b.WriteString("```\n")
 }
 
-func (m *markdownWriter) ganttSection(b *strings.Builder, bs BuildSummary) {
+// bars are a build's tasks in the chart, each name after prefix.
+func (m *markdownWriter) bars(bs BuildSummary, prefix string) []string {
 	t := bs.Timeline
 	end := func(at int64) int64 {
 		if at > 0 {
@@ -44,10 +58,10 @@ func (m *markdownWriter) ganttSection(b *strings.Builder, bs BuildSummary) {
 	}
 	var bars []string
 	if t.Queued > 0 && end(t.Started) > t.Queued {
-		bars = append(bars, bar("in the queue", "done", t.Queued, end(t.Started)))
+		bars = append(bars, bar(prefix+"in the queue", "done", t.Queued, end(t.Started)))
 	}
 	if t.Started > 0 && t.Ended > t.Started {
-		bars = append(bars, bar("building", buildTag(bs.Result, t.Running), t.Started, t.Ended))
+		bars = append(bars, bar(prefix+"building", buildTag(bs.Result, t.Running), t.Started, t.Ended))
 	}
 	for _, st := range bs.Stages {
 		stop := st.StartMS + st.DurationMS
@@ -55,20 +69,10 @@ func (m *markdownWriter) ganttSection(b *strings.Builder, bs BuildSummary) {
 			stop = max(stop, t.Ended)
 		}
 		if st.StartMS > 0 && stop > st.StartMS {
-			bars = append(bars, bar(m.mask(st.FullName()), stageTag(st.Status), st.StartMS, stop))
+			bars = append(bars, bar(prefix+m.mask(st.FullName()), stageTag(st.Status), st.StartMS, stop))
 		}
 	}
-	if len(bars) == 0 {
-		return
-	}
-	label := m.mask(bs.Job)
-	if bs.Number > 0 {
-		label += fmt.Sprintf(" #%d", bs.Number)
-	}
-	fmt.Fprintf(b, "    section %s\n", ganttText(label))
-	for _, line := range bars {
-		b.WriteString("    " + line + "\n")
-	}
+	return bars
 }
 
 // bar is one task of the chart: a name, a tag that colours it, its start

@@ -15,7 +15,8 @@ import (
 // Summary is what the step summary shows of a step: each build it
 // followed, and what the reader should know of the whole step.
 type Summary struct {
-	// Builds are in the order of the job or follow input.
+	// Builds are the step's own builds, in the order of the job or follow
+	// input, then the downstream builds in the order they appeared.
 	Builds []BuildSummary
 	// Notes say what else the reader should know, one sentence each.
 	Notes []string
@@ -29,8 +30,9 @@ type Summary struct {
 // waited for input, and the artifacts brought back. Every optional part is
 // shown only when set.
 type BuildSummary struct {
-	Job    string // full name
-	JobURL string
+	Job      string // full name
+	JobURL   string
+	Upstream string // the URL of the build that started it; "" for a build of the step's own
 	// Number is 0 when the build never started; URL is then the queue
 	// item's.
 	Number int
@@ -132,10 +134,10 @@ func (s Summary) junitWhere() string {
 func (s Summary) render(cut shortening, mask func(string) string) string {
 	var b strings.Builder
 	md := &markdownWriter{b: &b, mask: mask, shortening: cut}
-	if len(s.Builds) == 1 {
-		md.one(s.Builds[0])
+	if t := nest(s.Builds); len(t.own) == 1 {
+		md.one(t)
 	} else {
-		md.several(s.Builds)
+		md.several(t)
 	}
 	notes := s.Notes
 	switch {
@@ -162,48 +164,121 @@ type markdownWriter struct {
 // link is a masked link.
 func (m *markdownWriter) link(label, url string) string { return link(m.mask(label), m.mask(url)) }
 
-// one renders the summary of a step with one build: its heading, its row,
-// and then all there is to say of it.
-func (m *markdownWriter) one(bs BuildSummary) {
-	fmt.Fprintf(m.b, "### %sJenkins: %s %s\n\n", bs.icon(), m.title(bs), m.state(bs))
-	m.b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)), orDash(bs.Duration), orDash(bs.QueueTime))
+// one renders the summary of a step with one build: its heading, its row
+// and those of the builds it started, and then all there is to say of
+// them. The build's details have a heading only when the culprit's section
+// comes before them.
+func (m *markdownWriter) one(t tree) {
+	bs := t.own[0]
+	if t.culprit < 0 {
+		fmt.Fprintf(m.b, "### %sJenkins: %s %s\n\n", bs.icon(), m.title(bs), m.state(bs))
+	} else {
+		fmt.Fprintf(m.b, "### %sJenkins: %s, below %s %s\n\n", bs.icon(), m.culprit(t), m.title(bs), m.state(bs))
+	}
+	if len(t.rows) == 1 {
+		m.b.WriteString("| Job | Build | Result | Duration | Queue time |\n|---|---|---|---|---|\n")
+		fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)), orDash(bs.Duration), orDash(bs.QueueTime))
+	} else {
+		m.table(t.rows)
+	}
 	if !m.details {
 		return
 	}
-	m.timeline([]BuildSummary{bs})
-	m.buildDetails(bs, true)
+	m.timeline(t.rows)
+	m.sections(t, false, t.culprit < 0)
 }
 
 // several renders a row per build, the timeline, the parameters when all
-// builds share them, and then each build's own section.
-func (m *markdownWriter) several(builds []BuildSummary) {
-	fmt.Fprintf(m.b, "### %sJenkins: %s\n\n", worst(builds).icon(), m.count(builds))
-	m.b.WriteString("| Job | Build | Result | Duration | Queue time | Failed stage |\n|---|---|---|---|---|---|\n")
-	for _, bs := range builds {
-		fmt.Fprintf(m.b, "| %s | %s | %s | %s | %s | %s |\n", m.link(bs.Job, bs.JobURL), m.buildCell(bs), orDash(string(bs.Result)),
-			orDash(bs.Duration), orDash(bs.QueueTime), orDash(m.mask(bs.FailedStage)))
+// the step's builds share them, and then each build's own section.
+func (m *markdownWriter) several(t tree) {
+	var counts []string
+	if len(t.own) > 0 {
+		counts = append(counts, m.count(t.own))
 	}
+	if n := len(t.rows) - len(t.own); n > 0 {
+		counts = append(counts, Plural(n, "downstream build"))
+	}
+	heading := strings.Join(counts, "; ")
+	if t.culprit >= 0 {
+		heading = fmt.Sprintf("%s, below %s; %s", m.culprit(t), m.title(t.rows[t.of].BuildSummary), heading)
+	}
+	fmt.Fprintf(m.b, "### %sJenkins: %s\n\n", worst(t.own).icon(), heading)
+	m.table(t.rows)
 	if !m.details {
 		return
 	}
-	m.timeline(builds)
-	shared := sameStart(builds)
+	m.timeline(t.rows)
+	shared := sameStart(t.own)
 	if shared {
-		m.params(builds[0])
+		m.params(t.own[0])
 	}
-	for _, bs := range builds {
-		fmt.Fprintf(m.b, "\n#### %s%s %s\n", bs.icon(), m.title(bs), m.state(bs))
-		m.buildDetails(bs, !shared)
+	m.sections(t, shared, false)
+}
+
+// table renders a row per build, each downstream build indented below the
+// build that started it.
+func (m *markdownWriter) table(rows []row) {
+	m.b.WriteString("| Job | Build | Result | Duration | Queue time | Failed stage |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(m.b, "| %s%s | %s | %s | %s | %s | %s |\n", indent(r.depth), m.link(r.Job, r.JobURL), m.buildCell(r.BuildSummary), orDash(string(r.Result)),
+			orDash(r.Duration), orDash(r.QueueTime), orDash(m.mask(r.FailedStage)))
 	}
 }
 
-func (m *markdownWriter) title(bs BuildSummary) string {
-	t := text(m.mask(bs.Job))
-	if bs.Number > 0 {
-		t += fmt.Sprintf(" #%d", bs.Number)
+// culprit names the build that really failed, linked, and how it ended.
+func (m *markdownWriter) culprit(t tree) string {
+	bs := t.rows[t.culprit].BuildSummary
+	return link(m.label(bs), m.mask(bs.URL)) + " " + m.state(bs)
+}
+
+// sections renders what there is to say of each build, the culprit's
+// first, then in the table's order: a section for each of the step's own
+// builds, with their parameters unless shared, and for each downstream
+// build that has more to say than its row. bare leaves out the heading of
+// a lone build of the step's own.
+func (m *markdownWriter) sections(t tree, shared, bare bool) {
+	if t.culprit >= 0 {
+		m.section(t, t.culprit, true)
 	}
-	return t
+	for i, r := range t.rows {
+		switch {
+		case i == t.culprit:
+		case r.own() && bare:
+			m.buildDetails(r.BuildSummary, true)
+		case r.own():
+			m.section(t, i, !shared)
+		case r.hasDetails():
+			m.section(t, i, true)
+		}
+	}
+}
+
+// section renders a build's heading, naming the build that started it,
+// and its details.
+func (m *markdownWriter) section(t tree, i int, params bool) {
+	r := t.rows[i]
+	var by string
+	if r.parent >= 0 {
+		by = ", started by " + m.title(t.rows[r.parent].BuildSummary)
+	}
+	fmt.Fprintf(m.b, "\n#### %s%s %s%s\n", r.icon(), m.title(r.BuildSummary), m.state(r.BuildSummary), by)
+	m.buildDetails(r.BuildSummary, params)
+}
+
+// hasDetails reports whether buildDetails says anything of the build.
+func (bs BuildSummary) hasDetails() bool {
+	return bs.Input != nil || len(bs.Stages)+len(bs.Params)+len(bs.Files)+len(bs.Artifacts)+len(bs.Notes) > 0 || bs.Tests != nil
+}
+
+func (m *markdownWriter) title(bs BuildSummary) string { return text(m.label(bs)) }
+
+// label names a build, masked but not yet escaped.
+func (m *markdownWriter) label(bs BuildSummary) string {
+	label := m.mask(bs.Job)
+	if bs.Number > 0 {
+		label += fmt.Sprintf(" #%d", bs.Number)
+	}
+	return label
 }
 
 // Ended says how the build's following ended, in a word or three for
@@ -351,6 +426,9 @@ func (m *markdownWriter) notes(notes []string) {
 // sameStart reports whether every build was started with the same
 // parameters and files, as the builds a step triggers are.
 func sameStart(builds []BuildSummary) bool {
+	if len(builds) == 0 {
+		return false
+	}
 	for _, bs := range builds[1:] {
 		if !slices.Equal(bs.Params, builds[0].Params) || !slices.Equal(bs.Files, builds[0].Files) {
 			return false
@@ -359,7 +437,6 @@ func sameStart(builds []BuildSummary) bool {
 	return true
 }
 
-// worst is the result whose icon heads the summary of several builds.
 // worst is the build that went worst, for the step's icon: one that
 // failed, or else was unstable, or else succeeded.
 func worst(builds []BuildSummary) BuildSummary {
@@ -481,10 +558,10 @@ func orDash(s string) string {
 }
 
 // markdownSpecial are the characters text escapes: those that start
-// emphasis, links, code, HTML or a table cell's end.
+// emphasis, links, code, HTML, an entity or a table cell's end.
 var markdownSpecial = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`,
+	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "&", `\&`,
 	"\r", " ", "\n", " ",
 )
 
