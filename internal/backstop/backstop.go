@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -48,13 +49,17 @@ type Saver interface {
 const stateName = "jenkins_trigger"
 
 // Where says where a step's record is kept: GitHub's GITHUB_STATE when
-// the runner gives one, else a file beside the dotenv file. It returns nil
-// when there is neither, as with a plain docker run: a killed step there
-// has no second chance.
+// the runner gives one, and a file beside it (see fallbackPath); else a
+// file beside the dotenv file. It returns nil when there is neither, as
+// with a plain docker run: a killed step there has no second chance.
 func Where(getenv func(string) string, dotenv string) Saver {
 	switch {
 	case getenv("GITHUB_STATE") != "":
-		return githubState{action: githubactions.New(githubactions.WithGetenv(getenv)), path: getenv("GITHUB_STATE")}
+		return githubState{
+			action:   githubactions.New(githubactions.WithGetenv(getenv)),
+			path:     getenv("GITHUB_STATE"),
+			fallback: fallbackPath(getenv),
+		}
 	case dotenv != "":
 		return stateFile(StatePath(dotenv))
 	}
@@ -65,22 +70,58 @@ func Where(getenv func(string) string, dotenv string) Saver {
 // GitHub.
 func StatePath(dotenv string) string { return dotenv + ".state" }
 
-// Load reads the record the main step saved: STATE_jenkins_trigger on
-// GitHub, else the file beside the dotenv file. found is false when the
-// step saved nothing there.
+// fallbackPath is the file that also keeps the record on a runner with
+// GITHUB_STATE: in GITHUB_STATE's directory, named from GITHUB_ACTION; ""
+// when either is unset.
+//
+// It is there for runners that run a docker action's post-entrypoint but
+// hand it no STATE_ variables: act (v0.2.89, pkg/runner/action.go
+// runPostStep calls populateEnvsFromSavedState for node actions only), and
+// so its forks that run jobs in production, Gitea's act_runner and
+// Forgejo's runner. The directory outlives the main step on every runner:
+// act's GITHUB_STATE is /var/run/act/workflow/statecmd.txt for every step
+// (step.go), on the volume <job>-env that every step's container of the job
+// mounts (run_context.go GetBindsAndMounts); GitHub's runner makes each
+// step's file in _temp/_runner_file_commands (FileCommandManager.cs), a
+// container action's /github/file_commands (ContainerActionHandler.cs),
+// deletes only its own files between steps, and cleans _temp at the job's
+// start and end only (TempDirectoryManager.cs). GITHUB_ACTION is the same
+// in the main and post steps: act's is the step's id at every stage
+// (step.go, rc.CurrentStep); GitHub's is the step's Action.Name
+// (StepsRunner.cs), and the post step runs the same Action
+// (ActionRunner.cs).
+func fallbackPath(getenv func(string) string) string {
+	state, action := getenv("GITHUB_STATE"), getenv("GITHUB_ACTION")
+	if state == "" || action == "" {
+		return ""
+	}
+	// Only characters that keep the name one plain file name.
+	safe := []byte(action)
+	for i, c := range safe {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			safe[i] = '_'
+		}
+	}
+	return filepath.Join(filepath.Dir(state), "jenkins-trigger-"+string(safe)+".json")
+}
+
+// Load reads the record the main step saved: on GitHub-like runners
+// STATE_jenkins_trigger, else the file beside GITHUB_STATE; elsewhere the
+// file beside the dotenv file. found is false when the step saved nothing
+// there.
 func Load(getenv func(string) string, dotenv string) (rec Record, found bool, err error) {
 	var data []byte
 	switch {
 	case getenv("GITHUB_ACTIONS") == "true":
 		data = []byte(getenv("STATE_" + stateName))
+		if len(data) == 0 && fallbackPath(getenv) != "" {
+			data, err = readRecord(fallbackPath(getenv))
+		}
 	case dotenv != "":
-		data, err = os.ReadFile(StatePath(dotenv))
-		if os.IsNotExist(err) {
-			return Record{}, false, nil
-		}
-		if err != nil {
-			return Record{}, false, fmt.Errorf("read the step's record: %w", err)
-		}
+		data, err = readRecord(StatePath(dotenv))
+	}
+	if err != nil {
+		return Record{}, false, err
 	}
 	if len(data) == 0 {
 		return Record{}, false, nil
@@ -91,13 +132,40 @@ func Load(getenv func(string) string, dotenv string) (rec Record, found bool, er
 	return rec, true, nil
 }
 
+// readRecord reads a saved record's file; a missing one is an empty record.
+func readRecord(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the step's record: %w", err)
+	}
+	return data, nil
+}
+
+// Forget removes the file beside GITHUB_STATE once the post mode has
+// handled it: act keeps its directory from one run to the next with
+// --reuse, and a record left there is no longer true.
+func Forget(getenv func(string) string) error {
+	path := fallbackPath(getenv)
+	if path == "" {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("remove the step's record: %w", err)
+	}
+	return nil
+}
+
 // githubState saves the record through GITHUB_STATE; the runner keeps the
 // last value saved under a name. The record is one line of JSON, which
 // can never be a line equal to go-githubactions' fixed delimiter, so
-// SaveState is safe here.
+// SaveState is safe here. It also keeps the record in fallback, when set.
 type githubState struct {
-	action *githubactions.Action
-	path   string
+	action   *githubactions.Action
+	path     string
+	fallback string
 }
 
 func (g githubState) Save(r Record) error {
@@ -106,7 +174,13 @@ func (g githubState) Save(r Record) error {
 		return err
 	}
 	// SaveState panics when it cannot write the file.
-	return catch(func() { g.action.SaveState(stateName, string(data)) }, g.path)
+	if err := catch(func() { g.action.SaveState(stateName, string(data)) }, g.path); err != nil {
+		return err
+	}
+	if g.fallback == "" {
+		return nil
+	}
+	return writeRecord(g.fallback, data)
 }
 
 func catch(f func(), path string) (err error) {
@@ -119,8 +193,7 @@ func catch(f func(), path string) (err error) {
 	return nil
 }
 
-// stateFile saves the record in a file, whole, so that a kill at any
-// moment leaves one whole record.
+// stateFile saves the record in a file.
 type stateFile string
 
 func (f stateFile) Save(r Record) error {
@@ -128,8 +201,14 @@ func (f stateFile) Save(r Record) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(string(f), data); err != nil {
-		return fmt.Errorf("write %s: %w", string(f), err)
+	return writeRecord(string(f), data)
+}
+
+// writeRecord writes a record's file whole, so that a kill at any moment
+// leaves one whole record.
+func writeRecord(path string, data []byte) error {
+	if err := atomicfile.Write(path, data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package backstop
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -132,5 +134,71 @@ func TestSavedAndLoaded(t *testing.T) {
 	got, found, err := Load(none, dotenv)
 	if err != nil || !found || !slices.Equal(got.Builds, want.Builds) || got.Ended {
 		t.Errorf("loaded %+v, %v, %v; want %+v", got, found, err, want)
+	}
+}
+
+// TestFallbackFile: on a runner with GITHUB_STATE the record is also kept
+// in a file beside it, named from GITHUB_ACTION, which the post mode reads
+// when the runner hands it no STATE_jenkins_trigger, as act does a docker
+// action's post step; STATE_jenkins_trigger, when set, wins.
+func TestFallbackFile(t *testing.T) {
+	t.Parallel()
+	job := jenkins.Job{Path: "/job/a/", Name: "a"}
+	killed := Record{Builds: []Owned{{Job: job, Queue: 3, Build: 7}}}
+	ended := Record{Ended: true, Builds: []Owned{}}
+	for _, tt := range []struct {
+		name   string
+		action string // GITHUB_ACTION
+		saved  *Record
+		state  string // STATE_jenkins_trigger
+		want   *Record
+	}{
+		{"the file, with no STATE_", "deploy", &killed, "", &killed},
+		{"STATE_ over the file", "deploy", &killed, `{"ended":true,"builds":[]}`, &ended},
+		{"STATE_ alone", "", &killed, `{"ended":true,"builds":[]}`, &ended},
+		{"no file without GITHUB_ACTION", "", &killed, "", nil},
+		{"an action that is not a file name", "../x/y z", &killed, "", &killed},
+		{"nothing saved", "deploy", nil, "", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			env := map[string]string{
+				"GITHUB_ACTIONS": "true",
+				"GITHUB_ACTION":  tt.action,
+				"GITHUB_STATE":   filepath.Join(dir, "statecmd.txt"),
+			}
+			getenv := func(k string) string { return env[k] }
+			if tt.saved != nil {
+				if err := Where(getenv, "").Save(*tt.saved); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The post step: a new, empty GITHUB_STATE in the same
+			// directory, as act and GitHub's runner give.
+			if err := os.WriteFile(env["GITHUB_STATE"], nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env["STATE_jenkins_trigger"] = tt.state
+			got, found, err := Load(getenv, "")
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case tt.want == nil && found:
+				t.Errorf("found %+v, want nothing", got)
+			case tt.want != nil && (!found || got.Ended != tt.want.Ended || !slices.Equal(got.Builds, tt.want.Builds)):
+				t.Errorf("loaded %+v, %v; want %+v", got, found, *tt.want)
+			}
+			if err := Forget(getenv); err != nil {
+				t.Fatal(err)
+			}
+			left, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != 1 || left[0].Name() != "statecmd.txt" {
+				t.Errorf("after Forget the directory holds %v, want only statecmd.txt", left)
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
@@ -141,7 +142,7 @@ func trigger(ctx context.Context, e Env) int {
 	targets, err := targetsOf(ctx, cfg, jc)
 	switch {
 	case err == nil:
-	case errors.As(err, new(*config.InputError)):
+	case badInput(err):
 		rep.Error("%v", err)
 		return ExitBadInput
 	case ctx.Err() != nil:
@@ -232,16 +233,27 @@ func post(ctx context.Context, e Env) int {
 		// The main step found the same and triggered nothing.
 		return ExitOK
 	}
-	rec, found, err := backstop.Load(getenv(e.Environ), cfg.Dotenv)
+	env := getenv(e.Environ)
+	rec, found, err := backstop.Load(env, cfg.Dotenv)
 	if err != nil {
 		rep.Error("post: %v", err)
 		return ExitJenkins
 	}
-	if !found || rec.Ended {
-		return ExitOK
+	code := ExitOK
+	if found && !rec.Ended {
+		code = stopLeft(ctx, e, cfg, rep, rec)
 	}
+	if err := backstop.Forget(env); err != nil {
+		rep.Warning("post: %v", err)
+	}
+	return code
+}
+
+// stopLeft stops what of rec a killed step left queued or running.
+func stopLeft(ctx context.Context, e Env, cfg *config.Config, rep report.Reporter, rec backstop.Record) int {
 	hc := e.HTTPClient
 	if hc == nil {
+		var err error
 		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
 			rep.Error("post: %v", err)
 			return ExitBadInput
@@ -341,14 +353,11 @@ func ExitCode(out flow.Outcome) int {
 	return ExitOK
 }
 
-// badInput reports whether the step found an input of the user's wrong
-// against Jenkins before anything was sent: a parameter the job does not
-// take, or a job that is not the followed build's. Inputs wrong on their
-// own are found, and exit, before the step.
+// badInput reports whether err is an input of the user's wrong, on its own
+// or against what Jenkins says (a parameter the job does not take, a job
+// that is not the followed build's): found before anything was triggered.
 func badInput(err error) bool {
-	var paramErr *flow.ParamError
-	var mismatch *flow.JobMismatchError
-	return errors.As(err, &paramErr) || errors.As(err, &mismatch)
+	return errors.As(err, new(*contract.InputError))
 }
 
 // signalNumber reads the signal from signal.NotifyContext's cause, which
@@ -393,7 +402,7 @@ func says(rep report.Reporter, out flow.Outcome, code int, cfg *config.Config) {
 		rep.Error("%v", d.ArtifactsErr)
 	case code == ExitTimeout:
 		rep.Error("%s", timedOut(out, cfg))
-	case code != ExitOK && len(out.Builds) > 1:
+	case code != ExitOK && out.NameBuilds:
 		rep.Error("%s", failed(out, cfg.Policy.FailOnUnstable))
 	}
 }
@@ -412,7 +421,7 @@ func timedOut(out flow.Outcome, cfg *config.Config) string {
 		}
 	}
 	switch {
-	case len(caught) > 0 && len(out.Builds) == 1:
+	case len(caught) > 0 && !out.NameBuilds:
 		return fmt.Sprintf("timeout %s passed before the build reached %s", cfg.Policy.Timeout, cfg.Policy.WaitFor)
 	case len(caught) > 0:
 		queued = append([]string{fmt.Sprintf("timeout %s passed before every build reached %s: %s", cfg.Policy.Timeout, cfg.Policy.WaitFor, strings.Join(caught, ", "))}, queued...)
@@ -420,8 +429,8 @@ func timedOut(out flow.Outcome, cfg *config.Config) string {
 	return strings.Join(queued, "; ")
 }
 
-// failed is the line of a step of several builds that some failed: each
-// failing build and its result.
+// failed is the line of a step that names its builds, when some failed:
+// each failing build and its result.
 func failed(out flow.Outcome, failOnUnstable bool) string {
 	var names []string
 	for _, b := range out.Builds {
@@ -442,14 +451,6 @@ func buildName(b flow.BuildOutcome) string {
 // errorLine is the one line that says why Jenkins could not be used, or
 // what input was wrong.
 func errorLine(err error, cfg *config.Config) string {
-	var pe *flow.ParamError
-	if errors.As(err, &pe) {
-		return (&config.InputError{Input: pe.Input, Err: pe.Err}).Error()
-	}
-	var mismatch *flow.JobMismatchError
-	if errors.As(err, &mismatch) {
-		return (&config.InputError{Input: "job", Err: mismatch}).Error()
-	}
 	usesOIDC := cfg.OIDCAudience != "" || cfg.OIDCToken != ""
 	if errors.Is(err, jenkins.ErrUnauthorized) && usesOIDC {
 		return fmt.Sprintf("Jenkins refused the OIDC token (401): check the issuer, audience, username claim and protected paths of Jenkins' jwt-auth-filter; %v", err)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http/httpproxy"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 // maxConnsPerHost bounds the connections to Jenkins: the builds of a step
@@ -31,7 +32,7 @@ func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client,
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(cfg.CA) {
-			return nil, &config.InputError{Input: "ca_cert", Err: errors.New("holds no usable PEM certificate")}
+			return nil, &contract.InputError{Input: "ca_cert", Err: errors.New("holds no usable PEM certificate")}
 		}
 		tlsConf.RootCAs = pool
 	}

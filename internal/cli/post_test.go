@@ -189,3 +189,87 @@ func TestPostStateBesideDotenv(t *testing.T) {
 		t.Errorf("post mode changed the dotenv file:\n%s\nwas:\n%s", after, before)
 	}
 }
+
+// TestPostWithoutState: act runs a docker action's post-entrypoint without
+// STATE_jenkins_trigger, with GITHUB_STATE a new empty file in the same
+// directory and the same GITHUB_ACTION. The post mode then reads the file
+// the step kept beside GITHUB_STATE: after a step that ended it sends
+// nothing; after a killed one it stops each build; STATE_, when the runner
+// gives it, wins over the file. Each time it removes the file.
+func TestPostWithoutState(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, jenkinstest.Options{WFAPI: true})
+	threeRegions(h)
+	state := filepath.Join(h.dir, "statecmd.txt")
+	h.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start",
+		"GITHUB_ACTIONS", "true", "GITHUB_STATE", state, "GITHUB_ACTION", "trigger")
+	h.runWant(ExitOK)
+	recs := stateRecords(t, state)
+	ended, killed := recs[len(recs)-1], recs[len(recs)-2]
+	kept, err := filepath.Glob(filepath.Join(h.dir, "jenkins-trigger-*"))
+	if err != nil || len(kept) != 1 {
+		t.Fatalf("files beside GITHUB_STATE: %v, %v; want one", kept, err)
+	}
+	if data, _ := os.ReadFile(kept[0]); !strings.Contains(string(data), `"ended":true`) {
+		t.Fatalf("the file a step that ended kept: %s", data)
+	}
+
+	keep := func(rec backstop.Record) {
+		t.Helper()
+		data, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(kept[0], data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post := func(stateVar *backstop.Record) *harness {
+		t.Helper()
+		p := h.again()
+		for k, v := range h.env {
+			p.env[k] = v
+		}
+		if err := os.WriteFile(state, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if stateVar != nil {
+			data, err := json.Marshal(*stateVar)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.env["STATE_jenkins_trigger"] = string(data)
+		}
+		p.postWant(ExitOK)
+		if _, err := os.Stat(kept[0]); !os.IsNotExist(err) {
+			t.Errorf("the post mode left the file beside GITHUB_STATE: %v", err)
+		}
+		return p
+	}
+	sent := len(h.srv.Requests())
+	for _, tt := range []struct {
+		name     string
+		file     backstop.Record
+		stateVar *backstop.Record
+	}{
+		{"a step that ended", ended, nil},
+		{"STATE_ over the file", killed, &ended},
+	} {
+		keep(tt.file)
+		post(tt.stateVar)
+		if n := len(h.srv.Requests()) - sent; n != 0 {
+			t.Fatalf("%s: the post mode sent %d requests", tt.name, n)
+		}
+	}
+
+	keep(killed)
+	p := post(nil)
+	for _, job := range strings.Split(regions, "\n") {
+		if b := h.srv.Builds(job); len(b) != 1 || !b[0].Aborted {
+			t.Errorf("%s: builds %+v, want its one build stopped", job, b)
+		}
+		if !strings.Contains(p.stdout.String(), "Asked Jenkins to stop "+job+" #1") {
+			t.Errorf("post mode does not say it stopped %s:\n%s", job, p.stdout.String())
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
@@ -19,17 +20,17 @@ import (
 // reports for itself; that root URL is read once, and only when a followed
 // URL is on another origin than url, so that nothing else is sent before
 // the inputs are known good. A failure to read it is returned as is, not
-// as an *config.InputError.
+// as a *contract.InputError.
 func targetsOf(ctx context.Context, cfg *config.Config, jc *jenkins.Client) ([]flow.Target, error) {
 	jobs := make([]jenkins.Job, 0, len(cfg.Job))
 	seen := map[string]bool{}
 	for _, name := range cfg.Job {
 		job, err := jenkins.ParseJob(cfg.BaseURL, name)
 		if err != nil {
-			return nil, &config.InputError{Input: "job", Err: fmt.Errorf("%q %w", name, err)}
+			return nil, &contract.InputError{Input: "job", Err: fmt.Errorf("%q %w", name, err)}
 		}
 		if seen[job.Path] {
-			return nil, &config.InputError{Input: "job", Err: fmt.Errorf("names job %s twice", job.Name)}
+			return nil, &contract.InputError{Input: "job", Err: fmt.Errorf("names job %s twice", job.Name)}
 		}
 		seen[job.Path] = true
 		jobs = append(jobs, job)
@@ -42,7 +43,7 @@ func targetsOf(ctx context.Context, cfg *config.Config, jc *jenkins.Client) ([]f
 		return targets, nil
 	}
 	if len(jobs) > 0 && len(jobs) != len(cfg.Follow) {
-		return nil, &config.InputError{Input: "job", Err: fmt.Errorf("names %d jobs and follow %d builds: leave job out, or give the job of each build, in the same order", len(jobs), len(cfg.Follow))}
+		return nil, &contract.InputError{Input: "job", Err: fmt.Errorf("names %d jobs and follow %d builds: leave job out, or give the job of each build, in the same order", len(jobs), len(cfg.Follow))}
 	}
 	var root *url.URL
 	if slices.ContainsFunc(cfg.Follow, func(raw string) bool { return jenkins.OtherOrigin(cfg.BaseURL, raw) }) {
@@ -56,10 +57,10 @@ func targetsOf(ctx context.Context, cfg *config.Config, jc *jenkins.Client) ([]f
 	for i, raw := range cfg.Follow {
 		loc, err := jenkins.Locate(cfg.BaseURL, root, raw)
 		if err != nil {
-			return nil, &config.InputError{Input: "follow", Err: fmt.Errorf("%s %w", redacted(raw), err)}
+			return nil, &contract.InputError{Input: "follow", Err: fmt.Errorf("%s %w", redacted(raw), err)}
 		}
 		if located[loc] {
-			return nil, &config.InputError{Input: "follow", Err: fmt.Errorf("names %s twice", redacted(raw))}
+			return nil, &contract.InputError{Input: "follow", Err: fmt.Errorf("names %s twice", redacted(raw))}
 		}
 		located[loc] = true
 		targets[i].Follow = &loc

@@ -18,6 +18,8 @@ import (
 	"hash"
 	"os"
 	"strings"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 // readPEM accepts PEM text or the path of a PEM file, as ca_cert,
@@ -50,7 +52,7 @@ func loadClientCert(certIn, keyIn, password string) (*tls.Certificate, error) {
 	if certIn != "" {
 		var err error
 		if certPEM, err = readPEM(certIn); err != nil {
-			return nil, &InputError{Input: "client_cert", Err: err}
+			return nil, &contract.InputError{Input: "client_cert", Err: err}
 		}
 		if !bytes.Contains(certPEM, []byte("-----BEGIN CERTIFICATE-----")) {
 			return nil, inputErr("client_cert", "holds no PEM certificate")
@@ -59,7 +61,7 @@ func loadClientCert(certIn, keyIn, password string) (*tls.Certificate, error) {
 	if keyIn != "" {
 		keyPEM, err := readPEM(keyIn)
 		if err != nil {
-			return nil, &InputError{Input: "client_key", Err: err}
+			return nil, &contract.InputError{Input: "client_key", Err: err}
 		}
 		if keyDER, err = privateKeyDER(keyPEM, password); err != nil {
 			return nil, err
@@ -114,11 +116,11 @@ func privateKeyDER(data []byte, password string) ([]byte, error) {
 	}
 	key, err := parsePrivateKey(block)
 	if err != nil {
-		return nil, &InputError{Input: "client_key", Err: err}
+		return nil, &contract.InputError{Input: "client_key", Err: err}
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, &InputError{Input: "client_key", Err: err}
+		return nil, &contract.InputError{Input: "client_key", Err: err}
 	}
 	return der, nil
 }
@@ -223,7 +225,7 @@ func decryptPKCS8(der []byte, password string) ([]byte, error) {
 	}
 	key, err := pbkdf2.Key(prf, password, kdf.Salt, kdf.Iterations, keyLen)
 	if err != nil {
-		return nil, &InputError{Input: "client_key_password", Err: err}
+		return nil, &contract.InputError{Input: "client_key_password", Err: err}
 	}
 	block, _ := aes.NewCipher(key) // the key has one of AES' sizes
 	plain := make([]byte, len(info.Data))

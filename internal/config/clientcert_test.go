@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 )
 
 const keyPassword = "s3cret-key-pass"
@@ -49,7 +51,7 @@ func TestClientCert(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, err := Load(with("JENKINS_CLIENT_CERT", tt.cert, "JENKINS_CLIENT_KEY", tt.key, "JENKINS_CLIENT_KEY_PASSWORD", tt.pwd))
-			var ie *InputError
+			var ie *contract.InputError
 			switch {
 			case tt.input == "" && (err != nil || c.Certificate == nil):
 				t.Fatalf("err %v", err)

@@ -80,21 +80,8 @@ type Jobs []string
 // Follows are the build and queue item URLs the follow input names.
 type Follows []string
 
-// InputError is bad input: the run stops before anything is sent to
-// Jenkins.
-type InputError struct {
-	Input string // the input's name, e.g. "timeout"
-	Err   error
-}
-
-func (e *InputError) Error() string {
-	return fmt.Sprintf("input %s (%s): %v", e.Input, contract.Input{Name: e.Input}.Env(), e.Err)
-}
-
-func (e *InputError) Unwrap() error { return e.Err }
-
 func inputErr(input, format string, args ...any) error {
-	return &InputError{Input: input, Err: fmt.Errorf(format, args...)}
+	return &contract.InputError{Input: input, Err: fmt.Errorf(format, args...)}
 }
 
 // lookup applies the contract's precedence: a non-empty INPUT_<NAME> wins
@@ -140,9 +127,9 @@ func translateEnvError(err error) error {
 	}
 	var pe env.ParseError
 	if errors.As(err, &pe) {
-		return &InputError{Input: inputName(pe.Name), Err: pe.Err}
+		return &contract.InputError{Input: inputName(pe.Name), Err: pe.Err}
 	}
-	return &InputError{Input: "environment", Err: err}
+	return &contract.InputError{Input: "environment", Err: err}
 }
 
 // inputName is the input a field of Config (or of build.Policy) decodes,

@@ -207,7 +207,7 @@ func TestLoadBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Load(tt.env)
-			var ie *InputError
+			var ie *contract.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("err = %v, want an InputError", err)
 			}
@@ -298,7 +298,7 @@ func TestEveryInputReachesItsField(t *testing.T) {
 		}
 		for _, variable := range []string{in.Env(), in.GitHubEnv()} {
 			_, err := Load(with(variable, "\x01 not a valid value for anything but text \x01"))
-			var ie *InputError
+			var ie *contract.InputError
 			refuses := in.Boolean || len(in.Choices) > 0 || in.Name == "timeout" || in.Name == "queue_timeout" || in.Name == "headers"
 			switch {
 			case err != nil && (!errors.As(err, &ie) || ie.Input != in.Name):

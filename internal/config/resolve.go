@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/oidc"
 )
 
@@ -36,7 +37,7 @@ func (c *Config) resolve(environ map[string]string) error {
 	}
 	base, user, pass, err := parseBaseURL(c.URL)
 	if err != nil {
-		return &InputError{Input: "url", Err: err}
+		return &contract.InputError{Input: "url", Err: err}
 	}
 	c.BaseURL, c.urlPassword = base, pass
 	if c.User == "" {
@@ -49,7 +50,7 @@ func (c *Config) resolve(environ map[string]string) error {
 		return inputErr("headers", "sets Authorization, which carries the user and token Jenkins is given: give the front door's credential in its own header (Proxy-Authorization for an identity-aware proxy)")
 	}
 	if err := checkFiles(c.Files); err != nil {
-		return &InputError{Input: "files", Err: err}
+		return &contract.InputError{Input: "files", Err: err}
 	}
 	for _, f := range c.Files {
 		for _, p := range c.Parameters {
@@ -59,7 +60,7 @@ func (c *Config) resolve(environ map[string]string) error {
 		}
 	}
 	if c.CA, err = readCACert(c.CACert); err != nil {
-		return &InputError{Input: "ca_cert", Err: err}
+		return &contract.InputError{Input: "ca_cert", Err: err}
 	}
 	c.resolveCause(environ)
 	if err := c.resolveOIDC(environ); err != nil {

@@ -1,16 +1,20 @@
 // Package contract declares jenkins-trigger's public contract once: every
 // input, with its environment names, default, choices, whether it is a
-// secret or a boolean, and its description, and every output. config
-// decodes the inputs from this declaration, the command's help and the
-// reporter read it, and `go generate ./...` writes action.yml,
-// binary/action.yml, templates/trigger.yml and README.md's tables from it
-// (see gen/). Users script against what it says: changing a name, a default
-// or a meaning is a breaking change.
+// secret or a boolean, and its description; every output; and InputError,
+// the one error that names an input the run cannot take. config decodes the
+// inputs from this declaration, the command's help and the reporter read
+// it, and `go generate ./...` writes action.yml, binary/action.yml,
+// templates/trigger.yml and README.md's tables from it (see gen/). Users
+// script against what it says: changing a name, a default or a meaning is a
+// breaking change.
 package contract
 
 //go:generate go run ./gen -root ../..
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Input declares one input.
 type Input struct {
@@ -42,6 +46,21 @@ func (in Input) Env() string { return "JENKINS_" + in.suffix() }
 func (in Input) GitHubEnv() string { return "INPUT_" + in.suffix() }
 
 func (in Input) suffix() string { return strings.ToUpper(in.Name) }
+
+// InputError is bad input, wrong on its own or against what Jenkins says
+// of the job: the run stops before anything is triggered. Bad input of
+// every kind is this one type, so that each reads the same, naming the
+// input, and has the one exit code cli gives it.
+type InputError struct {
+	Input string // the input's name, e.g. "timeout"
+	Err   error
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("input %s (%s): %v", e.Input, Input{Name: e.Input}.Env(), e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
 
 // Output declares one step output.
 type Output struct {

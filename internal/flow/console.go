@@ -21,7 +21,8 @@ const maxDrain = 20
 // consoleTracker streams the build's console from its start, and notes the
 // lines that say a Pipeline's stages or inputs may have changed.
 type consoleTracker struct {
-	r      *run
+	subject
+	client consoleClient
 	out    io.WriteCloser
 	filter *jenkins.ConsoleFilter
 	tap    *markTap
@@ -34,21 +35,21 @@ type consoleTracker struct {
 	cut bool
 }
 
-func (r *run) newConsoleTracker() *consoleTracker {
-	label := ""
-	if r.several {
-		label = r.label()
+// newConsoleTracker follows the console when the log input says so.
+func newConsoleTracker(w watch) tracker {
+	if !w.policy.Log {
+		return nil
 	}
-	out := r.Report.Console(fmt.Sprintf("%s #%d console", r.job.Name, r.number), label)
+	out := w.streams.Console(fmt.Sprintf("%s #%d console", w.job.Name, w.number), w.label)
 	tap := &markTap{w: out}
-	return &consoleTracker{r: r, out: out, tap: tap, filter: jenkins.NewConsoleFilter(tap), more: true}
+	return &consoleTracker{subject: w.subject, client: w.client, out: out, tap: tap, filter: jenkins.NewConsoleFilter(tap), more: true}
 }
 
 func (c *consoleTracker) poll(ctx context.Context, v view) (view, error) {
 	if c.cut || v.build.Finished() && !c.more {
 		return v, nil
 	}
-	chunk, err := c.r.Client.ProgressiveText(ctx, c.r.job, c.r.number, c.next, c.filter)
+	chunk, err := c.client.ProgressiveText(ctx, c.job, c.number, c.next, c.filter)
 	if err != nil {
 		return v, err
 	}
@@ -67,7 +68,7 @@ func (c *consoleTracker) poll(ctx context.Context, v view) (view, error) {
 		// Drain what the build still writes after Jenkins calls it
 		// finished, within bounds.
 		if c.drains++; c.drains > maxDrain {
-			c.r.log.Warning("the console of %s #%d still grows after the build finished; stopped reading it", c.r.job.Name, c.r.number)
+			c.log.Warning("the console of %s #%d still grows after the build finished; stopped reading it", c.job.Name, c.number)
 			c.cut = true
 		}
 	}

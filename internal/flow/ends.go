@@ -30,14 +30,16 @@ type ends struct {
 	entries []buildsEntry
 }
 
-// newEnds starts the report of the runs' ends, each run's entry in the
-// builds output with its job.
-func newEnds(s *step, runs []*run) *ends {
-	e := &ends{step: s, written: map[string]string{}, entries: make([]buildsEntry, len(runs))}
-	for i, r := range runs {
-		e.entries[i].Job = r.job.Name
-	}
-	return e
+// newEnds starts the report of the builds' ends.
+func newEnds(s *step) *ends {
+	return &ends{step: s, written: map[string]string{}}
+}
+
+// join adds a build of job to the builds output, with its job.
+func (e *ends) join(job string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.entries = append(e.entries, buildsEntry{Job: job})
 }
 
 // output writes a step output, unless it was written with that value.
@@ -59,11 +61,11 @@ func (e *ends) write(name, value string) {
 }
 
 // reached writes what a run just reached, as soon as it is known: its
-// entry in the builds output, and with one build the outputs of its own
-// (with several, which one they describe is known only at the end).
+// entry in the builds output, and the outputs of its own when the step
+// writes them early.
 func (e *ends) reached(index int, p point, o BuildOutcome) {
 	e.learnt(index, o)
-	if e.several {
+	if !e.show.early {
 		return
 	}
 	switch p {
@@ -91,15 +93,16 @@ func (e *ends) writeBuilds() {
 	e.write(contract.OutputBuilds, string(data))
 }
 
-// built reports the end of one build: its verdict line, or, with several
-// builds, why Jenkins could not be used for it.
-func (e *ends) built(o BuildOutcome, r *run) {
-	e.beat.done(r.index)
-	e.learnt(r.index, o)
+// built reports the end of build i: its verdict line, or why Jenkins
+// could not be used for it.
+func (e *ends) built(i int, f findings) {
+	o := f.out
+	e.beat.done(i)
+	e.learnt(i, o)
 	switch {
 	case o.Err != nil:
-		if e.several {
-			r.log.Warning("%v", o.Err)
+		if e.show.warnErrs {
+			e.logger(f.label).Warning("%v", o.Err)
 		}
 		return
 	case o.Result == build.None:
@@ -120,15 +123,15 @@ func (e *ends) built(o BuildOutcome, r *run) {
 }
 
 // stepEnded reports the end of the step, once.
-func (e *ends) stepEnded(out Outcome, runs []*run) {
+func (e *ends) stepEnded(out Outcome, found []findings) {
 	if i := out.Deciding(); i >= 0 {
 		e.decidingOutputs(out.Builds[i])
 	}
 	e.mu.Lock()
 	e.writeBuilds()
 	e.mu.Unlock()
-	e.summarize(out, runs, e.writeJUnit(runs))
-	if e.several && len(out.Builds) > 0 {
+	e.summarize(found, e.writeJUnit(found))
+	if e.show.tally && len(out.Builds) > 0 {
 		e.Report.Status("%s", tally(out.Builds))
 	}
 	e.Report.End()
@@ -184,7 +187,8 @@ func entryOf(o BuildOutcome) buildsEntry {
 	return e
 }
 
-// tally is the step's last line with several builds: how many ended how.
+// tally is the step's last line when it shows several builds: how many
+// ended how.
 func tally(outcomes []BuildOutcome) string {
 	ends := make([]string, len(outcomes))
 	for i, o := range outcomes {
@@ -193,31 +197,29 @@ func tally(outcomes []BuildOutcome) string {
 	return report.Count(ends)
 }
 
-// writeJUnit writes the junit file: one build's report as Jenkins has it,
-// or with several builds all their suites, each named after its build. It
+// writeJUnit writes the junit file: the build's report as Jenkins has it,
+// or when merged, all the builds' suites, each named after its build. It
 // returns the file's path once written, else "".
-func (e *ends) writeJUnit(runs []*run) string {
+func (e *ends) writeJUnit(found []findings) string {
 	path := e.opts.Policy.Junit
 	if path == "" {
 		return ""
 	}
 	var run *build.TestRun
 	var names []string
-	for _, r := range runs {
-		if r.tests == nil {
-			continue
+	for _, f := range found {
+		switch {
+		case f.tests == nil && f.noTests && !e.show.mergeTests:
+			e.Report.Status("%s has no test report, so %s was not written", f.label(), path)
+		case f.tests == nil:
+		case e.show.mergeTests:
+			names = append(names, f.label())
+			run = merge(run, f.tests, f.label())
+		default:
+			names, run = append(names, f.label()), f.tests
 		}
-		names = append(names, r.label())
-		if !e.several {
-			run = r.tests
-			break
-		}
-		run = merge(run, r.tests, r.label())
 	}
 	if run == nil {
-		if len(runs) == 1 && runs[0].noTests {
-			e.Report.Status("%s has no test report, so %s was not written", runs[0].label(), path)
-		}
 		return ""
 	}
 	name := strings.Join(names, ", ")
@@ -247,17 +249,17 @@ func merge(into, t *build.TestRun, label string) *build.TestRun {
 
 // summarize writes the step summary of a step that reached a queue item
 // or a build; junit is the JUnit file written, or "".
-func (e *ends) summarize(out Outcome, runs []*run, junit string) {
+func (e *ends) summarize(found []findings, junit string) {
 	if !e.Report.WantsSummary() {
 		return
 	}
 	s := report.Summary{JUnit: junit}
 	now := e.Clock.Now()
-	for i, r := range runs {
-		if r.queue == 0 && r.number == 0 || i >= len(out.Builds) {
+	for _, f := range found {
+		if f.queue == 0 && f.number == 0 {
 			continue
 		}
-		s.Builds = append(s.Builds, r.summary(out.Builds[i], now))
+		s.Builds = append(s.Builds, e.summary(f, now))
 	}
 	if len(s.Builds) == 0 {
 		return
@@ -265,15 +267,16 @@ func (e *ends) summarize(out Outcome, runs []*run, junit string) {
 	e.Report.Summary(s)
 }
 
-// summary is what the step summary shows of the run's build.
-func (r *run) summary(o BuildOutcome, now time.Time) report.BuildSummary {
+// summary is what the step summary shows of a build.
+func (e *ends) summary(r findings, now time.Time) report.BuildSummary {
+	o := r.out
 	bs := report.BuildSummary{
-		Job: r.job.Name, JobURL: r.Client.URL(r.job.Path), Number: r.number, URL: cmp.Or(o.BuildURL, o.QueueURL),
+		Job: r.job.Name, JobURL: e.Client.URL(r.job.Path), Number: r.number, URL: cmp.Or(o.BuildURL, o.QueueURL),
 		Result: o.Result, FailedStage: o.FailedStage, Stages: r.stages, Tests: r.tests, Input: r.input.summary(now),
-		Artifacts: r.artifacts, Notes: r.notes(o), Params: r.params, Unfollowed: o.Err != nil,
+		Artifacts: r.artifacts, Notes: e.notes(r), Params: r.params, Unfollowed: o.Err != nil,
 	}
 	if r.owned {
-		bs.Params, bs.Files = r.opts.Params, r.opts.Files
+		bs.Params, bs.Files = e.opts.Params, e.opts.Files
 	}
 	t := &bs.Timeline
 	t.Queued = r.inQueueSince
@@ -287,7 +290,7 @@ func (r *run) summary(o BuildOutcome, now time.Time) report.BuildSummary {
 			bs.QueueTime = report.Elapsed(b.Timestamp - r.inQueueSince)
 		}
 	} else {
-		bs.QueueTime = report.Rough(now.Sub(r.begin))
+		bs.QueueTime = report.Rough(now.Sub(e.begin))
 	}
 	if t.Ended == 0 {
 		t.Ended, t.Running = r.jenkins.now(now).UnixMilli(), true
@@ -297,7 +300,8 @@ func (r *run) summary(o BuildOutcome, now time.Time) report.BuildSummary {
 
 // notes say how a build's following ended when its result does not say
 // it all.
-func (r *run) notes(o BuildOutcome) []string {
+func (e *ends) notes(r findings) []string {
+	o := r.out
 	var out []string
 	where, stop := "while the build was in the queue", "cancel the queue item"
 	if r.number > 0 {
@@ -309,32 +313,32 @@ func (r *run) notes(o BuildOutcome) []string {
 	case errors.As(cause, &qt):
 		out = append(out, qt.Error()+".")
 	case errors.Is(cause, ErrTimeout):
-		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", r.opts.Policy.Timeout, where), r.abortNote(stop))
+		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", e.opts.Policy.Timeout, where), e.abortNote(r.owned, stop))
 	case errors.As(cause, &stopped):
-		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), r.abortNote(stop))
+		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), e.abortNote(r.owned, stop))
 	case errors.Is(cause, errTriggerFailed):
-		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), r.abortNote(stop))
+		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), e.abortNote(r.owned, stop))
 	case o.Err != nil:
 		out = append(out, fmt.Sprintf("The run failed %s: %v", where, o.Err))
 	case o.Result == build.Cancelled:
 		out = append(out, "The queue item was cancelled before the build started.")
 	case o.Result == build.None:
-		out = append(out, fmt.Sprintf("wait_for is %s, so the build was not followed further.", r.opts.Policy.WaitFor))
+		out = append(out, fmt.Sprintf("wait_for is %s, so the build was not followed further.", e.opts.Policy.WaitFor))
 	}
 	if r.testsErr != nil {
 		out = append(out, fmt.Sprintf("The test report could not be read: %v", r.testsErr))
 	}
-	if r.artifactsErr != nil {
-		out = append(out, fmt.Sprintf("Not every artifact could be downloaded: %v", r.artifactsErr))
+	if o.ArtifactsErr != nil {
+		out = append(out, fmt.Sprintf("Not every artifact could be downloaded: %v", o.ArtifactsErr))
 	}
 	return out
 }
 
-func (r *run) abortNote(stop string) string {
+func (e *ends) abortNote(owned bool, stop string) string {
 	switch {
-	case r.opts.Policy.AbortsOnStop(r.owned):
+	case e.opts.Policy.AbortsOnStop(owned):
 		return "jenkins-trigger asked Jenkins to " + stop + "."
-	case r.opts.Policy.AbortOnStop == nil:
+	case e.opts.Policy.AbortOnStop == nil:
 		return "This step did not trigger the build, so Jenkins was not asked to " + stop + " (set abort_on_stop to true for that)."
 	}
 	return "abort_on_stop is false, so Jenkins was not asked to " + stop + "."

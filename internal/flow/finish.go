@@ -31,7 +31,7 @@ func (r *run) finish(ctx context.Context) (build.Result, error) {
 // step summary or the junit input needs it. A failure warns: the build's
 // result decides the exit code, not its report.
 func (r *run) readTests(ctx context.Context) {
-	if !r.Report.WantsSummary() && r.opts.Policy.Junit == "" {
+	if !r.streams.WantsSummary() && r.opts.Policy.Junit == "" {
 		return
 	}
 	t, err := r.Client.TestReport(ctx, r.job, r.number)
@@ -57,13 +57,13 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		return
 	}
 	dir := r.artifactsDir()
-	files, unmatched, err := artifacts.Fetch(ctx, archive{r}, artifacts.Options{
+	files, unmatched, err := artifacts.Fetch(ctx, archive{client: r.Client, job: r.job, number: r.number}, artifacts.Options{
 		Patterns: r.opts.Policy.Artifacts,
 		Dir:      dir,
 		OnFile: func(a build.Artifact) {
 			r.log.Status("Artifact %s (%s)", a.Path, report.HumanSize(a.Size))
 		},
-		Ledger: r.ledger,
+		Ledger: r.fetch.ledger,
 		Build:  fmt.Sprintf("%s #%d", r.job.Name, r.number),
 	})
 	r.artifacts = files
@@ -71,18 +71,18 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		r.log.Warning("no artifact of %s #%d matches %s", r.job.Name, r.number, strings.Join(unmatched, ", "))
 	}
 	if err != nil {
-		r.artifactsErr = fmt.Errorf("download the artifacts of %s #%d: %w", r.job.Name, r.number, err)
+		r.out.ArtifactsErr = fmt.Errorf("download the artifacts of %s #%d: %w", r.job.Name, r.number, err)
 		return
 	}
 	r.log.Status("Downloaded %s of %s #%d into %s", report.Plural(len(files), "artifact"), r.job.Name, r.number, dir)
 }
 
-// artifactsDir is where the build's artifacts go: artifacts_dir, or with
-// several builds in the step, the job's full name below it, and the build
-// number below that when the step has another build of the job.
+// artifactsDir is where the build's artifacts go: artifacts_dir, or when
+// the step shows several builds, the job's full name below it, and the
+// build number below that when the step has another build of the job.
 func (r *run) artifactsDir() string {
 	switch {
-	case !r.several:
+	case !r.show.jobDirs:
 		return r.opts.Policy.ArtifactsDir
 	case r.sharedJob:
 		return filepath.Join(r.opts.Policy.ArtifactsDir, filepath.FromSlash(r.job.Name), strconv.Itoa(r.number))
@@ -90,17 +90,28 @@ func (r *run) artifactsDir() string {
 	return filepath.Join(r.opts.Policy.ArtifactsDir, filepath.FromSlash(r.job.Name))
 }
 
-// archive is the run's build as artifacts.Fetch reads it.
-type archive struct{ r *run }
+// fetchShared is what the artifact downloads of all the step's builds
+// share.
+type fetchShared struct {
+	// ledger keeps every file written, so that no two builds write one.
+	ledger *artifacts.Ledger
+}
+
+// archive is a build's artifacts as artifacts.Fetch reads them.
+type archive struct {
+	client artifactsClient
+	job    jenkins.Job
+	number int
+}
 
 func (a archive) List(ctx context.Context) ([]string, error) {
-	return a.r.Client.Artifacts(ctx, a.r.job, a.r.number)
+	return a.client.Artifacts(ctx, a.job, a.number)
 }
 
 func (a archive) Download(ctx context.Context, rel string, w artifacts.Writer) (int64, error) {
-	return a.r.Client.DownloadArtifact(ctx, a.r.job, a.r.number, rel, 0, w)
+	return a.client.DownloadArtifact(ctx, a.job, a.number, rel, 0, w)
 }
 
 func (a archive) URL(rel string) string {
-	return a.r.Client.URL(jenkins.ArtifactPath(a.r.job, a.r.number, rel))
+	return a.client.URL(jenkins.ArtifactPath(a.job, a.number, rel))
 }

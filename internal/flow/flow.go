@@ -1,18 +1,20 @@
 // Package flow runs one step: it triggers a build of each job (or takes the
 // builds and queue items it is told to follow), follows them all at once,
-// each as far as wait_for says, and reports how the step ended. Each build
-// is followed by a run of its own, which owns all that is learnt of it; the
-// step combines what the runs return and reports the end once: the
-// outputs, the step summary and the JUnit file. It stops what the step owns
-// when the step is stopped. It says how each build ended (End), ranked so
-// that the worst decides the step; cli turns that into an exit code.
+// each as far as wait_for says, and reports how the step ended. The step
+// follows a set of builds; one build is a set of one, and how the set is
+// shown is decided once (presentation). Each build is followed by a run of
+// its own, which is handed what it needs (env) and returns all it learnt
+// of its build (findings); the step combines what the runs return and
+// reports the end once: the outputs, the step summary and the JUnit file.
+// A running build is followed by trackers, one concern each, listed in
+// trackerKinds; a tracker may add to the set the builds its build started.
+// It stops what the step owns when the step is stopped. It says how each
+// build ended (End), ranked so that the worst decides the step; cli turns
+// that into an exit code.
 package flow
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
@@ -20,32 +22,6 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
-
-// Client is what the flow asks of Jenkins: the part of *jenkins.Client it
-// uses, so that a test can hand it one that records or fails.
-type Client interface {
-	URL(path string) string
-	JobInfo(ctx context.Context, job jenkins.Job) (*jenkins.JobInfo, error)
-	Trigger(ctx context.Context, job jenkins.Job, tr jenkins.TriggerRequest) (int, error)
-	Queue(ctx context.Context) (*jenkins.Queue, error)
-	QueueTasks(ctx context.Context) (*jenkins.Queue, error)
-	QueueItem(ctx context.Context, id int) (*jenkins.QueueItem, error)
-	QueueItemJob(ctx context.Context, id int) (jenkins.Job, error)
-	RecentBuilds(ctx context.Context, job jenkins.Job, n int) ([]jenkins.BuildRef, error)
-	FindBuildByQueueID(ctx context.Context, job jenkins.Job, id int) (int, error)
-	Build(ctx context.Context, job jenkins.Job, n int) (*jenkins.Build, error)
-	BuildParameters(ctx context.Context, job jenkins.Job, n int) ([]build.Param, error)
-	ProgressiveText(ctx context.Context, job jenkins.Job, n int, start int64, w io.Writer) (jenkins.LogChunk, error)
-	Stages(ctx context.Context, job jenkins.Job, n int) ([]build.Stage, error)
-	PendingInputs(ctx context.Context, job jenkins.Job, n int) ([]jenkins.PendingInput, error)
-	ProceedInput(ctx context.Context, job jenkins.Job, n int, in jenkins.PendingInput) error
-	AbortInput(ctx context.Context, job jenkins.Job, n int, id string) error
-	TestReport(ctx context.Context, job jenkins.Job, n int) (*build.TestRun, error)
-	Artifacts(ctx context.Context, job jenkins.Job, n int) ([]string, error)
-	DownloadArtifact(ctx context.Context, job jenkins.Job, n int, rel string, offset int64, w jenkins.ArtifactWriter) (int64, error)
-	StopBuild(ctx context.Context, job jenkins.Job, n int) error
-	CancelQueueItem(ctx context.Context, id int) error
-}
 
 // Target is one build of the step, in the order of the job or follow
 // input: a job to trigger, or a build or queue item to follow.
@@ -90,14 +66,6 @@ type StoppedError struct{ Cause error }
 
 func (e *StoppedError) Error() string { return "stopped: " + e.Cause.Error() }
 func (e *StoppedError) Unwrap() error { return e.Cause }
-
-// JobMismatchError means the job input names another job than the build or
-// queue item follow names.
-type JobMismatchError struct{ Given, Actual string }
-
-func (e *JobMismatchError) Error() string {
-	return fmt.Sprintf("job is %s, but follow names a build of %s: leave job out, or give the job each build belongs to, in the same order", e.Given, e.Actual)
-}
 
 // errTriggerFailed is the cause with which the builds already triggered
 // are stopped when a later trigger of the step fails.

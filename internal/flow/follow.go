@@ -8,21 +8,6 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
-// tracker follows one concern of a running build: its console, its state,
-// a Pipeline's stages, its input steps. On each tick of the loop it is
-// handed the view as the trackers before it left it, does its share (maybe
-// no request at all: each keeps its own cadence), and returns the view
-// with what it found.
-type tracker interface {
-	poll(ctx context.Context, v view) (view, error)
-	// drained reports whether the tracker has nothing left to read of a
-	// finished build.
-	drained(v view) bool
-	// close does what is left once the loop is over, whether the build
-	// finished or the step stopped, and returns the view with it.
-	close(ctx context.Context, v view) view
-}
-
 // view is what the loop knows of the build on one tick.
 type view struct {
 	now time.Time
@@ -55,7 +40,7 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 	}
 	r.jenkins.saw(r.build.Date.Date, r.Clock.Now())
 	r.readFollowedParams(ctx)
-	trackers := r.trackers()
+	trackers := trackersOf(r.kinds, r.watch())
 	v := view{build: r.build, stages: r.stages, input: r.input}
 	err := r.loop(ctx, trackers, &v)
 	for _, t := range trackers {
@@ -68,19 +53,16 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 	return r.finish(ctx)
 }
 
-// trackers are the concerns of following the run's build, in the order
-// they run on each tick: what the console says decides whether the build
-// is read, and the Pipeline trackers read what the build showed.
-func (r *run) trackers() []tracker {
-	console := r.opts.Policy.Log
-	var ts []tracker
-	if console {
-		ts = append(ts, r.newConsoleTracker())
+// watch is what the run hands each tracker of its build.
+func (r *run) watch() watch {
+	w := watch{
+		subject: subject{job: r.job, number: r.number, log: r.log},
+		client:  r.Client, clock: r.Clock, policy: r.opts.Policy, streams: r.streams, adopt: r.adopt,
 	}
-	return append(ts,
-		&buildTracker{r: r, everyTick: !console},
-		&stagesTracker{r: r, everyTick: !console},
-		&inputTracker{r: r})
+	if r.show.label {
+		w.label = r.label()
+	}
+	return w
 }
 
 // loop polls every tracker on each tick until the build is finished and
@@ -106,7 +88,7 @@ func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
 		if v.build.Finished() && allDrained(*v, trackers) {
 			return nil
 		}
-		r.beat.building(r.index, r.label(), r.startedAt(v.build), v.build.EstimatedDuration, v.input)
+		r.beat.building(r.label(), r.startedAt(v.build), v.build.EstimatedDuration, v.input)
 		r.beat.tick(v.wrote)
 		if err := r.Clock.Sleep(ctx, p.next(v.wrote)); err != nil {
 			return err
@@ -136,37 +118,10 @@ func (r *run) startedAt(b *jenkins.Build) time.Time {
 	return r.Clock.Now().Add(r.untilJenkins(b.Timestamp))
 }
 
-// buildTracker reads the build's state: on every tick but the first when
-// no console is followed (the build was just read), and otherwise when the
-// console asks.
-type buildTracker struct {
-	r         *run
-	everyTick bool
-	polled    bool
-}
-
-func (b *buildTracker) poll(ctx context.Context, v view) (view, error) {
-	first := !b.polled
-	b.polled = true
-	if v.build.Finished() || !b.everyTick && !v.readBuild || b.everyTick && first {
-		return v, nil
-	}
-	read, err := b.r.Client.Build(ctx, b.r.job, b.r.number)
-	if err != nil {
-		return v, err
-	}
-	v.build, v.fresh = read, true
-	return v, nil
-}
-
-func (*buildTracker) drained(v view) bool { return v.build.Finished() }
-
-func (*buildTracker) close(_ context.Context, v view) view { return v }
-
 // readFollowedParams reads the parameters of a build this step did not
 // trigger, for the step summary.
 func (r *run) readFollowedParams(ctx context.Context) {
-	if r.owned || !r.Report.WantsSummary() {
+	if r.owned || !r.streams.WantsSummary() {
 		return
 	}
 	params, err := r.Client.BuildParameters(ctx, r.job, r.number)

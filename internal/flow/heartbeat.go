@@ -22,6 +22,10 @@ type heartbeat struct {
 	clock clock.Clock
 	rep   report.Reporter
 
+	// each says where each build stands; otherwise it says how long the
+	// step's one build runs.
+	each bool
+
 	mu         sync.Mutex
 	quietSince time.Time
 	states     []standing
@@ -39,9 +43,30 @@ type standing struct {
 	input        inputWait
 }
 
-func newHeartbeat(c clock.Clock, rep report.Reporter, builds int) *heartbeat {
-	return &heartbeat{clock: c, rep: rep, states: make([]standing, builds)}
+func newHeartbeat(c clock.Clock, rep report.Reporter, each bool) *heartbeat {
+	return &heartbeat{clock: c, rep: rep, each: each}
 }
+
+// join adds a build, not started yet, to those the heartbeat tells of.
+func (h *heartbeat) join() {
+	h.mu.Lock()
+	h.states = append(h.states, standing{})
+	h.mu.Unlock()
+}
+
+// beat is a run's handle on the heartbeat: what it tells of its build.
+type beat struct {
+	h *heartbeat
+	i int
+}
+
+func (b beat) queued(label string, why *string) { b.h.queued(b.i, label, why) }
+
+func (b beat) building(label string, startedAt time.Time, estimateMS int64, input inputWait) {
+	b.h.building(b.i, label, startedAt, estimateMS, input)
+}
+
+func (b beat) tick(wrote bool) { b.h.tick(wrote) }
 
 // queued says build i waits in the queue, for why (nil: no reason given).
 func (h *heartbeat) queued(i int, label string, why *string) {
@@ -89,11 +114,10 @@ func (h *heartbeat) tick(wrote bool) {
 	}
 }
 
-// line is what the heartbeat says: with one build, how long it has been
-// running and what it waits for; with several, where each one not done
-// stands.
+// line is what the heartbeat says: of the one build, how long it has been
+// running and what it waits for; of each, where each one not done stands.
 func (h *heartbeat) line(now time.Time) string {
-	if len(h.states) == 1 {
+	if !h.each {
 		s := h.states[0]
 		if s.done || s.queued {
 			return ""

@@ -66,7 +66,10 @@ func (w inputWait) summary(now time.Time) *report.InputWait {
 // inputs when the build, the console or the stages say the build may wait
 // for one, at most every stageEvery.
 type inputTracker struct {
-	r *run
+	subject
+	client  inputsClient
+	clock   clock.Clock
+	onInput build.InputPolicy
 	// pending is set when something said the build may wait for input
 	// and the inputs were not read since: an input line of the console, or
 	// a build or stages read that showed a pause.
@@ -80,6 +83,10 @@ type inputTracker struct {
 	// sawPaused is set when a stage read during the wait showed a stage
 	// paused for it.
 	sawPaused bool
+}
+
+func newInputTracker(w watch) tracker {
+	return &inputTracker{subject: w.subject, client: w.client, clock: w.clock, onInput: w.policy.OnInput}
 }
 
 func (t *inputTracker) poll(ctx context.Context, v view) (view, error) {
@@ -115,7 +122,7 @@ func (t *inputTracker) poll(ctx context.Context, v view) (view, error) {
 func (t *inputTracker) resumed(v *view) {
 	v.input.end(v.now)
 	t.sawPaused = false
-	t.r.log.Status("The build goes on after its input step")
+	t.log.Status("The build goes on after its input step")
 }
 
 func (*inputTracker) drained(view) bool { return true }
@@ -137,12 +144,11 @@ func (t *inputTracker) close(ctx context.Context, v view) view {
 // read lists the inputs the build waits for and tells about, or answers,
 // each one once.
 func (t *inputTracker) read(ctx context.Context, v view) (view, error) {
-	r := t.r
 	t.lastRead, t.pending = v.now, false
-	readCtx, cancel := clock.WithTimeout(ctx, r.Clock, pipelineReadTimeout)
+	readCtx, cancel := clock.WithTimeout(ctx, t.clock, pipelineReadTimeout)
 	defer cancel()
-	inputs, err := r.Client.PendingInputs(readCtx, r.job, r.number)
-	page := r.Client.URL(jenkins.InputPagePath(r.job, r.number))
+	inputs, err := t.client.PendingInputs(readCtx, t.job, t.number)
+	page := t.client.URL(jenkins.InputPagePath(t.job, t.number))
 	switch {
 	case ctx.Err() != nil:
 		return v, ctx.Err()
@@ -150,13 +156,13 @@ func (t *inputTracker) read(ctx context.Context, v view) (view, error) {
 		v.input.start(v.now, page, "")
 		if !t.unknownTold {
 			t.unknownTold = true
-			r.log.Notice("%s #%d waits for input; answer it at %s", r.job.Name, r.number, page)
+			t.log.Notice("%s #%d waits for input; answer it at %s", t.job.Name, t.number, page)
 		}
 		return v, nil
 	case err != nil:
 		if !t.failedTold {
 			t.failedTold = true
-			r.log.Warning("%v; the build may wait for input: see %s", err, page)
+			t.log.Warning("%v; the build may wait for input: see %s", err, page)
 		}
 		return v, nil
 	}
@@ -176,7 +182,7 @@ func (t *inputTracker) read(ctx context.Context, v view) (view, error) {
 		}
 		t.handled[in.ID] = true
 		v.input.start(v.now, page, in.Message)
-		r.log.Notice("%s #%d waits for input: %s [%s / %s]; answer it at %s", r.job.Name, r.number, oneLine(in.Message), in.OK, in.Cancel, page)
+		t.log.Notice("%s #%d waits for input: %s [%s / %s]; answer it at %s", t.job.Name, t.number, oneLine(in.Message), in.OK, in.Cancel, page)
 		if t.answer(ctx, &v, in) {
 			answered++
 		}
@@ -192,21 +198,20 @@ func (t *inputTracker) read(ctx context.Context, v view) (view, error) {
 // refusal or a failure is told, and the run goes on waiting for someone
 // else to answer.
 func (t *inputTracker) answer(ctx context.Context, v *view, in jenkins.PendingInput) bool {
-	r := t.r
-	policy := r.opts.Policy.OnInput
+	policy := t.onInput
 	var err error
 	var did string
 	switch policy {
 	case build.InputAbort:
 		did = in.Cancel
-		err = r.Client.AbortInput(ctx, r.job, r.number, in.ID)
+		err = t.client.AbortInput(ctx, t.job, t.number, in.ID)
 	case build.InputProceed:
 		if why := in.Unanswerable(); why != "" {
-			r.log.Warning("on_input is proceed, but input %s cannot be answered with its defaults (%s): waiting for someone to answer it", in.ID, why)
+			t.log.Warning("on_input is proceed, but input %s cannot be answered with its defaults (%s): waiting for someone to answer it", in.ID, why)
 			return false
 		}
 		did = in.OK
-		err = r.Client.ProceedInput(ctx, r.job, r.number, in)
+		err = t.client.ProceedInput(ctx, t.job, t.number, in)
 	default:
 		return false
 	}
@@ -214,15 +219,15 @@ func (t *inputTracker) answer(ctx context.Context, v *view, in jenkins.PendingIn
 	switch {
 	case err == nil:
 		v.input.answer = fmt.Sprintf("answered %s by jenkins-trigger (on_input: %s)", did, policy)
-		r.log.Status("Answered input %s with %s (on_input: %s)", in.ID, did, policy)
+		t.log.Status("Answered input %s with %s (on_input: %s)", in.ID, did, policy)
 		return true
 	case errors.As(err, &refused):
-		r.log.Warning("Jenkins refused to let this user answer input %s: %s; waiting for someone to answer it", in.ID, refused.Message)
+		t.log.Warning("Jenkins refused to let this user answer input %s: %s; waiting for someone to answer it", in.ID, refused.Message)
 	case errors.Is(err, jenkins.ErrInputGone):
-		r.log.Status("Input %s was answered meanwhile", in.ID)
+		t.log.Status("Input %s was answered meanwhile", in.ID)
 		return true
 	default:
-		r.log.Warning("could not answer input %s: %v; waiting for someone to answer it", in.ID, err)
+		t.log.Warning("could not answer input %s: %v; waiting for someone to answer it", in.ID, err)
 	}
 	return false
 }

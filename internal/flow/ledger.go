@@ -19,8 +19,15 @@ type ownedLedger struct {
 	failed bool // a save failed: said once
 }
 
-func newOwnedLedger(saver backstop.Saver, runs int, rep report.Reporter) *ownedLedger {
-	return &ownedLedger{saver: saver, owned: make([]*backstop.Owned, runs), report: rep}
+func newOwnedLedger(saver backstop.Saver, rep report.Reporter) *ownedLedger {
+	return &ownedLedger{saver: saver, report: rep}
+}
+
+// join adds a build, owned by no one yet.
+func (l *ownedLedger) join() {
+	l.mu.Lock()
+	l.owned = append(l.owned, nil)
+	l.mu.Unlock()
 }
 
 // update changes the record of run i, which set creates; a run the ledger
@@ -59,21 +66,34 @@ func (l *ownedLedger) save() {
 	}
 }
 
+// slot is a run's place in its step: where it says how far its build got,
+// for the outputs written as soon as they are known and the builds the
+// post mode would stop.
+type slot struct {
+	i    int
+	ends *ends
+	owns *ownedLedger
+}
+
+// sent records a trigger about to be sent, that the step would stop.
+func (s slot) sent(o backstop.Owned) { s.owns.set(s.i, o) }
+
+// reached records what is now known of the build.
+func (s slot) reached(p point, o BuildOutcome) {
+	s.owns.update(s.i, func(own *backstop.Owned) { own.Queue, own.Build = o.Queue, o.Number })
+	s.ends.reached(s.i, p, o)
+}
+
 // sent records a trigger about to be sent, at sentMS on Jenkins' clock.
 func (r *run) sent(sentMS int64) {
 	if r.opts.Policy.AbortsOnStop(true) {
-		r.owns.set(r.index, backstop.Owned{Job: r.job, SentMS: sentMS})
+		r.slot.sent(backstop.Owned{Job: r.job, SentMS: sentMS})
 	}
 }
 
-// learnt records what is now known of the run's build.
-func (r *run) learnt() {
-	r.owns.update(r.index, func(o *backstop.Owned) { o.Queue, o.Build = r.queue, r.number })
-}
-
-// ended records that the run's build ended: nothing is left to stop.
-func (r *run) ended(o BuildOutcome) {
+// ended records that build i ended: nothing is left to stop.
+func (l *ownedLedger) ended(i int, o BuildOutcome) {
 	if o.Result != build.None && o.Result != build.Timeout {
-		r.owns.update(r.index, func(own *backstop.Owned) { own.Done = true })
+		l.update(i, func(own *backstop.Owned) { own.Done = true })
 	}
 }

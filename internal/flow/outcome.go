@@ -18,6 +18,10 @@ type Outcome struct {
 	Err error
 	// Stopped is set when the step was stopped from outside.
 	Stopped *StoppedError
+	// NameBuilds says how the step's end is told: by naming each build
+	// that did not succeed, since the step showed several builds, each
+	// with its verdict; otherwise its one build's verdict speaks for it.
+	NameBuilds bool
 }
 
 // Deciding is the index of the build that decides the step: the first whose

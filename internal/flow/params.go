@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/spell"
 )
@@ -47,16 +48,6 @@ func (r *run) check(ctx context.Context) error {
 	return checkParameters(r.job.Name, info.Params, r.opts.Params, r.opts.Files)
 }
 
-// ParamError is a parameter or file the job would not take as meant: the
-// run stops before anything is triggered.
-type ParamError struct {
-	Input string // "parameters" or "files"
-	Err   error
-}
-
-func (e *ParamError) Error() string { return e.Err.Error() }
-func (e *ParamError) Unwrap() error { return e.Err }
-
 // checkParameters reports, all at once, every given parameter or file the
 // job's definitions would not take as meant.
 func checkParameters(job string, defs []jenkins.ParamDef, params []build.Param, files []build.File) error {
@@ -65,7 +56,7 @@ func checkParameters(job string, defs []jenkins.ParamDef, params []build.Param, 
 		if len(params) == 0 {
 			input = "files"
 		}
-		return &ParamError{Input: input, Err: fmt.Errorf("%s takes no parameters", job)}
+		return &contract.InputError{Input: input, Err: fmt.Errorf("%s takes no parameters", job)}
 	}
 	byName := make(map[string]jenkins.ParamDef, len(defs))
 	names := make([]string, 0, len(defs))
@@ -105,9 +96,9 @@ func checkParameters(job string, defs []jenkins.ParamDef, params []build.Param, 
 	}
 	switch {
 	case len(paramProblems) > 0:
-		return &ParamError{Input: "parameters", Err: errors.New(strings.Join(append(paramProblems, fileProblems...), "; "))}
+		return &contract.InputError{Input: "parameters", Err: errors.New(strings.Join(append(paramProblems, fileProblems...), "; "))}
 	case len(fileProblems) > 0:
-		return &ParamError{Input: "files", Err: errors.New(strings.Join(fileProblems, "; "))}
+		return &contract.InputError{Input: "files", Err: errors.New(strings.Join(fileProblems, "; "))}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -57,7 +58,7 @@ func TestCheckParameters(t *testing.T) {
 				}
 				return
 			}
-			var ie *ParamError
+			var ie *contract.InputError
 			if !errors.As(err, &ie) || ie.Input != tt.input {
 				t.Fatalf("err = %v, want an InputError on %s", err, tt.input)
 			}

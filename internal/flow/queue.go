@@ -40,11 +40,11 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 		switch {
 		case isRefusal(err):
 			return build.None, r.queueUnreadable(err)
-		case jenkins.IsNotFound(err):
+		case errors.Is(err, jenkins.ErrNotFound):
 			// Left items expire five minutes after leaving the queue, and a
 			// restart forgets them: the build remembers its queue id.
 			n, ferr := r.Client.FindBuildByQueueID(ctx, r.job, r.queue)
-			if isRefusal(ferr) || jenkins.IsNotFound(ferr) {
+			if isRefusal(ferr) || errors.Is(ferr, jenkins.ErrNotFound) {
 				return build.None, r.queueUnreadable(ferr)
 			}
 			if ferr != nil {
@@ -73,7 +73,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 			due = r.untilJenkins(item.Timestamp)
 		}
 		if item != nil && !item.Left() {
-			r.beat.queued(r.index, r.label(), item.Why)
+			r.beat.queued(r.label(), item.Why)
 			r.beat.tick(false)
 		}
 		wait := sched.next(due)
@@ -93,9 +93,9 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 	}
 }
 
-// lookUp reads the queue item. With several builds in the step, an item
-// the queue still lists is known from the one listing all runs share; only
-// one that left is read on its own, for its build. since is how many reads
+// lookUp reads the queue item. When the step's runs share a board, an item
+// the queue still lists is known from the one listing they share; only one
+// that left is read on its own, for its build. since is how many reads
 // of the queue had begun when the item was queued: none of those can list
 // it.
 func (r *run) lookUp(ctx context.Context, since int) (*jenkins.QueueItem, error) {
@@ -131,7 +131,7 @@ func (r *run) resolveItem(ctx context.Context) error {
 	case err == nil:
 		r.job = job
 		return sameJob(r.target.Job, job)
-	case jenkins.IsNotFound(err) && r.target.Job.Path != "":
+	case errors.Is(err, jenkins.ErrNotFound) && r.target.Job.Path != "":
 		// An item expires five minutes after leaving the queue; awaitStart
 		// finds its build among the given job's.
 		return nil
@@ -147,7 +147,7 @@ func isRefusal(err error) bool {
 // queueUnreadable explains why a queue item cannot be followed: typically a
 // build token alone, which may trigger but not read.
 func (r *run) queueUnreadable(err error) error {
-	if !isRefusal(err) && !jenkins.IsNotFound(err) {
+	if !isRefusal(err) && !errors.Is(err, jenkins.ErrNotFound) {
 		return err
 	}
 	if r.owned {
@@ -165,7 +165,7 @@ const boardReuse = 2 * time.Second
 // it: one queue/api/json with tree= serves all their items, where each
 // would read its own.
 type queueBoard struct {
-	client Client
+	client queueLister
 	clock  clock.Clock
 
 	mu      sync.Mutex

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
@@ -12,23 +13,63 @@ import (
 )
 
 // run follows one build of the step, from its trigger (or the queue item
-// or build it was given) to where its plan ends. It owns all that is learnt
-// of its build; the step reads that only once the run has returned, and
-// the heartbeat only what the run hands it.
+// or build it was given) to where its plan ends. It reaches the step only
+// through what it is handed (env), and returns what it learnt of its
+// build once it is over.
 type run struct {
-	*step
-	index  int
+	env
 	plan   plan
 	target Target
-	job    jenkins.Job
-	// owned is set once this step sent the build's trigger.
-	owned bool
+	// info is the job's definition, read before the trigger; nil when it
+	// could not be read.
+	info *jenkins.JobInfo
 	// sharedJob is set when another build of the step is of the same job.
 	sharedJob bool
-	log       logger
+	// findings are what the run returns.
+	findings
+}
+
+// env is what the step hands each of its runs: what it reads Jenkins and
+// the clock with, the step's options and how it shows its builds, and the
+// handles through which the run says how far its build got. None of it
+// reaches another run.
+type env struct {
+	Client   Client
+	Clock    clock.Clock
+	Schedule Schedule
+	opts     Options
+	show     presentation
+	log      logger
+	// streams opens the build's console and says whether the step summary
+	// is wanted.
+	streams streams
+	// board is the queue listing the step's runs share; nil when each
+	// reads its own item.
+	board *queueBoard
+	beat  beat
+	slot  slot
+	fetch fetchShared
+	// kinds are the kinds of trackers that follow the build.
+	kinds []func(watch) tracker
+	// adopt adds a build to the step's set, to be followed as every
+	// other: a tracker hands it the builds its build started.
+	adopt func(Target)
+}
+
+// streams is the part of the reporter a run writes to besides its lines.
+type streams interface {
+	Console(title, label string) io.WriteCloser
+	WantsSummary() bool
+}
+
+// findings are all a run learnt of its build, which it returns once it is
+// over: the step reads its verdict, outputs, summary and JUnit file from it.
+type findings struct {
+	job jenkins.Job
+	// owned is set once this step sent the build's trigger.
+	owned bool
 	// queue and number are the queue item and the build; 0 until known.
 	queue, number int
-
 	// inQueueSince is when Jenkins queued the item, in ms on its clock; 0
 	// when unknown.
 	inQueueSince int64
@@ -44,20 +85,16 @@ type run struct {
 	tests    *build.TestRun
 	testsErr error
 	noTests  bool
-	// artifacts are the files brought back; artifactsErr says why the
-	// rest could not be.
-	artifacts    []build.Artifact
-	artifactsErr error
-	input        inputWait
-	// info is the job's definition, read before the trigger; nil when it
-	// could not be read.
-	info *jenkins.JobInfo
+	// artifacts are the files brought back.
+	artifacts []build.Artifact
+	input     inputWait
 	// stopped is why the step stopped following the build; nil unless
 	// it did.
 	stopped error
 	// jenkins is Jenkins' clock, as the run's answers told it.
 	jenkins jenkinsClock
-	out     BuildOutcome
+	// out is how the following of the build ended.
+	out BuildOutcome
 }
 
 // graceTimeout bounds what is sent once the step is stopped: the stop of a
@@ -65,10 +102,10 @@ type run struct {
 const graceTimeout = 15 * time.Second
 
 // follow runs the plan from where the trigger (if any) left it, and
-// returns the outcome. A stop (the timeout, a signal, another trigger's
+// returns what it learnt. A stop (the timeout, a signal, another trigger's
 // failure) stops the build or cancels its queue item when abort_on_stop
 // says so.
-func (r *run) follow(ctx context.Context) BuildOutcome {
+func (r *run) follow(ctx context.Context) findings {
 	res, err := r.steps(ctx)
 	return r.end(ctx, res, err)
 }
@@ -95,8 +132,15 @@ func (r *run) steps(ctx context.Context) (build.Result, error) {
 	return build.None, nil
 }
 
-// end makes the outcome of a run that ended with res or err.
-func (r *run) end(ctx context.Context, res build.Result, err error) BuildOutcome {
+// end makes the outcome of a run that ended with res or err, and returns
+// all the run learnt.
+func (r *run) end(ctx context.Context, res build.Result, err error) findings {
+	r.conclude(ctx, res, err)
+	return r.findings
+}
+
+// conclude makes the outcome of a run that ended with res or err.
+func (r *run) conclude(ctx context.Context, res build.Result, err error) {
 	o := &r.out
 	o.Job, o.Queue, o.Number, o.Owned = r.job, r.queue, r.number, r.owned
 	o.QueueURL, o.BuildURL = r.queueURL(), r.buildURL()
@@ -104,19 +148,19 @@ func (r *run) end(ctx context.Context, res build.Result, err error) BuildOutcome
 	if r.build != nil && r.build.Finished() {
 		o.DurationMS = r.build.Duration
 	}
-	o.FailedStage, o.ArtifactsErr = build.FailedStage(r.stages), r.artifactsErr
+	o.FailedStage = build.FailedStage(r.stages)
 	if err == nil {
-		return *o
+		return
 	}
 	var qt *QueueTimeoutError
 	if errors.As(err, &qt) {
 		o.Result, o.Stopped, o.QueueTimeout, r.stopped = build.Timeout, true, qt, qt
-		return *o
+		return
 	}
 	cause := stopCause(ctx, err)
 	if cause == nil {
 		o.Err = err
-		return *o
+		return
 	}
 	o.Stopped, r.stopped = true, cause
 	if errors.Is(cause, ErrTimeout) {
@@ -125,7 +169,6 @@ func (r *run) end(ctx context.Context, res build.Result, err error) BuildOutcome
 	if r.opts.Policy.AbortsOnStop(r.owned) {
 		r.abort(ctx)
 	}
-	return *o
 }
 
 // abort stops the build, or cancels its queue item, when the step is
@@ -179,7 +222,7 @@ func (r *run) buildOfLeftItem(ctx context.Context, id int) int {
 	for range startRaceTries {
 		item, err := r.Client.QueueItem(ctx, id)
 		switch {
-		case jenkins.IsNotFound(err):
+		case errors.Is(err, jenkins.ErrNotFound):
 			n, _ := r.Client.FindBuildByQueueID(ctx, r.job, id)
 			return n
 		case err != nil:
@@ -217,10 +260,10 @@ func (r *run) started(n int, first *jenkins.Build) {
 }
 
 // reached tells the step how far the run got, for the outputs that are
-// written as soon as they are known.
+// written as soon as they are known and the builds the post mode would
+// stop.
 func (r *run) reached(p point) {
-	r.learnt()
-	r.ends.reached(r.index, p, BuildOutcome{Job: r.job, Queue: r.queue, Number: r.number, Owned: r.owned, QueueURL: r.queueURL(), BuildURL: r.buildURL(), DurationMS: -1})
+	r.slot.reached(p, BuildOutcome{Job: r.job, Queue: r.queue, Number: r.number, Owned: r.owned, QueueURL: r.queueURL(), BuildURL: r.buildURL(), DurationMS: -1})
 }
 
 func (r *run) queueURL() string {
@@ -238,7 +281,7 @@ func (r *run) buildURL() string {
 }
 
 // label names the build in messages: its job, and its number once known.
-func (r *run) label() string {
+func (r *findings) label() string {
 	name := r.job.Name
 	if name == "" {
 		name = fmt.Sprintf("queue item %d", r.queue)

@@ -26,7 +26,9 @@ const stageEvery = 2 * time.Second
 // the console shows a stage boundary or an input (on every tick when no
 // console is followed), at most every stageEvery, and once more at the end.
 type stagesTracker struct {
-	r         *run
+	subject
+	client    stagesClient
+	clock     clock.Clock
 	everyTick bool
 	// pending is set when the console showed a mark not yet acted on.
 	pending bool
@@ -37,6 +39,10 @@ type stagesTracker struct {
 	shown map[string]build.StageStatus
 	// final is set when the stages were read after the build finished.
 	final bool
+}
+
+func newStagesTracker(w watch) tracker {
+	return &stagesTracker{subject: w.subject, client: w.client, clock: w.clock, everyTick: !w.policy.Log}
 }
 
 func (s *stagesTracker) poll(ctx context.Context, v view) (view, error) {
@@ -53,21 +59,20 @@ func (s *stagesTracker) poll(ctx context.Context, v view) (view, error) {
 
 // read reads the stages and tells what changed since the last read.
 func (s *stagesTracker) read(ctx context.Context, v view) (view, error) {
-	r := s.r
 	s.lastRead = v.now
-	readCtx, cancel := clock.WithTimeout(ctx, r.Clock, pipelineReadTimeout)
+	readCtx, cancel := clock.WithTimeout(ctx, s.clock, pipelineReadTimeout)
 	defer cancel()
-	stages, err := r.Client.Stages(readCtx, r.job, r.number)
+	stages, err := s.client.Stages(readCtx, s.job, s.number)
 	switch {
 	case ctx.Err() != nil:
 		return v, ctx.Err()
 	case errors.Is(err, jenkins.ErrNoStages):
 		s.none = true
-		r.log.Status("Stages are not available: this Jenkins has neither Pipeline Stage View nor Pipeline Graph View")
+		s.log.Status("Stages are not available: this Jenkins has neither Pipeline Stage View nor Pipeline Graph View")
 		return v, nil
 	case err != nil:
 		s.none = true
-		r.log.Warning("%v; stages are left out from now on", err)
+		s.log.Warning("%v; stages are left out from now on", err)
 		return v, nil
 	}
 	v.stages, v.stagesRead = stages, true
@@ -89,11 +94,11 @@ func (s *stagesTracker) tell(stages []build.Stage) {
 		s.shown[st.ID] = st.Status
 		switch {
 		case st.Status.Done():
-			s.r.log.Status("Stage %s: %s%s", st.FullName(), stageWord(st.Status), stageTime(st))
+			s.log.Status("Stage %s: %s%s", st.FullName(), stageWord(st.Status), stageTime(st))
 		case st.Status == build.StagePaused:
-			s.r.log.Status("Stage %s: paused for input", st.FullName())
+			s.log.Status("Stage %s: paused for input", st.FullName())
 		case !seen:
-			s.r.log.Status("Stage %s: started", st.FullName())
+			s.log.Status("Stage %s: started", st.FullName())
 		}
 	}
 }
@@ -108,7 +113,7 @@ func (s *stagesTracker) close(ctx context.Context, v view) view {
 	}
 	v, err := s.read(ctx, v)
 	if err != nil {
-		s.r.log.Warning("%v; the stages are left out", err)
+		s.log.Warning("%v; the stages are left out", err)
 	}
 	return v
 }

@@ -3,125 +3,224 @@ package flow
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
-// step is what the runs of one step share: the collaborators, the options,
-// and the four things that are the step's own: one read of the queue for
-// all the items waiting in it, the heartbeat, the report of the ends, and
-// the ledger of the artifacts written.
+// step is what belongs to the step as a whole: the collaborators, the
+// options, how its set of builds is shown, the kinds of trackers its runs
+// follow a build with, and the four things it shares among its runs, each
+// handed to a run as a handle of its own: one read of the queue for all
+// the items waiting in it, the heartbeat, the report of the ends, and the
+// ledgers of the artifacts written and the builds owned.
 type step struct {
 	Deps
-	opts Options
-	// several is set when the step follows more than one build: their
-	// lines are then labelled.
-	several bool
-	board   *queueBoard
-	beat    *heartbeat
-	ends    *ends
-	ledger  *artifacts.Ledger
-	owns    *ownedLedger
-	begin   time.Time
+	opts   Options
+	show   presentation
+	kinds  []func(watch) tracker
+	board  *queueBoard
+	beat   *heartbeat
+	ends   *ends
+	ledger *artifacts.Ledger
+	owns   *ownedLedger
+	begin  time.Time
+
+	// mu guards found: what each build's run returned, by index, which
+	// grows as builds join the set.
+	mu    sync.Mutex
+	found []findings
 }
 
 // Run runs one step under the timeout and reports its end: each build's
 // verdict as it ends, the outputs, the step summary and the JUnit file.
 func Run(ctx context.Context, opts Options, d Deps) Outcome {
+	return newStep(opts, d, trackerKinds[:]).run(ctx)
+}
+
+func newStep(opts Options, d Deps, kinds []func(watch) tracker) *step {
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
 	}
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = defaultSchedule
 	}
-	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: d.Clock.Now()}
-	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets))
+	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets) > 1), kinds: kinds, begin: d.Clock.Now()}
+	s.beat = newHeartbeat(d.Clock, d.Report, s.show.beatEach)
 	s.ledger = artifacts.NewLedger()
-	if s.several {
+	if s.show.shareQueue {
 		s.board = &queueBoard{client: d.Client, clock: d.Clock}
 	}
-	ctx, cancel := clock.WithTimeoutCause(ctx, d.Clock, opts.Policy.Timeout, ErrTimeout)
+	s.ends = newEnds(s)
+	s.owns = newOwnedLedger(d.Saver, d.Report)
+	return s
+}
+
+func (s *step) run(ctx context.Context) Outcome {
+	ctx, cancel := clock.WithTimeoutCause(ctx, s.Clock, s.opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
-	runs := s.newRuns()
-	s.ends = newEnds(s, runs)
-	s.owns = newOwnedLedger(d.Saver, len(runs), d.Report)
-	out := s.do(ctx, runs)
-	s.ends.stepEnded(out, runs)
+	out, found := s.do(ctx)
+	out.NameBuilds = s.show.nameBuilds
+	s.ends.stepEnded(out, found)
 	return out
 }
 
-func (s *step) newRuns() []*run {
-	runs := make([]*run, len(s.opts.Targets))
-	for i, t := range s.opts.Targets {
-		r := &run{step: s, index: i, plan: planFor(t, s.opts.Policy.WaitFor), target: t, job: t.Job}
-		r.log = logger(s.Report)
-		if s.several {
-			r.log = labelled{rep: s.Report, r: r}
-		}
-		if t.Follow != nil {
-			r.queue, r.number = t.Follow.Queue, t.Follow.Build
-			if !t.Follow.IsQueueItem() {
-				r.job = t.Follow.Job
-			}
-		}
-		runs[i] = r
+// join adds a build to the step's set, in every ledger of the step at
+// once, and makes the run that follows it; adopt is how that run's
+// trackers add builds in turn.
+func (s *step) join(t Target, adopt func(Target)) *run {
+	s.mu.Lock()
+	i := len(s.found)
+	s.found = append(s.found, findings{})
+	s.ends.join(t.jobOf().Name)
+	s.beat.join()
+	s.owns.join()
+	s.mu.Unlock()
+	r := &run{env: s.envOf(i, adopt), plan: planFor(t, s.opts.Policy.WaitFor), target: t}
+	r.job = t.jobOf()
+	if t.Follow != nil {
+		r.queue, r.number = t.Follow.Queue, t.Follow.Build
 	}
-	return runs
+	r.log = s.logger(r.label)
+	return r
+}
+
+// settle keeps what the run of build i returned.
+func (s *step) settle(i int, f findings) {
+	s.mu.Lock()
+	s.found[i] = f
+	s.mu.Unlock()
+}
+
+// envOf is what the step hands the run of its i-th build.
+func (s *step) envOf(i int, adopt func(Target)) env {
+	return env{
+		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: s.opts, show: s.show, kinds: s.kinds,
+		streams: s.Report, board: s.board, adopt: adopt,
+		beat:  beat{h: s.beat, i: i},
+		slot:  slot{i: i, ends: s.ends, owns: s.owns},
+		fetch: fetchShared{ledger: s.ledger},
+	}
+}
+
+// jobOf is the job of the target's build as far as the target tells it:
+// a followed queue item's is read before anything is sent.
+func (t Target) jobOf() jenkins.Job {
+	if t.Follow != nil && !t.Follow.IsQueueItem() {
+		return t.Follow.Job
+	}
+	return t.Job
+}
+
+// logger is where a build's lines go: labelled with label when the step
+// shows several builds.
+func (s *step) logger(label func() string) logger {
+	if s.show.label {
+		return labelled{rep: s.Report, label: label}
+	}
+	return s.Report
 }
 
 // do checks every target, then triggers the jobs one after another and
 // follows every build at once, each in a run of its own, as soon as it is
-// queued. A trigger that fails stops the runs already going, and nothing
-// more is triggered.
-func (s *step) do(ctx context.Context, runs []*run) Outcome {
-	if err := s.prepare(ctx, runs); err != nil {
-		if cause := stopCause(ctx, err); cause != nil {
-			return stoppedEarly(cause)
-		}
-		return Outcome{Err: err}
-	}
-	// The checks may have passed as the step was stopped: nothing is sent.
-	if cause := stopCause(ctx, ctx.Err()); cause != nil {
-		return stoppedEarly(cause)
-	}
-	sharedJobs(runs)
-	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
+// queued; a build a tracker adopts is followed as soon as it is handed
+// over. A trigger that fails stops the runs already going, and nothing
+// more is triggered. It returns the step's outcome and what each run
+// learnt of its build; a step that sent nothing has learnt nothing.
+func (s *step) do(ctx context.Context) (Outcome, []findings) {
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	group := clock.NewGroup(s.Clock)
+	var adopt func(Target)
+	adopt = func(t Target) {
+		r := s.join(t, adopt)
+		// Which builds of its job are still to come is not known.
+		r.sharedJob = true
+		s.follow(following, group, r)
+	}
+	runs := make([]*run, len(s.opts.Targets))
+	for i, t := range s.opts.Targets {
+		runs[i] = s.join(t, adopt)
+	}
+	if out, ok := s.checked(ctx, runs); !ok {
+		return out, nil
+	}
+	sharedJobs(runs)
+	s.start(following, stop, group, runs)
+	group.Wait()
+	return s.outcome(ctx), s.found
+}
+
+// checked checks every target; it returns false, with the step's outcome,
+// when the step ends before anything is sent.
+func (s *step) checked(ctx context.Context, runs []*run) (Outcome, bool) {
+	if err := s.prepare(ctx, runs); err != nil {
+		if cause := stopCause(ctx, err); cause != nil {
+			return stoppedEarly(cause), false
+		}
+		return Outcome{Err: err}, false
+	}
+	// The checks may have passed as the step was stopped: nothing is sent.
+	if cause := stopCause(ctx, ctx.Err()); cause != nil {
+		return stoppedEarly(cause), false
+	}
+	return Outcome{}, true
+}
+
+// start triggers the jobs one after another, and follows each build in
+// group as soon as it is queued. A trigger that fails stops the builds
+// already followed, and what is left is not triggered.
+func (s *step) start(ctx context.Context, stop context.CancelCauseFunc, group *clock.Group, runs []*run) {
 	for i, r := range runs {
-		if following.Err() != nil {
-			out.Builds[i] = r.end(following, build.None, nil)
+		if ctx.Err() != nil {
+			s.settle(i, r.end(ctx, build.None, nil))
 			continue
 		}
 		if r.plan.triggers() {
-			if err := r.trigger(following); err != nil {
-				out.Builds[i] = r.end(following, build.None, err)
-				s.ends.built(out.Builds[i], r)
-				if stopCause(following, err) == nil {
+			if err := r.trigger(ctx); err != nil {
+				f := r.end(ctx, build.None, err)
+				s.settle(i, f)
+				s.ends.built(i, f)
+				if stopCause(ctx, err) == nil {
 					stop(errTriggerFailed)
 				}
 				continue
 			}
 		}
-		group.Go(func() {
-			out.Builds[i] = r.follow(following)
-			r.ended(out.Builds[i])
-			s.ends.built(out.Builds[i], r)
-		})
+		s.follow(ctx, group, r)
 	}
-	group.Wait()
+}
+
+// outcome is the step's outcome once every run has returned.
+func (s *step) outcome(ctx context.Context) Outcome {
+	out := Outcome{Builds: make([]BuildOutcome, len(s.found))}
+	for i, f := range s.found {
+		out.Builds[i] = f.out
+	}
 	if cause := stopCause(ctx, ctx.Err()); cause != nil {
 		if stopped, ok := cause.(*StoppedError); ok {
 			out.Stopped = stopped
 		}
 	}
 	return out
+}
+
+// follow follows the run's build in a goroutine of group, and reports its
+// end.
+func (s *step) follow(ctx context.Context, group *clock.Group, r *run) {
+	i := r.slot.i
+	group.Go(func() {
+		f := r.follow(ctx)
+		s.settle(i, f)
+		s.owns.ended(i, f.out)
+		s.ends.built(i, f)
+	})
 }
 
 // sharedJobs marks the runs whose job another run of the step has too,
@@ -179,28 +278,28 @@ func (r *run) prepare(ctx context.Context) error {
 // followed build or queue item belongs to.
 func sameJob(given, actual jenkins.Job) error {
 	if given.Path != "" && given.Path != actual.Path {
-		return &JobMismatchError{Given: given.Name, Actual: actual.Name}
+		return &contract.InputError{Input: "job", Err: fmt.Errorf("job is %s, but follow names a build of %s: leave job out, or give the job each build belongs to, in the same order", given.Name, actual.Name)}
 	}
 	return nil
 }
 
-// labelled marks a run's lines with its build, when the step follows
+// labelled marks a build's lines with its label, when the step shows
 // several builds.
 type labelled struct {
-	rep report.Reporter
-	r   *run
+	rep   report.Reporter
+	label func() string
 }
 
 func (l labelled) Status(format string, args ...any) {
-	l.rep.Status("%s | %s", l.r.label(), fmt.Sprintf(format, args...))
+	l.rep.Status("%s | %s", l.label(), fmt.Sprintf(format, args...))
 }
 
 func (l labelled) Notice(format string, args ...any) {
-	l.rep.Notice("%s | %s", l.r.label(), fmt.Sprintf(format, args...))
+	l.rep.Notice("%s | %s", l.label(), fmt.Sprintf(format, args...))
 }
 
 func (l labelled) Warning(format string, args ...any) {
-	l.rep.Warning("%s | %s", l.r.label(), fmt.Sprintf(format, args...))
+	l.rep.Warning("%s | %s", l.label(), fmt.Sprintf(format, args...))
 }
 
 // logger is where a run says what happens to its build.

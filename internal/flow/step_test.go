@@ -324,7 +324,7 @@ func TestBuildTrackerReadsOnlyWhenAsked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := &countingClient{build: running}
-			tr := &buildTracker{r: &run{step: &step{Deps: Deps{Client: c}}}, everyTick: tt.everyTick}
+			tr := &buildTracker{client: c, everyTick: tt.everyTick}
 			for _, v := range tt.views {
 				got, err := tr.poll(t.Context(), v)
 				if err != nil {
@@ -341,10 +341,8 @@ func TestBuildTrackerReadsOnlyWhenAsked(t *testing.T) {
 	}
 }
 
-// countingClient is a Client that answers Build and counts it; any other
-// call fails the test by panicking.
+// countingClient answers Build and counts it.
 type countingClient struct {
-	Client
 	build  *jenkins.Build
 	builds int
 }
@@ -378,7 +376,7 @@ func assertNothingLeft(t *testing.T, h *stepHarness, jobs ...string) {
 
 // lateChecks answers the checks of a job only once the timeout passed.
 type lateChecks struct {
-	Client
+	*jenkins.Client
 	clock clock.Clock
 	late  time.Duration
 }

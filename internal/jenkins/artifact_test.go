@@ -293,8 +293,7 @@ func TestDownloadForeignErrorHidesSignature(t *testing.T) {
 	})
 	var f memFile
 	_, err := c.DownloadArtifact(context.Background(), testJob, 1, "app.bin", 0, &f)
-	var he *HTTPError
-	if !errors.As(err, &he) || he.Status != http.StatusNotFound || strings.Contains(err.Error(), "s3cr3tsig") || !strings.Contains(err.Error(), "redirected from Jenkins") {
+	if !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "s3cr3tsig") || !strings.Contains(err.Error(), "redirected from Jenkins") {
 		t.Fatalf("err = %v, want a 404 from the redirect target without its signature", err)
 	}
 }

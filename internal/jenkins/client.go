@@ -617,9 +617,8 @@ func (c *Client) ensureCrumb(ctx context.Context, refresh bool) (*crumb, error) 
 		CrumbRequestField string `json:"crumbRequestField"`
 	}
 	err := c.getJSON(ctx, "/crumbIssuer/api/json", "crumb,crumbRequestField", &got)
-	var he *HTTPError
 	switch {
-	case errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusForbidden):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrForbidden):
 		// 404: CSRF protection is off. 403: this caller may not read
 		// Jenkins (a build token alone); the trigger itself will tell.
 		cur = &crumb{}

@@ -1,7 +1,6 @@
 package jenkins
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,22 +34,33 @@ func (e *HTTPError) Error() string {
 
 // Is lets errors.Is match an HTTPError to the sentinel for its status.
 func (e *HTTPError) Is(target error) bool {
-	switch target {
-	case ErrNotFound:
-		return e.Status == http.StatusNotFound
-	case ErrForbidden:
-		return e.Status == http.StatusForbidden
-	case ErrUnauthorized:
-		return e.Status == http.StatusUnauthorized
-	}
-	return false
+	s, ok := target.(statusError)
+	return ok && int(s) == e.Status
 }
 
-// Sentinels for the statuses callers tell apart; see HTTPError.Is.
+// statusError is a sentinel for one status, which only an HTTPError with
+// that status matches: "Jenkins answered N" is errors.Is(err, sentinel)
+// whatever wraps the answer.
+type statusError int
+
+func (s statusError) Error() string {
+	return fmt.Sprintf("%s (%d)", strings.ToLower(http.StatusText(int(s))), int(s))
+}
+
+// Sentinels for the statuses other packages tell apart.
 var (
-	ErrNotFound     = errors.New("not found (404)")
-	ErrForbidden    = errors.New("forbidden (403)")
-	ErrUnauthorized = errors.New("unauthorized (401)")
+	ErrUnauthorized error = statusError(http.StatusUnauthorized)
+	ErrForbidden    error = statusError(http.StatusForbidden)
+	ErrNotFound     error = statusError(http.StatusNotFound)
+)
+
+// Sentinels for the statuses only this package tells apart.
+var (
+	errBadRequest         error = statusError(http.StatusBadRequest)
+	errMethodNotAllowed   error = statusError(http.StatusMethodNotAllowed)
+	errTooManyRequests    error = statusError(http.StatusTooManyRequests)
+	errInternal           error = statusError(http.StatusInternalServerError)
+	errServiceUnavailable error = statusError(http.StatusServiceUnavailable)
 )
 
 // DecodeError is an answer of Jenkins' that is not what was asked for,

@@ -2,17 +2,10 @@ package jenkins
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 )
-
-// IsNotFound reports whether err is Jenkins' 404.
-func IsNotFound(err error) bool {
-	var he *HTTPError
-	return errors.As(err, &he) && he.Status == http.StatusNotFound
-}
 
 // Build is what the client reads of a build.
 type Build struct {

@@ -200,7 +200,7 @@ func TestNoSuchJob(t *testing.T) {
 		job, _ := ParseJob(c.base, tt.job)
 		_, err := c.JobInfo(context.Background(), job)
 		var missing *NoSuchJobError
-		if !errors.As(err, &missing) || err.Error() != tt.want || !IsNotFound(err) {
+		if !errors.As(err, &missing) || err.Error() != tt.want || !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: %v, want %q", tt.job, err, tt.want)
 		}
 	}

@@ -236,7 +236,7 @@ func (c *Client) pendingInputs(ctx context.Context, job Job, n int) ([]PendingIn
 	}
 	var list []wfapiInput
 	err := c.getJSON(ctx, BuildPath(job, n)+"wfapi/pendingInputActions", "", &list)
-	if IsNotFound(err) {
+	if errors.Is(err, ErrNotFound) {
 		m.mu.Lock()
 		m.wfapiAbsent = true
 		m.mu.Unlock()
@@ -332,12 +332,12 @@ func (c *Client) answerInput(ctx context.Context, job Job, n int, id, verb strin
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &he) && he.Status == http.StatusNotFound:
+	case errors.Is(err, ErrNotFound):
 		err = fmt.Errorf("%w: %w", ErrInputGone, err)
-	case errors.As(err, &he) && he.Status == http.StatusBadRequest:
+	case errors.Is(err, errBadRequest) && errors.As(err, &he):
 		// Jenkins' hudson.model.Failure: a 400 whose page says why.
 		err = &InputRefusedError{ID: id, Message: cmp.Or(he.XError, he.Body)}
-	case errors.As(err, &he) && he.Status == http.StatusMethodNotAllowed:
+	case errors.Is(err, errMethodNotAllowed):
 		err = fmt.Errorf("the answer did not arrive as a POST (a proxy redirecting it?): %w", err)
 	}
 	return fmt.Errorf("%s input %s of %s #%d: %w", verb, id, job.Name, n, err)

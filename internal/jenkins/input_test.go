@@ -270,13 +270,13 @@ func TestAnswerFailures(t *testing.T) {
 		check   func(error) bool
 		message string
 	}{
-		{"already answered", answerJSON(404, ""), func(err error) bool { return errors.Is(err, ErrInputGone) && IsNotFound(err) }, "no longer pending"},
+		{"already answered", answerJSON(404, ""), func(err error) bool { return errors.Is(err, ErrInputGone) && errors.Is(err, ErrNotFound) }, "no longer pending"},
 		{"refused", refusal, func(err error) bool {
 			var re *InputRefusedError
 			return errors.As(err, &re) && re.ID == "Approve" && re.Message == "You need to be ops to submit this."
 		}, "refused the answer to input Approve"},
-		{"GET", answerJSON(405, ""), func(err error) bool { var he *HTTPError; return errors.As(err, &he) && he.Status == 405 }, "not arrive as a POST"},
-		{"server error", echo, func(err error) bool { var he *HTTPError; return errors.As(err, &he) && he.Status == 500 }, "500"},
+		{"GET", answerJSON(405, ""), func(err error) bool { return errors.Is(err, errMethodNotAllowed) }, "not arrive as a POST"},
+		{"server error", echo, func(err error) bool { return errors.Is(err, errInternal) }, "500"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

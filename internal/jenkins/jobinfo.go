@@ -2,6 +2,7 @@ package jenkins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ func (c *Client) JobInfo(ctx context.Context, job Job) (*JobInfo, error) {
 		Date
 	}
 	err := c.getJSON(ctx, job.Path+"api/json", "buildable,property[parameterDefinitions[name,type,choices]]", &j)
-	if IsNotFound(err) && c.opts.User != "" {
+	if errors.Is(err, ErrNotFound) && c.opts.User != "" {
 		return nil, c.noSuchJob(ctx, job, err)
 	}
 	if err != nil {
@@ -117,7 +118,7 @@ func (c *Client) noSuchJob(ctx context.Context, job Job, notFound error) error {
 	}
 	err := c.getJSON(ctx, folder.Path+"api/json", "jobs[name]", &f)
 	switch {
-	case IsNotFound(err):
+	case errors.Is(err, ErrNotFound):
 		e.FolderMissing = true
 		return e
 	case err != nil:

@@ -66,7 +66,7 @@ func (c *Client) stages(ctx context.Context, job Job, n int) ([]build.Stage, err
 	}
 	if !wfapiAbsent {
 		stages, err := c.wfapiStages(ctx, job, n)
-		if !IsNotFound(err) {
+		if !errors.Is(err, ErrNotFound) {
 			if err == nil {
 				m.settle(sourceWfapi, 0)
 			}
@@ -78,7 +78,7 @@ func (c *Client) stages(ctx context.Context, job Job, n int) ([]build.Stage, err
 	}
 	for ; graph < len(graphViewNames); graph++ {
 		stages, err := c.graphViewStages(ctx, job, n, graphViewNames[graph])
-		if !IsNotFound(err) {
+		if !errors.Is(err, ErrNotFound) {
 			// Graph view's own errors come with 200: the name is right.
 			var ge *graphViewError
 			if err == nil || errors.As(err, &ge) {

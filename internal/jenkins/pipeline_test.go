@@ -276,8 +276,7 @@ func TestStagesProbeErrors(t *testing.T) {
 		},
 	})
 	_, err := c.Stages(context.Background(), pipeJob, 7)
-	var he *HTTPError
-	if !errors.As(err, &he) || he.Status != http.StatusForbidden || errors.Is(err, ErrNoStages) {
+	if !errors.Is(err, ErrForbidden) || errors.Is(err, ErrNoStages) {
 		t.Fatalf("err = %v, want the 403", err)
 	}
 	mu.Lock()

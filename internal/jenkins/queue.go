@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 )
@@ -34,7 +33,7 @@ func (q *QueueItem) Left() bool { return q.Cancelled != nil }
 func QueuePath(id int) string { return "/queue/item/" + strconv.Itoa(id) + "/" }
 
 // QueueItem reads queue item id. A 404 (the item expired five minutes after
-// leaving the queue, or Jenkins restarted) is an *HTTPError with Status 404.
+// leaving the queue, or Jenkins restarted) is an error matching ErrNotFound.
 func (c *Client) QueueItem(ctx context.Context, id int) (*QueueItem, error) {
 	var q QueueItem
 	err := c.getJSON(ctx, QueuePath(id)+"api/json", "id,why,blocked,buildable,stuck,cancelled,inQueueSince,timestamp,executable["+buildTree+"]", &q)
@@ -99,8 +98,7 @@ var ErrAlreadyLeft = errors.New("the queue item has already left the queue")
 // 404 when the item is gone, and 500 when it already left the queue.
 func (c *Client) CancelQueueItem(ctx context.Context, id int) error {
 	err := c.post(ctx, request{path: "/queue/cancelItem", query: url.Values{"id": {strconv.Itoa(id)}}}, discard)
-	var he *HTTPError
-	if errors.As(err, &he) && he.Status == http.StatusInternalServerError {
+	if errors.Is(err, errInternal) {
 		return ErrAlreadyLeft
 	}
 	if err != nil {

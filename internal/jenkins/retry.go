@@ -58,10 +58,9 @@ func NotSent(err error) bool {
 	if errors.As(err, &oe) && oe.Op == "dial" {
 		return true
 	}
-	var he *HTTPError
 	// Jenkins answers 503 while it starts or restarts before any handler
 	// runs; a rate limiter's 429 likewise means nothing was done.
-	return errors.As(err, &he) && (he.Status == http.StatusServiceUnavailable || he.Status == http.StatusTooManyRequests)
+	return errors.Is(err, errServiceUnavailable) || errors.Is(err, errTooManyRequests)
 }
 
 // CertificateError is a TLS certificate that could not be verified. It is

@@ -286,22 +286,6 @@ func TestTriggerRetriesWhatWasNotSent(t *testing.T) {
 	}
 }
 
-func TestHTTPErrorIs(t *testing.T) {
-	t.Parallel()
-	for status, target := range map[int]error{404: ErrNotFound, 403: ErrForbidden, 401: ErrUnauthorized} {
-		err := fmt.Errorf("read job: %w", &HTTPError{Status: status})
-		if !errors.Is(err, target) {
-			t.Errorf("%d is not %v", status, target)
-		}
-		if errors.Is(&HTTPError{Status: 500}, target) {
-			t.Errorf("500 is %v", target)
-		}
-	}
-	if !IsNotFound(&HTTPError{Status: 404}) {
-		t.Error("IsNotFound no longer sees a 404")
-	}
-}
-
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	u, _ := url.Parse("https://bob:pw@ci.example.com/jenkins/job/a/api/json?tree=x%5By%5D&token=s3cret&start=5")

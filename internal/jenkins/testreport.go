@@ -2,6 +2,7 @@ package jenkins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -57,7 +58,7 @@ const testReportTree = "duration,failCount,passCount,skipCount," +
 func (c *Client) TestReport(ctx context.Context, job Job, n int) (*build.TestRun, error) {
 	var r testReport
 	err := c.getJSON(ctx, TestReportPath(job, n)+"api/json", testReportTree, &r)
-	if IsNotFound(err) {
+	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {

@@ -72,8 +72,7 @@ type TriggerRequest struct {
 func (c *Client) Trigger(ctx context.Context, job Job, tr TriggerRequest) (int, error) {
 	withParams := tr.Parameterized || len(tr.Params)+len(tr.Files) > 0
 	id, err := c.trigger(ctx, job, tr, withParams)
-	var he *HTTPError
-	if !withParams && errors.As(err, &he) && he.Status == http.StatusBadRequest {
+	if !withParams && errors.Is(err, errBadRequest) {
 		return c.trigger(ctx, job, tr, true)
 	}
 	return id, err

@@ -55,6 +55,9 @@ type Script struct {
 	Tests *TestReport
 	// Artifacts are the files the build archives (see Artifact).
 	Artifacts []Artifact
+	// Downstream are the builds of other jobs the build starts (see
+	// Downstream).
+	Downstream []Downstream
 }
 
 // LogLine is one console line.
@@ -129,6 +132,7 @@ type build struct {
 	stopBy  string
 
 	pipe pipeRun // answers to input steps
+	down downRun // the builds it started
 }
 
 func newBuild(j *job, number int, it *queueItem, start time.Time) *build {
@@ -153,7 +157,8 @@ func worse(a, b string) string {
 // phases returns when the building phase ends and when the build completes,
 // as offsets from the start, taking a stop into account.
 func (b *build) phases() (endBuilding, complete time.Duration) {
-	endBuilding, complete = b.script.Duration, b.script.Duration
+	endBuilding = b.wallEnd(b.script.Duration)
+	complete = endBuilding
 	if !b.job.spec.Pipeline {
 		complete += b.script.PostProduction
 	} else {
@@ -175,10 +180,14 @@ func (b *build) finalResult() string {
 	if b.stopped || b.rejectedBy(never) {
 		return "ABORTED"
 	}
-	if b.script.EarlyResult != "" {
-		return worse(b.script.EarlyResult, b.script.Result)
+	if r, cut := b.downstreamVerdict(); cut {
+		return r
 	}
-	return b.script.Result
+	r := b.script.Result
+	if b.script.EarlyResult != "" {
+		r = worse(b.script.EarlyResult, r)
+	}
+	return worse(r, b.blockedResult())
 }
 
 type buildState struct {
@@ -263,6 +272,7 @@ func (s *Server) buildJSON(rq *request, b *build) *jobj {
 		actions = append(actions, newObj("org.jenkinsci.plugins.workflow.job.views.FlowGraphAction"), newObj(""))
 	}
 	actions = append(actions, s.inputActions(b, now)...)
+	actions = append(actions, s.downstreamActions(rq, b)...)
 	o := newObj(b.class()).
 		add("actions", actions).
 		add("artifacts", artifactsJSON(b.artifacts(now))).
@@ -349,6 +359,7 @@ func (s *Server) stop(rq *request, b *build) *response {
 	}
 	if !b.stopped && !b.state(rq.now).complete {
 		b.stopped, b.stopAt, b.stopBy = true, rq.now, rq.c.name()
+		s.stopDownstream(b, rq.now)
 	}
 	if ref := rq.r.Header.Get("Referer"); ref != "" {
 		return emptyResponse(http.StatusFound, ref)
@@ -395,9 +406,17 @@ type cause struct {
 	// note is the cause parameter; nil when none was sent, as an empty
 	// one is a note still.
 	note *string
+	// upstream, if set, is the build that started this one.
+	upstream *upstreamCause
+	// folded are the upstream causes of build steps whose requests the
+	// item absorbed (CauseAction.foldIntoExisting).
+	folded []*upstreamCause
 }
 
 func (c cause) shortDescription() string {
+	if c.upstream != nil {
+		return c.upstream.shortDescription()
+	}
 	if c.remote {
 		d := "Started by remote host " + c.addr
 		if c.note != nil {
@@ -417,7 +436,10 @@ func (c cause) userName() string {
 
 func (c cause) action() *jobj {
 	var o *jobj
-	if c.remote {
+	switch {
+	case c.upstream != nil:
+		o = c.upstream.json()
+	case c.remote:
 		var note any
 		if c.note != nil {
 			note = *c.note
@@ -426,7 +448,7 @@ func (c cause) action() *jobj {
 			addVis("shortDescription", 3, c.shortDescription()).
 			addVis("addr", 3, c.addr).
 			addVis("note", 3, note)
-	} else {
+	default:
 		var id any
 		if c.user != "" {
 			id = c.user
@@ -436,7 +458,11 @@ func (c cause) action() *jobj {
 			addVis("userId", 3, id).
 			addVis("userName", 3, c.userName())
 	}
-	return newObj("hudson.model.CauseAction").addVis("causes", 2, []any{o})
+	causes := []any{o}
+	for _, u := range c.folded {
+		causes = append(causes, u.json())
+	}
+	return newObj("hudson.model.CauseAction").addVis("causes", 2, causes)
 }
 
 func (t *TestReport) counts() (fail, skip, total int) {

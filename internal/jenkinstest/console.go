@@ -62,10 +62,16 @@ func newConsoleLog(b *build) *consoleLog {
 		}
 	}
 	c := b.item.cause
-	if c.remote {
+	switch {
+	case c.upstream != nil:
+		add(c.upstream.console()...)
+	case c.remote:
 		add(piece{text: c.shortDescription() + "\n"})
-	} else {
+	default:
 		add(piece{text: "Started by user "}, note("user "+c.userName()), piece{text: c.userName() + "\n"})
+	}
+	for _, u := range c.folded {
+		add(u.console()...)
 	}
 	ws := "/var/jenkins_home/workspace/" + b.job.fullName()
 	if b.job.spec.Pipeline {
@@ -93,7 +99,7 @@ func newConsoleLog(b *build) *consoleLog {
 		}
 		l.pieces = append(l.pieces, piece{at: at, text: text})
 	}
-	l.pieces = append(l.pieces[:l.header], b.pipelinePieces(l.pieces[l.header:])...)
+	l.pieces = append(l.pieces[:l.header], b.downstreamPieces(b.pipelinePieces(l.pieces[l.header:]))...)
 	if n := b.script.SyntheticLog; n > 0 {
 		l.synN = (n + synLineLen - 1) / synLineLen
 		l.synEnd = n - (l.synN-1)*synLineLen
@@ -352,7 +358,7 @@ func (c *crlfWriter) Write(p []byte) (int, error) {
 
 // progressiveText is LargeText.doProgressText.
 func (s *Server) progressiveText(rq *request, b *build) *response {
-	v := b.log.view(rq.now)
+	v := b.console().view(rq.now)
 	resp := newResponse(http.StatusOK, "text/plain;charset=UTF-8", nil)
 	if v.size == 0 { // no log file yet
 		resp.header.Set("X-Text-Size", "0")
@@ -393,7 +399,7 @@ func (s *Server) progressiveText(rq *request, b *build) *response {
 
 // consoleText is the whole log as it is now, notes stripped, LF kept.
 func (s *Server) consoleText(rq *request, b *build) *response {
-	v := b.log.view(rq.now)
+	v := b.console().view(rq.now)
 	resp := newResponse(http.StatusOK, "text/plain;charset=UTF-8", nil)
 	resp.stream = func(w io.Writer, _ func()) error {
 		bw := bufio.NewWriterSize(w, 32<<10)

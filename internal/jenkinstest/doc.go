@@ -71,6 +71,21 @@
 // run's result), pendingInputActions, nextPendingInputAction and
 // inputSubmit; Options.GraphView adds pipeline-graph-view's <name>/tree.
 //
+// Builds start other jobs' builds (Script.Downstream): a Pipeline `build`
+// step (wait, propagate) or, on a freestyle job, Parameterized Trigger's
+// blocking or non-blocking build step. The child is an ordinary queue item,
+// carrying an UpstreamCause (BuildUpstreamCause from a Pipeline) that
+// names the parent, and a waiting step pauses the parent's script until the
+// child completes; nesting is a child that starts builds itself. The
+// parent's result follows propagate or Parameterized Trigger's default
+// thresholds; its console prints the plugins' lines ("Scheduling project:
+// ", "Starting building: ", "Triggering projects: ", ...); its JSON has
+// the DownstreamBuildAction as {} or the BuildInfoExporterAction; graph
+// view's <name>/allSteps lists the build steps with their buildStep (from
+// release 877 on, Options.GraphViewVersion). A stop of the parent cancels
+// a waited child still queued and, from a Pipeline, aborts a running one;
+// a child of a step that does not wait carries on.
+//
 // Time is read only through the injected clock.Clock, and all queue and
 // build state is derived from it on each request by a small discrete-event
 // simulation: there are no goroutines or timers, so on a clock.Virtual a
@@ -83,12 +98,14 @@
 // (hidden jobs are always 404), views, SCM, /term and /kill escalation (both
 // act like stop), the multipart streaming log mode, progressiveHtml, XML
 // APIs other than the crumb xpath, deleted log files, session expiry, cause
-// folding on coalesced items, the artifact *zip* archives and Ant-glob
-// listings (both 404), the Run/Artifacts permission, fingerprints, the ';'
-// filter outside artifact/; for Pipelines: steps other than input
-// (stageFlowNodes hold only input steps), wfapi on jobs and flow nodes
-// (execution/node/...), wfapi changesets and artifacts links, graph view's
-// allSteps, steps and log (404) and its "title" (always ""), Blue Ocean, the
+// folding on coalesced items (but for a build step's upstream cause), the
+// artifact *zip* archives and Ant-glob listings (both 404), the
+// Run/Artifacts permission, fingerprints, the ';' filter outside
+// artifact/; for Pipelines: steps other than input
+// (stageFlowNodes hold only input steps, allSteps only build steps), wfapi
+// on jobs and flow nodes (execution/node/...), wfapi changesets and
+// artifacts links, graph view's steps and log (404) and its "title"
+// (always ""), waitForBuild, the console's HTML form, Blue Ocean, the
 // inProgress:false moment before the execution exists, abortPrevious,
 // Administer (a submitter list binds every user), a branch running on while
 // another waits (the whole script pauses), and try/catch around input: a

@@ -116,8 +116,13 @@ type pauseGroup struct{ at, start, end time.Duration }
 type timeline struct {
 	groups   []pauseGroup // by script offset
 	inputs   []inputState // by index in Script.Inputs
+	downs    []inputState // by index in Script.Downstream; only waited ones pause
 	rejectAt time.Duration
 	rejectBy string // "" = anonymous
+	// failAt is when a propagating build step failed the build with
+	// failResult, or never.
+	failAt     time.Duration
+	failResult string
 }
 
 func sat(d time.Duration) time.Duration {
@@ -130,24 +135,41 @@ func sat(d time.Duration) time.Duration {
 // timeline lays the script's pauses out on the wall axis.
 func (b *build) timeline() *timeline {
 	ins := b.script.Inputs
-	tl := &timeline{inputs: make([]inputState, len(ins)), rejectAt: never}
-	if len(ins) == 0 {
+	tl := &timeline{inputs: make([]inputState, len(ins)), downs: make([]inputState, len(b.script.Downstream)),
+		rejectAt: never, failAt: never}
+	for k := range tl.downs {
+		tl.downs[k] = inputState{start: never, end: never}
+	}
+	// Waits are the inputs, then the waited build steps at len(ins)+k.
+	var waits []int
+	for i := range ins {
+		waits = append(waits, i)
+	}
+	for k, d := range b.script.Downstream {
+		if d.Wait {
+			waits = append(waits, len(ins)+k)
+		}
+	}
+	if len(waits) == 0 {
 		return tl
+	}
+	waitAt := func(i int) time.Duration {
+		if i < len(ins) {
+			return ins[i].At
+		}
+		return b.script.Downstream[i-len(ins)].At
 	}
 	stopAt := never
 	if b.stopped {
 		stopAt = b.stopAt.Sub(b.start)
 	}
-	order := make([]int, len(ins))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(ins[x].At, ins[y].At) })
+	order := waits
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(waitAt(x), waitAt(y)) })
 	var shift time.Duration
 	for k := 0; k < len(order); {
-		at := ins[order[k]].At
+		at := waitAt(order[k])
 		j := k
-		for j < len(order) && ins[order[j]].At == at {
+		for j < len(order) && waitAt(order[j]) == at {
 			j++
 		}
 		group := order[k:j]
@@ -155,15 +177,29 @@ func (b *build) timeline() *timeline {
 		w := sat(at + shift)
 		if w >= never || stopAt < w {
 			for _, i := range group {
-				tl.inputs[i] = inputState{start: never, end: never}
+				if i < len(ins) {
+					tl.inputs[i] = inputState{start: never, end: never}
+				}
 			}
 			tl.groups = append(tl.groups, pauseGroup{at: at, start: never, end: never})
 			shift = never
 			continue
 		}
 		interrupt, end := never, w
+		failed, failResult := false, ""
 		for _, i := range group {
 			st := inputState{start: w, end: never}
+			if i >= len(ins) {
+				var fails bool
+				var res string
+				st.end, res, fails = b.downWait(i-len(ins), w)
+				if fails && st.end < interrupt {
+					interrupt, failed, failResult = st.end, true, res
+				}
+				end = max(end, st.end)
+				tl.downs[i-len(ins)] = st
+				continue
+			}
 			var by string
 			if a := b.pipe.answerTo(i); a != nil {
 				st.end, st.reject, by = a.at, a.reject, a.user
@@ -174,23 +210,28 @@ func (b *build) timeline() *timeline {
 				st.proceeded, st.approvedBy = true, by
 			}
 			if st.reject && st.end < interrupt {
-				interrupt, tl.rejectBy = st.end, by
+				interrupt, tl.rejectBy, failed = st.end, by, false
 			}
 			end = max(end, st.end)
 			tl.inputs[i] = st
 		}
-		rejected := interrupt < never
+		rejected := interrupt < never && !failed
 		if stopAt < min(end, interrupt) { // a stop aborts what still waits
-			interrupt, rejected = stopAt, false
+			interrupt, rejected, failed = stopAt, false, false
 		}
 		if interrupt < never {
 			for _, i := range group {
-				if st := &tl.inputs[i]; st.end > interrupt {
+				if i >= len(ins) {
+					tl.downs[i-len(ins)].end = min(tl.downs[i-len(ins)].end, interrupt)
+				} else if st := &tl.inputs[i]; st.end > interrupt {
 					st.end, st.reject, st.proceeded, st.approvedBy = interrupt, false, false, ""
 				}
 			}
-			if rejected {
+			switch {
+			case rejected:
 				tl.rejectAt = interrupt
+			case failed:
+				tl.failAt, tl.failResult = interrupt, failResult
 			}
 			end = never // the script never resumes
 		}
@@ -231,9 +272,9 @@ func (tl *timeline) script(w time.Duration) time.Duration {
 	return w - shift
 }
 
-// scriptOffset is script for a build; freestyle builds have no pauses.
+// scriptOffset is script for a build; a build without waits has no pauses.
 func (b *build) scriptOffset(w time.Duration) time.Duration {
-	if len(b.script.Inputs) == 0 {
+	if !b.pauses() {
 		return w
 	}
 	return b.timeline().script(w)
@@ -241,7 +282,7 @@ func (b *build) scriptOffset(w time.Duration) time.Duration {
 
 // wallOffset maps a script offset of a build to the wall axis.
 func (b *build) wallOffset(x time.Duration) time.Duration {
-	if len(b.script.Inputs) == 0 {
+	if !b.pauses() {
 		return x
 	}
 	return b.timeline().wall(x, false)
@@ -256,6 +297,7 @@ func (b *build) pipelinePhases() (endBuilding, complete time.Duration) {
 	if tl.rejectAt < never {
 		end = min(end, tl.rejectAt+abortDelay)
 	}
+	end = min(end, tl.failAt)
 	return end, end
 }
 
@@ -294,7 +336,7 @@ func inputID(in Input) string {
 // interruptAt is the wall offset at which a stop or a rejection cut the
 // build short, or never.
 func (b *build) interruptAt(tl *timeline) time.Duration {
-	at := tl.rejectAt
+	at := min(tl.rejectAt, tl.failAt)
 	if b.stopped {
 		at = min(at, b.stopAt.Sub(b.start))
 	}
@@ -578,6 +620,8 @@ func (s *Server) routePipeline(rq *request, b *build, rest []string) *response {
 			return objectPage(rq, "Stages")
 		case isPath(rest[1:], "tree"):
 			return s.graphTree(rq, b)
+		case isPath(rest[1:], "allSteps"):
+			return s.graphAllSteps(rq, b)
 		}
 	}
 	return nil

@@ -74,6 +74,7 @@ func (s *Server) step(now time.Time) bool {
 	for _, it := range s.starting {
 		consider(it.left.Add(it.script.StartRace), func(t time.Time) { s.startBuild(it, t) })
 	}
+	s.considerDownstream(consider)
 	for _, it := range s.queue {
 		if it.script.CancelAfter > 0 {
 			consider(it.entered.Add(it.script.CancelAfter), func(t time.Time) { s.cancel(it, t) })

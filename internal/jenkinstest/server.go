@@ -68,6 +68,9 @@ type Options struct {
 	// or the older "pipeline-overview", "pipeline-console",
 	// "pipeline-graph"); "" means not installed.
 	GraphView string
+	// GraphViewVersion is the installed pipeline-graph-view's release, e.g.
+	// 876; 0 means a current one. Before 877 allSteps has no buildStep.
+	GraphViewVersion int
 	// LegacyInputAction models input-step before 466: the InputAction
 	// exports nothing but its _class.
 	LegacyInputAction bool
