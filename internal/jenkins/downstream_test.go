@@ -322,12 +322,14 @@ func TestConsoleMentionsFromTheFake(t *testing.T) {
 	t.Parallel()
 	c, _, clk := fake(t, jenkinstest.Options{}, fakeToken, nil, downstreamJobs()...)
 	ctx := context.Background()
+	// One after the other: a child asked for while another request's item
+	// for it still waits is merged into that one, as Jenkins does.
 	for _, name := range []string{"team/up", "free"} {
 		if _, err := c.Trigger(ctx, mustJob(t, c, name), TriggerRequest{}); err != nil {
 			t.Fatal(err)
 		}
+		clk.Advance(time.Minute)
 	}
-	clk.Advance(time.Minute)
 	want := map[string][]ConsoleMention{
 		"team/up": {{Name: "team » my child"}, {Name: "team » my child", Build: 1}, {Name: "team » my child", Build: 1, Result: "SUCCESS"}, {Name: "other"}},
 		"free":    {{Name: "team » my child"}, {Name: "team » my child", Build: 2}, {Name: "team » my child", Build: 2, Result: "SUCCESS"}, {Name: "other"}},
