@@ -17,7 +17,7 @@ import (
 // queue item to the step.
 type spawner struct {
 	client triggerClient
-	adopt  func(Target)
+	adopt  func(Target, func()) bool
 	job    jenkins.Job
 	done   bool
 }
@@ -31,7 +31,7 @@ func (s *spawner) poll(ctx context.Context, v view) (view, error) {
 	if err != nil {
 		return v, err
 	}
-	s.adopt(Target{Job: s.job, Follow: &jenkins.Location{Queue: id}})
+	s.adopt(Target{Job: s.job, Follow: &jenkins.Location{Queue: id}}, nil)
 	return v, nil
 }
 
