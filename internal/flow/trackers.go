@@ -39,6 +39,7 @@ var trackerKinds = [...]func(watch) tracker{
 	newBuildTracker,
 	newStagesTracker,
 	newInputTracker,
+	newDownstreamTracker,
 }
 
 // trackersOf makes the trackers of those kinds that apply to the watched
