@@ -42,8 +42,9 @@ const (
 // children in turn). It reads what the build itself records when a hint
 // says it may have started one, not on every tick: a console line naming a
 // downstream build, or without a console, a change of the Pipeline's
-// stages; a few times after a hint, backed off, since the child starts
-// after its quiet period; and once when the build has finished. A
+// stages; while a build the console said was scheduled is not found, a
+// few more times, backed off, since it starts after its quiet period; and
+// once when the build has finished. A
 // Pipeline's record is Graph View's allSteps, a freestyle build's
 // Parameterized Trigger's; where neither tells (no Graph View, or a
 // blocking trigger's child still running), the candidate jobs the console
@@ -70,6 +71,10 @@ type downstreamTracker struct {
 	candidates []jenkins.Job
 	stages     []build.Stage
 	pace       *backoff.ExponentialBackOff
+	// awaited counts, by job path, the builds the console said were
+	// scheduled and that are not found yet: the reads after a hint go on
+	// while there are any.
+	awaited map[string]int
 	// tries are the reads left since the last hint; next is when the
 	// next is due.
 	tries int
@@ -92,7 +97,7 @@ func newDownstreamTracker(w watch) tracker {
 	pace.RandomizationFactor, pace.MaxElapsedTime, pace.Clock = 0, 0, w.clock
 	return &downstreamTracker{
 		subject: w.subject, client: w.client, adopt: w.adopt, console: w.policy.Log,
-		url: w.client.URL(jenkins.BuildPath(w.job, w.number)), seen: map[jenkins.Location]bool{}, pace: pace,
+		url: w.client.URL(jenkins.BuildPath(w.job, w.number)), seen: map[jenkins.Location]bool{}, awaited: map[string]int{}, pace: pace,
 	}
 }
 
@@ -107,14 +112,13 @@ func (d *downstreamTracker) poll(ctx context.Context, v view) (view, error) {
 	case d.tries == 0 || v.now.Before(d.next):
 		return v, nil
 	}
-	found, err := d.read(ctx, v.build.IsPipeline())
-	if err != nil {
+	if err := d.read(ctx, v.build.IsPipeline()); err != nil {
 		return v, err
 	}
-	if found {
-		d.hinted(v.now)
-	}
-	if d.tries--; d.tries > 0 {
+	switch d.tries--; {
+	case len(d.awaited) == 0:
+		d.tries = 0
+	case d.tries > 0:
 		d.next = v.now.Add(d.pace.NextBackOff())
 	}
 	return v, nil
@@ -128,10 +132,15 @@ func (d *downstreamTracker) hints(v view) {
 		if err != nil {
 			continue
 		}
-		if m.Build > 0 {
-			d.mentioned = append(d.mentioned, jenkins.Location{Job: job, Build: m.Build})
-		} else {
+		if loc := (jenkins.Location{Job: job, Build: m.Build}); m.Build > 0 {
+			if d.seen[loc] {
+				// A build already handed over, starting or ending.
+				continue
+			}
+			d.mentioned = append(d.mentioned, loc)
+		} else if m.Result == "" {
 			d.candidate(job)
+			d.awaited[job.Path]++
 		}
 		d.hinted(v.now)
 	}
@@ -143,7 +152,8 @@ func (d *downstreamTracker) hints(v view) {
 	}
 }
 
-// hinted starts the reads of a hint: one now, then a few backed off.
+// hinted starts the reads of a hint: one now, then while a build the
+// console said was scheduled is not found, a few more backed off.
 func (d *downstreamTracker) hinted(now time.Time) {
 	d.pace.Reset()
 	d.tries, d.next = downstreamTries, now
@@ -161,14 +171,13 @@ func stagesChanged(before, after []build.Stage) bool {
 
 // read reads the build's record of the builds it started, then searches
 // the causes where the record does not tell, and hands over each build
-// found. It reports whether one was new; its error is the step's stop.
-func (d *downstreamTracker) read(ctx context.Context, pipeline bool) (bool, error) {
-	n := len(d.seen)
+// found. Its error is the step's stop.
+func (d *downstreamTracker) read(ctx context.Context, pipeline bool) error {
 	if pipeline && !d.noSteps {
 		builds, err := d.client.BuildSteps(ctx, nil, d.job, d.number)
 		switch {
 		case ctx.Err() != nil:
-			return false, ctx.Err()
+			return ctx.Err()
 		case errors.Is(err, jenkins.ErrNoBuildSteps):
 			d.noSteps = true
 		case err != nil:
@@ -178,18 +187,15 @@ func (d *downstreamTracker) read(ctx context.Context, pipeline bool) (bool, erro
 			// Graph View lists every started child: the hints are moot.
 			d.mentioned, d.candidates = nil, nil
 			d.offerAll(builds)
-			return len(d.seen) > n, nil
+			return nil
 		}
 	}
 	if !pipeline {
 		if err := d.readTriggered(ctx); err != nil {
-			return false, err
+			return err
 		}
 	}
-	if err := d.searchCauses(ctx); err != nil {
-		return false, err
-	}
-	return len(d.seen) > n, nil
+	return d.searchCauses(ctx)
 }
 
 // readTriggered reads Parameterized Trigger's record: the blocking steps'
@@ -285,6 +291,9 @@ func (d *downstreamTracker) offer(loc jenkins.Location) {
 		return
 	}
 	d.seen[loc] = true
+	if d.awaited[loc.Job.Path]--; d.awaited[loc.Job.Path] <= 0 {
+		delete(d.awaited, loc.Job.Path)
+	}
 	d.adopt(Target{Job: loc.Job, Follow: &loc, Upstream: d.url}, func() {
 		d.log.Status("→ %s #%d started by %s #%d", loc.Job.Name, loc.Build, d.job.Name, d.number)
 	})
