@@ -94,11 +94,13 @@ func downstreamRequest(r jenkinstest.RequestRecord) bool {
 func TestDownstreamOrchestrator(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		name      string
-		graphView string
+		name       string
+		graphView  string
+		downstream string
 	}{
-		{"all steps", "stages"},
-		{"causes only", ""},
+		{"all steps", "stages", ""},
+		{"causes only", "", ""},
+		{"follow", "stages", "follow"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -107,6 +109,9 @@ func TestDownstreamOrchestrator(t *testing.T) {
 			seen := &firstSeen{seen: map[string]time.Time{}}
 			h.fronted(seen.wrap)
 			h.set("JENKINS_JOB", "deploy-all")
+			if tt.downstream != "" {
+				h.set("JENKINS_DOWNSTREAM", tt.downstream)
+			}
 			h.runWant(ExitOK)
 
 			stdout := h.stdout.String()
@@ -120,8 +125,14 @@ func TestDownstreamOrchestrator(t *testing.T) {
 					t.Errorf("no %q:\n%s", want, stdout)
 				}
 			}
-			if strings.Contains(stdout, "deploy-eu line") {
-				t.Error("show streamed a downstream console")
+			// follow streams each child's console, every line labelled;
+			// show none. The step's own lines stay unlabelled.
+			eu, us := strings.Count(stdout, "deploy-eu #1 | deploy-eu line "), strings.Count(stdout, "deploy-us #1 | deploy-us line ")
+			if want := map[bool]int{true: 5}[tt.downstream == "follow"]; eu != want || us != want {
+				t.Errorf("%d and %d labelled console lines of the children, want %d each:\n%s", eu, us, want, stdout)
+			}
+			if strings.Count(stdout, "deploy-eu line ") != eu || !strings.Contains(stdout, "\ndeploy-all line 1\n") {
+				t.Errorf("a console line is not labelled as its build's:\n%s", stdout)
 			}
 			// Each child reported within 2 s of its start.
 			for _, job := range []string{"deploy-eu", "deploy-us"} {
@@ -158,8 +169,13 @@ func TestDownstreamOrchestrator(t *testing.T) {
 			if tt.graphView == "" && allSteps > 2 {
 				t.Errorf("%d allSteps requests without Graph View, want one per Pipeline build at most", allSteps)
 			}
-			t.Logf("%d requests, %d of allSteps", len(requests), allSteps)
-			if len(requests) > 60 {
+			all := h.srv.Builds("deploy-all")
+			late := h.clock.Now().Sub(all[0].Completed)
+			t.Logf("%d requests, %d of allSteps; the step ended %v after deploy-all", len(requests), allSteps, late)
+			if late > time.Second {
+				t.Errorf("the step ended %v after deploy-all", late)
+			}
+			if tt.downstream == "" && len(requests) > 60 {
 				t.Errorf("%d requests, want at most 60", len(requests))
 			}
 		})
