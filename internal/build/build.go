@@ -47,6 +47,19 @@ const (
 // InputPolicies are the choices of InputPolicy.
 var InputPolicies = []InputPolicy{InputWait, InputAbort, InputProceed}
 
+// Downstream says what to do with the builds a followed build starts.
+type Downstream string
+
+// The ways of following downstream builds.
+const (
+	DownstreamOff    Downstream = "off"    // ignore them
+	DownstreamShow   Downstream = "show"   // report each and follow it by its status
+	DownstreamFollow Downstream = "follow" // and stream its console too
+)
+
+// Downstreams are the choices of Downstream.
+var Downstreams = []Downstream{DownstreamOff, DownstreamShow, DownstreamFollow}
+
 // Policy is what a step asks of every build it follows: how far to follow
 // it and for how long, what to answer its inputs, what fails the step, and
 // what to bring back. config decodes it from the inputs of the same names.
@@ -62,6 +75,7 @@ type Policy struct {
 	FailOnUnstable bool
 	Log            bool
 	OnInput        InputPolicy
+	Downstream     Downstream
 	// Artifacts are the patterns of the artifacts to download into
 	// ArtifactsDir once a build has finished; none when empty.
 	Artifacts    []string
@@ -84,6 +98,9 @@ func (w *WaitFor) UnmarshalText(b []byte) error { return choose(w, b, WaitFors) 
 
 // UnmarshalText accepts one of InputPolicies, in any case.
 func (p *InputPolicy) UnmarshalText(b []byte) error { return choose(p, b, InputPolicies) }
+
+// UnmarshalText accepts one of Downstreams, in any case.
+func (d *Downstream) UnmarshalText(b []byte) error { return choose(d, b, Downstreams) }
 
 // choose sets *v to the choice b names, in any case.
 func choose[T ~string](v *T, b []byte, choices []T) error {

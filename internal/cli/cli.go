@@ -413,7 +413,7 @@ func timedOut(out flow.Outcome, cfg *config.Config) string {
 	var caught, queued []string
 	for _, b := range out.Builds {
 		switch {
-		case b.End() != flow.EndTimedOut:
+		case b.End() != flow.EndTimedOut, b.Upstream != "":
 		case b.QueueTimeout != nil:
 			queued = append(queued, b.QueueTimeout.Error())
 		default:
@@ -430,15 +430,21 @@ func timedOut(out flow.Outcome, cfg *config.Config) string {
 }
 
 // failed is the line of a step that names its builds, when some failed:
-// each failing build and its result.
+// each of its own failing builds and its result (the builds they started
+// had their say in their verdicts).
 func failed(out flow.Outcome, failOnUnstable bool) string {
 	var names []string
+	own := 0
 	for _, b := range out.Builds {
+		if b.Upstream != "" {
+			continue
+		}
+		own++
 		if b.Result.Fails(failOnUnstable) || b.End() == flow.EndAborted {
 			names = append(names, fmt.Sprintf("%s %s", buildName(b), cmp.Or(string(b.Result), "stopped")))
 		}
 	}
-	return fmt.Sprintf("%d of %d builds did not succeed: %s", len(names), len(out.Builds), strings.Join(names, ", "))
+	return fmt.Sprintf("%d of %d builds did not succeed: %s", len(names), own, strings.Join(names, ", "))
 }
 
 func buildName(b flow.BuildOutcome) string {

@@ -356,7 +356,7 @@ func TestNothingListensAtURL(t *testing.T) {
 				t.Errorf("the error line should name %s and no queue item:\n%s\n%s", url, h.stdout.String(), h.stderr.String())
 			}
 			// The builds output says the build was not reached.
-			if out := h.outputs(); len(out) != 1 || out["JENKINS_BUILDS"] != `[{"job":"deploy","queue_url":null,"build_number":null,"build_url":null,"result":null,"duration_ms":null,"failed_stage":null}]` {
+			if out := h.outputs(); len(out) != 1 || out["JENKINS_BUILDS"] != `[{"job":"deploy","queue_url":null,"build_number":null,"build_url":null,"result":null,"duration_ms":null,"failed_stage":null,"upstream":null}]` {
 				t.Errorf("outputs %v for a run that reached nothing", out)
 			}
 		})

@@ -40,7 +40,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	p := c.Policy
 	if p.WaitFor != build.WaitCompletion || p.Timeout != time.Hour || p.AbortOnStop != nil || !p.FailOnUnstable || !p.Log || c.Insecure ||
-		p.OnInput != build.InputWait || p.ArtifactsDir != "jenkins-artifacts" || len(c.Follow) != 0 || len(p.Artifacts) != 0 || len(c.Headers) != 0 ||
+		p.OnInput != build.InputWait || p.Downstream != build.DownstreamShow || p.ArtifactsDir != "jenkins-artifacts" || len(c.Follow) != 0 || len(p.Artifacts) != 0 || len(c.Headers) != 0 ||
 		!slices.Equal(c.Job, Jobs{"team/app"}) {
 		t.Errorf("defaults wrong: %+v", c)
 	}
@@ -79,6 +79,8 @@ func TestLoadFollow(t *testing.T) {
 		{"job twice", with("JENKINS_JOB", "a\nb\n a "), "input job (JENKINS_JOB): names job a twice"},
 		{"bad on_input", with("JENKINS_ON_INPUT", "maybe"), `input on_input (JENKINS_ON_INPUT): "maybe" is not one of wait, abort, proceed`},
 		{"on_input any case", with("INPUT_ON_INPUT", "Proceed"), ""},
+		{"bad downstream", with("JENKINS_DOWNSTREAM", "all"), `input downstream (JENKINS_DOWNSTREAM): "all" is not one of off, show, follow`},
+		{"downstream any case", with("INPUT_DOWNSTREAM", "Follow"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

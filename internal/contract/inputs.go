@@ -144,4 +144,10 @@ var Inputs = []Input{
 		DefaultDoc:  "only timeout",
 		Description: "Longest time a build may wait in the queue, as a Go duration. When it passes, an owned item is cancelled and the step exits 4, naming the queue's last reason.",
 	},
+	{
+		Name:        "downstream",
+		Default:     string(build.DownstreamShow),
+		Choices:     names(build.Downstreams),
+		Description: "The builds that a followed build starts (Pipeline build steps, Parameterized Trigger): show reports each as it appears and follows it to its end by its status; follow also streams their consoles; off ignores them.",
+	},
 }

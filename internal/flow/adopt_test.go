@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // queue item to the step.
 type spawner struct {
 	client triggerClient
-	adopt  func(Target)
+	adopt  func(Target, func()) bool
 	job    jenkins.Job
 	done   bool
 }
@@ -31,7 +32,7 @@ func (s *spawner) poll(ctx context.Context, v view) (view, error) {
 	if err != nil {
 		return v, err
 	}
-	s.adopt(Target{Job: s.job, Follow: &jenkins.Location{Queue: id}})
+	s.adopt(Target{Job: s.job, Follow: &jenkins.Location{Queue: id}}, nil)
 	return v, nil
 }
 
@@ -76,4 +77,64 @@ func TestTrackerAddsBuildsToTheSet(t *testing.T) {
 		t.Errorf("verdicts %+v, want one for each build", h.rep.verdicts)
 	}
 	assertNothingLeft(t, h, "up", "down")
+}
+
+// handOver stands for the downstream trackers of two builds that both
+// find one build (a queue item Jenkins merged takes both causes): each
+// hands it over on its build's first poll.
+type handOver struct {
+	adopt    func(Target, func()) bool
+	target   Target
+	announce func()
+	done     bool
+}
+
+func (h *handOver) poll(_ context.Context, v view) (view, error) {
+	if !h.done {
+		h.done = true
+		h.adopt(h.target, h.announce)
+	}
+	return v, nil
+}
+
+func (*handOver) drained(view) bool { return true }
+
+func (*handOver) close(_ context.Context, v view) view { return v }
+
+// TestAdoptedOnce: a build handed over twice joins the set once and is
+// announced once; it is listed after the step's own builds, with its
+// upstream, and does not decide the step.
+func TestAdoptedOnce(t *testing.T) {
+	t.Parallel()
+	h := newStepHarness(t, jenkinstest.Options{})
+	a := h.job("a", script("SUCCESS", 30*time.Second))
+	b := h.job("b", script("SUCCESS", 30*time.Second))
+	down := h.job("down", script("FAILURE", time.Minute))
+	id, err := h.client.Trigger(t.Context(), down, jenkins.TriggerRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	announced := 0
+	hand := func(w watch) tracker {
+		if w.job.Path == down.Path {
+			return nil
+		}
+		return &handOver{adopt: w.adopt, target: Target{Job: down, Follow: &jenkins.Location{Queue: id}, Upstream: "up"}, announce: func() {
+			mu.Lock()
+			announced++
+			mu.Unlock()
+		}}
+	}
+	s := newStep(Options{Policy: policy(), Targets: []Target{{Job: a}, {Job: b}}}, Deps{Client: h.client, Report: h.rep, Clock: h.clock}, append(trackerKinds[:], hand))
+	out := s.run(t.Context())
+	if len(out.Builds) != 3 || announced != 1 {
+		t.Fatalf("builds %+v, announced %d times; want a, b and down once", out.Builds, announced)
+	}
+	if d := out.Builds[2]; d.Job.Path != down.Path || d.Upstream != "up" || d.Result != build.Failure {
+		t.Errorf("adopted build %+v, want down's failure with its upstream", d)
+	}
+	if out.End() != EndOK || out.Deciding() != 0 {
+		t.Errorf("end %v deciding %d: the downstream failure decided the step", out.End(), out.Deciding())
+	}
 }

@@ -20,6 +20,7 @@ type Client interface {
 	stagesClient
 	inputsClient
 	finishClient
+	downstreamClient
 }
 
 // linker makes the links the step shows: to a job, a build, a queue item.

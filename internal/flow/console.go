@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -41,7 +42,7 @@ func newConsoleTracker(w watch) tracker {
 		return nil
 	}
 	out := w.streams.Console(fmt.Sprintf("%s #%d console", w.job.Name, w.number), w.label)
-	tap := &markTap{w: out}
+	tap := &markTap{w: out, mentions: w.policy.Downstream != build.DownstreamOff}
 	return &consoleTracker{subject: w.subject, client: w.client, out: out, tap: tap, filter: jenkins.NewConsoleFilter(tap), more: true}
 }
 
@@ -84,8 +85,15 @@ func (c *consoleTracker) close(_ context.Context, v view) view {
 }
 
 // marks are the console lines seen that say a Pipeline's stages or inputs
-// may have changed (workflow-job's NewNodeConsoleNote prints one per step).
-type marks struct{ stage, input bool }
+// may have changed (workflow-job's NewNodeConsoleNote prints one per step),
+// and the downstream builds the lines name, hints only.
+type marks struct {
+	stage, input bool
+	downstream   []jenkins.ConsoleMention
+}
+
+// maxMentions bounds the downstream mentions kept between two takes.
+const maxMentions = 64
 
 var (
 	stageMarks = [][]byte{[]byte("[Pipeline] stage"), []byte("[Pipeline] { ("), []byte("[Pipeline] }")}
@@ -97,7 +105,8 @@ const markLen = 16
 
 // markTap passes the console through to w and notes the Pipeline step
 // lines that start a stage, end a block or pause for input. It keeps only
-// the start of the current line.
+// the start of the current line, and when mentions is set the whole line
+// up to a bound, for the downstream builds it names.
 type markTap struct {
 	w io.Writer
 	// head is the start of the current line, up to markLen bytes; full
@@ -105,6 +114,11 @@ type markTap struct {
 	head []byte
 	full bool
 	seen marks
+	// line is the current line while it is short enough to name a
+	// downstream build; long once it is not.
+	mentions bool
+	line     []byte
+	long     bool
 }
 
 func (m *markTap) Write(p []byte) (int, error) {
@@ -120,8 +134,14 @@ func (m *markTap) Write(p []byte) (int, error) {
 			m.check()
 			m.full = len(m.head) == markLen
 		}
+		if m.mentions {
+			m.keep(line)
+		}
 		if end < 0 {
 			break
+		}
+		if m.mentions {
+			m.mention()
 		}
 		m.head, m.full = m.head[:0], false
 		rest = rest[end+1:]
@@ -142,6 +162,26 @@ func (m *markTap) check() {
 		m.seen.input, m.seen.stage = true, true
 	}
 }
+
+// keep adds part of the current line to what is kept of it.
+func (m *markTap) keep(part []byte) {
+	if m.long || len(m.line)+len(part) > maxMentionLine {
+		m.line, m.long = m.line[:0], true
+		return
+	}
+	m.line = append(m.line, part...)
+}
+
+// mention notes the downstream builds the line just ended names.
+func (m *markTap) mention() {
+	if !m.long && len(m.seen.downstream) < maxMentions {
+		m.seen.downstream = append(m.seen.downstream, jenkins.ParseConsoleMentions(string(m.line))...)
+	}
+	m.line, m.long = m.line[:0], false
+}
+
+// maxMentionLine bounds the lines read for a downstream build's name.
+const maxMentionLine = 4096
 
 // take returns the marks seen since the last take.
 func (m *markTap) take() marks {

@@ -2,8 +2,11 @@ package flow
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // marksOf is what markTap should note of text, read line by line.
@@ -19,10 +22,23 @@ func marksOf(text string) (stage, input bool) {
 	return stage, input
 }
 
+// mentionsOf are the downstream mentions markTap should note of text: those
+// of each ended line short enough, read alone.
+func mentionsOf(text string) []jenkins.ConsoleMention {
+	var out []jenkins.ConsoleMention
+	lines := strings.Split(text, "\n")
+	for _, line := range lines[:len(lines)-1] {
+		if len(line) <= maxMentionLine && len(out) < maxMentions {
+			out = append(out, jenkins.ParseConsoleMentions(line)...)
+		}
+	}
+	return out
+}
+
 // tapInPieces writes text through a markTap in pieces of the given sizes.
 func tapInPieces(text string, sizes []int) (*markTap, string) {
 	var out bytes.Buffer
-	m := &markTap{w: &out}
+	m := &markTap{w: &out, mentions: true}
 	rest := []byte(text)
 	for i := 0; len(rest) > 0; i++ {
 		n := len(rest)
@@ -79,5 +95,36 @@ func FuzzMarkTap(f *testing.F) {
 		if m.seen.stage != stage || m.seen.input != input {
 			t.Fatalf("%q: stage %v input %v, want %v %v", text, m.seen.stage, m.seen.input, stage, input)
 		}
+		if want := mentionsOf(text); !slices.Equal(m.seen.downstream, want) {
+			t.Fatalf("%q: mentions %v, want %v", text, m.seen.downstream, want)
+		}
 	})
+}
+
+// TestMarkTapMentions: the tap notes the downstream builds that whole
+// lines name, however the console is cut, and passes over a line too long
+// to be one.
+func TestMarkTapMentions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		text string
+		want []jenkins.ConsoleMention
+	}{
+		{"build step", "[Pipeline] build\nScheduling project: f » child\nStarting building: f » child #3\n",
+			[]jenkins.ConsoleMention{{Name: "f » child"}, {Name: "f » child", Build: 3}}},
+		{"parameterized trigger", "Waiting for the completion of app\napp #7 started.\napp #7 completed. Result was UNSTABLE\n",
+			[]jenkins.ConsoleMention{{Name: "app"}, {Name: "app", Build: 7}, {Name: "app", Build: 7, Result: "UNSTABLE"}}},
+		{"line not ended yet", "Starting building: app #1", nil},
+		{"too long", "Starting building: " + strings.Repeat("x", maxMentionLine) + " #1\nScheduling project: app\n",
+			[]jenkins.ConsoleMention{{Name: "app"}}},
+	}
+	for _, tt := range tests {
+		for _, sizes := range [][]int{nil, {1}, {3, 7}, {4000, 200}} {
+			m, _ := tapInPieces(tt.text, sizes)
+			if !slices.Equal(m.take().downstream, tt.want) {
+				t.Errorf("%s in pieces %v: mentions %v, want %v", tt.name, sizes, m.seen.downstream, tt.want)
+			}
+		}
+	}
 }

@@ -28,6 +28,11 @@ type ends struct {
 	// each build is learnt, so that a step killed later has said where
 	// every build it reached is.
 	entries []buildsEntry
+	// ended says, by index, which builds' runs are over; held are the
+	// failed builds whose verdict waits for a build they started, which
+	// it may name, to end.
+	ended []bool
+	held  []int
 }
 
 // newEnds starts the report of the builds' ends.
@@ -40,6 +45,7 @@ func (e *ends) join(job string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.entries = append(e.entries, buildsEntry{Job: job})
+	e.ended = append(e.ended, false)
 }
 
 // output writes a step output, unless it was written with that value.
@@ -65,7 +71,7 @@ func (e *ends) write(name, value string) {
 // writes them early.
 func (e *ends) reached(index int, p point, o BuildOutcome) {
 	e.learnt(index, o)
-	if !e.show.early {
+	if !e.show.early || o.Upstream != "" {
 		return
 	}
 	switch p {
@@ -94,21 +100,151 @@ func (e *ends) writeBuilds() {
 }
 
 // built reports the end of build i: its verdict line, or why Jenkins
-// could not be used for it.
+// could not be used for it. A downstream build's end is a line of its
+// own; a failed build's verdict waits for the builds it started, since it
+// names the deepest that failed first.
 func (e *ends) built(i int, f findings) {
 	o := f.out
 	e.beat.done(i)
 	e.learnt(i, o)
+	e.mu.Lock()
+	e.ended[i] = true
+	e.mu.Unlock()
 	switch {
 	case o.Err != nil:
-		if e.show.warnErrs {
-			e.logger(f.label).Warning("%v", o.Err)
+		if e.show.warnErrs || o.Upstream != "" {
+			e.logger(f.label, o.Upstream != "").Warning("%v", o.Err)
 		}
-		return
 	case o.Result == build.None:
 		// Followed as far as wait_for said, or stopped without a result.
-		return
+	case o.Upstream != "":
+		e.logger(f.label, true).Status("%s", endLine(e.verdictOf(o)))
+	case o.Result == build.Failure:
+		e.mu.Lock()
+		e.held = append(e.held, i)
+		e.mu.Unlock()
+	default:
+		e.Report.Verdict(e.verdictOf(o))
 	}
+	e.release(false)
+}
+
+// release gives the verdicts held for builds whose descendants have all
+// ended, or every one when all is set.
+func (e *ends) release(all bool) {
+	// In join's order: the step's lock, then the ends'.
+	e.step.mu.Lock()
+	e.mu.Lock()
+	var ready []int
+	kept := e.held[:0]
+	for _, i := range e.held {
+		if all || !e.descendantRunning(i) {
+			ready = append(ready, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	e.held = kept
+	e.mu.Unlock()
+	e.step.mu.Unlock()
+	for _, i := range ready {
+		e.failedVerdict(i)
+	}
+}
+
+// descendantRunning reports whether a build that build i started, at any
+// depth, is still followed; s.mu and e.mu held.
+func (e *ends) descendantRunning(i int) bool {
+	for j := range e.parents {
+		if !e.ended[j] && e.descends(j, i) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// descends reports how many builds down from build i build j is, 0 when
+// it does not descend from it; s.mu held.
+func (s *step) descends(j, i int) int {
+	depth := 0
+	for p := s.parents[j]; p >= 0; p = s.parents[p] {
+		depth++
+		if p == i {
+			return depth
+		}
+	}
+	return 0
+}
+
+// deepestFailed is the deepest FAILURE among the builds that build i
+// started, at any depth, the first to appear at that depth; -1 for none.
+func (s *step) deepestFailed(i int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	best, bestDepth := -1, 0
+	for j, f := range s.found {
+		if f.out.Result != build.Failure {
+			continue
+		}
+		if d := s.descends(j, i); d > bestDepth {
+			best, bestDepth = j, d
+		}
+	}
+	return best
+}
+
+// failedVerdict gives the verdict of failed build i: the deepest failed
+// build it started first, with its failed tests, then its own.
+func (e *ends) failedVerdict(i int) {
+	e.step.mu.Lock()
+	own := e.found[i]
+	e.step.mu.Unlock()
+	if d := e.deepestFailed(i); d >= 0 {
+		e.step.mu.Lock()
+		deep := e.found[d]
+		e.step.mu.Unlock()
+		e.Report.Verdict(e.verdictOf(deep.out))
+		if deep.tests != nil {
+			for _, c := range deep.tests.Failures(maxNamedTests) {
+				e.Report.Status("%s", failedTest(c))
+			}
+		}
+	}
+	e.Report.Verdict(e.verdictOf(own.out))
+}
+
+// maxNamedTests bounds the failed tests a verdict names.
+const maxNamedTests = 10
+
+// failedTest is the line that names a failed test, with the first line of
+// its error.
+func failedTest(c build.TestCase) string {
+	name := c.Name
+	if c.ClassName != "" {
+		name = c.ClassName + "." + c.Name
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(c.ErrorDetails), "\n")
+	if line == "" {
+		return "  failed test " + name
+	}
+	return "  failed test " + name + ": " + line
+}
+
+// endLine is how a downstream build's end reads, beside its label.
+func endLine(v report.Verdict) string {
+	var b strings.Builder
+	b.WriteString(string(v.Result))
+	if v.FailedStage != "" {
+		b.WriteString(" in stage " + v.FailedStage)
+	}
+	if v.Duration != "" {
+		b.WriteString(" in " + v.Duration)
+	}
+	return b.String() + " " + v.URL
+}
+
+// verdictOf is the verdict of a build that ended with a result.
+func (e *ends) verdictOf(o BuildOutcome) report.Verdict {
 	v := report.Verdict{
 		Job: o.Job.Name, Number: o.Number, Result: o.Result, URL: cmp.Or(o.BuildURL, o.QueueURL),
 		FailedStage: o.FailedStage,
@@ -119,14 +255,16 @@ func (e *ends) built(i int, f findings) {
 	case o.Number > 0 && o.DurationMS >= 0:
 		v.Duration = report.Elapsed(o.DurationMS)
 	}
-	e.Report.Verdict(v)
+	return v
 }
 
 // stepEnded reports the end of the step, once.
 func (e *ends) stepEnded(out Outcome, found []findings) {
+	e.release(true)
 	if i := out.Deciding(); i >= 0 {
 		e.decidingOutputs(out.Builds[i])
 	}
+	e.failedOutputs(out)
 	e.mu.Lock()
 	e.writeBuilds()
 	e.mu.Unlock()
@@ -156,6 +294,29 @@ func (e *ends) decidingOutputs(o BuildOutcome) {
 	}
 }
 
+// failedOutputs write the build that really failed: the deepest failed
+// build that the failed build deciding the step (else its first failed
+// build) started, else that build itself; empty when none failed.
+func (e *ends) failedOutputs(out Outcome) {
+	failed := -1
+	if i := out.Deciding(); i >= 0 && out.Builds[i].Result == build.Failure {
+		failed = i
+	}
+	for i, b := range out.Builds {
+		if failed < 0 && b.Upstream == "" && b.Result == build.Failure {
+			failed = i
+		}
+	}
+	if failed < 0 {
+		return
+	}
+	if d := e.deepestFailed(failed); d >= 0 {
+		failed = d
+	}
+	e.output(contract.OutputFailedBuild, out.Builds[failed].BuildURL)
+	e.output(contract.OutputFailedJob, out.Builds[failed].Job.Name)
+}
+
 // buildsEntry is one build in the builds output, as far as it is known:
 // what is not known is null.
 type buildsEntry struct {
@@ -166,6 +327,7 @@ type buildsEntry struct {
 	Result      *string `json:"result"`
 	DurationMS  *int64  `json:"duration_ms"`
 	FailedStage *string `json:"failed_stage"`
+	Upstream    *string `json:"upstream"`
 }
 
 // entryOf is a build's entry in the builds output.
@@ -184,15 +346,20 @@ func entryOf(o BuildOutcome) buildsEntry {
 	if o.Number > 0 && o.DurationMS >= 0 {
 		e.DurationMS, e.FailedStage = &o.DurationMS, &o.FailedStage
 	}
+	if o.Upstream != "" {
+		e.Upstream = &o.Upstream
+	}
 	return e
 }
 
-// tally is the step's last line when it shows several builds: how many
-// ended how.
+// tally is the step's last line when it shows several builds: how many of
+// its own ended how.
 func tally(outcomes []BuildOutcome) string {
-	ends := make([]string, len(outcomes))
-	for i, o := range outcomes {
-		ends[i] = report.BuildSummary{Result: o.Result, Number: o.Number, URL: o.QueueURL, Unfollowed: o.Err != nil}.Ended()
+	var ends []string
+	for _, o := range outcomes {
+		if o.Upstream == "" {
+			ends = append(ends, report.BuildSummary{Result: o.Result, Number: o.Number, URL: o.QueueURL, Unfollowed: o.Err != nil}.Ended())
+		}
 	}
 	return report.Count(ends)
 }
@@ -209,6 +376,8 @@ func (e *ends) writeJUnit(found []findings) string {
 	var names []string
 	for _, f := range found {
 		switch {
+		case f.out.Upstream != "":
+			// Read for the verdict only: the file is the step's builds'.
 		case f.tests == nil && f.noTests && !e.show.mergeTests:
 			e.Report.Status("%s has no test report, so %s was not written", f.label(), path)
 		case f.tests == nil:
@@ -314,6 +483,8 @@ func (e *ends) notes(r findings) []string {
 		out = append(out, qt.Error()+".")
 	case errors.Is(cause, ErrTimeout):
 		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", e.opts.Policy.Timeout, where), e.abortNote(r.owned, stop))
+	case errors.As(cause, &stopped) && o.Upstream != "":
+		out = append(out, fmt.Sprintf("The step was stopped (%v) %s. Another build started it, so Jenkins stops it with that build, not the step.", stopped.Cause, where))
 	case errors.As(cause, &stopped):
 		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), e.abortNote(r.owned, stop))
 	case errors.Is(cause, errTriggerFailed):

@@ -28,10 +28,14 @@ func (r *run) finish(ctx context.Context) (build.Result, error) {
 }
 
 // readTests reads the finished build's test report, once and only when the
-// step summary or the junit input needs it. A failure warns: the build's
+// step summary or the junit input needs it; a downstream build's only when
+// it failed, for the verdict that names it. A failure warns: the build's
 // result decides the exit code, not its report.
 func (r *run) readTests(ctx context.Context) {
-	if !r.streams.WantsSummary() && r.opts.Policy.Junit == "" {
+	switch {
+	case r.target.downstream() && build.Result(*r.build.Result) != build.Failure:
+		return
+	case !r.target.downstream() && !r.streams.WantsSummary() && r.opts.Policy.Junit == "":
 		return
 	}
 	t, err := r.Client.TestReport(ctx, r.job, r.number)

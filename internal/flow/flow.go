@@ -31,7 +31,14 @@ type Target struct {
 	Job jenkins.Job
 	// Follow, when set, is what to follow instead of triggering.
 	Follow *jenkins.Location
+	// Upstream is the build_url of the build that started this one, for a
+	// downstream build a tracker adopted; "" for the step's own.
+	Upstream string
 }
+
+// downstream reports whether the target is a build another build of the
+// step started: Jenkins', not the step's, followed but never deciding.
+func (t Target) downstream() bool { return t.Upstream != "" }
 
 // Options are what the step is asked to do.
 type Options struct {

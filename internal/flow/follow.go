@@ -59,7 +59,7 @@ func (r *run) watch() watch {
 		subject: subject{job: r.job, number: r.number, log: r.log},
 		client:  r.Client, clock: r.Clock, policy: r.opts.Policy, streams: r.streams, adopt: r.adopt,
 	}
-	if r.show.label {
+	if r.show.label || r.target.downstream() {
 		w.label = r.label()
 	}
 	return w
@@ -70,7 +70,7 @@ func (r *run) watch() watch {
 // when Jenkins expects it to end.
 func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
 	p := r.Schedule.pacer(r.Clock, r.remaining(v.build))
-	if !r.opts.Policy.Log {
+	if !r.opts.Policy.Log && !r.target.downstream() {
 		r.log.Status("Waiting for %s #%d to finish", r.job.Name, r.number)
 	}
 	for {
@@ -118,10 +118,10 @@ func (r *run) startedAt(b *jenkins.Build) time.Time {
 	return r.Clock.Now().Add(r.untilJenkins(b.Timestamp))
 }
 
-// readFollowedParams reads the parameters of a build this step did not
-// trigger, for the step summary.
+// readFollowedParams reads the parameters of a build this step was given
+// to follow, for the step summary; a downstream build's are left out.
 func (r *run) readFollowedParams(ctx context.Context) {
-	if r.owned || !r.streams.WantsSummary() {
+	if r.owned || r.target.downstream() || !r.streams.WantsSummary() {
 		return
 	}
 	params, err := r.Client.BuildParameters(ctx, r.job, r.number)

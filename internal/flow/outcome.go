@@ -10,8 +10,9 @@ import (
 
 // Outcome is how a step ended.
 type Outcome struct {
-	// Builds are each build's outcome, in the order of the targets. A
-	// step that stopped before anything was sent has none.
+	// Builds are each build's outcome, in the order of the targets, then
+	// the downstream builds in the order they appeared. A step that
+	// stopped before anything was sent has none.
 	Builds []BuildOutcome
 	// Err, when set, ended the step before it followed any build: bad
 	// input, or a job that cannot be triggered. Nothing was triggered.
@@ -24,11 +25,16 @@ type Outcome struct {
 	NameBuilds bool
 }
 
-// Deciding is the index of the build that decides the step: the first whose
-// end is the worst, or -1 when there is none.
+// Deciding is the index of the build that decides the step: the first of
+// its own builds whose end is the worst, or -1 when there is none. The
+// builds they started do not decide it: the step's own builds' results
+// already carry what Jenkins made of them.
 func (o Outcome) Deciding() int {
 	best := -1
 	for i, b := range o.Builds {
+		if b.Upstream != "" {
+			continue
+		}
 		if best < 0 || b.End() > o.Builds[best].End() {
 			best = i
 		}
@@ -54,6 +60,9 @@ type BuildOutcome struct {
 	QueueURL, BuildURL string
 	// Owned says this step triggered the build.
 	Owned bool
+	// Upstream is the build_url of the build that started this one; "" for
+	// the step's own builds. A downstream build does not decide the step.
+	Upstream string
 	// Result is Jenkins' result, or the tool's own (Cancelled, Timeout),
 	// or None when the build was followed only as far as wait_for said,
 	// or not to its end.

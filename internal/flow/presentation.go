@@ -36,10 +36,11 @@ type presentation struct {
 	nameBuilds bool
 }
 
-// presentationOf is how a step shows its builds: as several, or as its one
-// build. A step whose trackers may add builds to its set shows them as
-// several from the start, since the outputs of its first build may not
-// be the step's.
+// presentationOf is how a step shows its own builds: as several, or as its
+// one build. The downstream builds its trackers add do not change it: they
+// never decide the step, so a step of one job keeps speaking as its build
+// (early outputs, unlabelled lines, artifacts and JUnit file as its own),
+// and their lines are labelled wherever they appear.
 func presentationOf(several bool) presentation {
 	return presentation{
 		label:      several,

@@ -52,8 +52,10 @@ type env struct {
 	// kinds are the kinds of trackers that follow the build.
 	kinds []func(watch) tracker
 	// adopt adds a build to the step's set, to be followed as every
-	// other: a tracker hands it the builds its build started.
-	adopt func(Target)
+	// other: a tracker hands it the builds its build started, with what
+	// announces one that is new to the step, before it is followed. It
+	// reports whether the build was new.
+	adopt func(Target, func()) bool
 }
 
 // streams is the part of the reporter a run writes to besides its lines.
@@ -116,7 +118,10 @@ func (r *run) steps(ctx context.Context) (build.Result, error) {
 	case r.owned:
 	case r.number > 0:
 		r.started(r.number, nil)
-		r.log.Status("Following %s #%d: %s", r.job.Name, r.number, r.buildURL())
+		if !r.target.downstream() {
+			// A downstream build was announced by the tracker that found it.
+			r.log.Status("Following %s #%d: %s", r.job.Name, r.number, r.buildURL())
+		}
 	case r.queue > 0:
 		r.queued(r.queue)
 		r.log.Status("Following queue item %d: %s", r.queue, r.queueURL())
@@ -142,7 +147,7 @@ func (r *run) end(ctx context.Context, res build.Result, err error) findings {
 // conclude makes the outcome of a run that ended with res or err.
 func (r *run) conclude(ctx context.Context, res build.Result, err error) {
 	o := &r.out
-	o.Job, o.Queue, o.Number, o.Owned = r.job, r.queue, r.number, r.owned
+	o.Job, o.Queue, o.Number, o.Owned, o.Upstream = r.job, r.queue, r.number, r.owned, r.target.Upstream
 	o.QueueURL, o.BuildURL = r.queueURL(), r.buildURL()
 	o.Result, o.DurationMS, o.FailOnUnstable = res, -1, r.opts.Policy.FailOnUnstable
 	if r.build != nil && r.build.Finished() {
@@ -166,7 +171,8 @@ func (r *run) conclude(ctx context.Context, res build.Result, err error) {
 	if errors.Is(cause, ErrTimeout) {
 		o.Result = build.Timeout
 	}
-	if r.opts.Policy.AbortsOnStop(r.owned) {
+	// A downstream build is Jenkins': its own parent's stop aborts it.
+	if !r.target.downstream() && r.opts.Policy.AbortsOnStop(r.owned) {
 		r.abort(ctx)
 	}
 }
@@ -263,7 +269,7 @@ func (r *run) started(n int, first *jenkins.Build) {
 // written as soon as they are known and the builds the post mode would
 // stop.
 func (r *run) reached(p point) {
-	r.slot.reached(p, BuildOutcome{Job: r.job, Queue: r.queue, Number: r.number, Owned: r.owned, QueueURL: r.queueURL(), BuildURL: r.buildURL(), DurationMS: -1})
+	r.slot.reached(p, BuildOutcome{Job: r.job, Queue: r.queue, Number: r.number, Owned: r.owned, Upstream: r.target.Upstream, QueueURL: r.queueURL(), BuildURL: r.buildURL(), DurationMS: -1})
 }
 
 func (r *run) queueURL() string {

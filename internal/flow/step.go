@@ -33,9 +33,14 @@ type step struct {
 	begin  time.Time
 
 	// mu guards found: what each build's run returned, by index, which
-	// grows as builds join the set.
-	mu    sync.Mutex
-	found []findings
+	// grows as builds join the set; parents: by index, the build that
+	// started each, -1 for the step's own; and adopted: the downstream
+	// builds handed over so far, so that each joins once however often
+	// it is found.
+	mu      sync.Mutex
+	found   []findings
+	parents []int
+	adopted map[jenkins.Location]bool
 }
 
 // Run runs one step under the timeout and reports its end: each build's
@@ -72,23 +77,40 @@ func (s *step) run(ctx context.Context) Outcome {
 }
 
 // join adds a build to the step's set, in every ledger of the step at
-// once, and makes the run that follows it; adopt is how that run's
-// trackers add builds in turn.
-func (s *step) join(t Target, adopt func(Target)) *run {
+// once, and makes the run that follows it; parent is the index of the
+// build that started it (-1 for the step's own), and adoptFrom makes how
+// that run's trackers add builds in turn.
+func (s *step) join(t Target, parent int, adoptFrom func(int) func(Target, func()) bool) *run {
 	s.mu.Lock()
 	i := len(s.found)
 	s.found = append(s.found, findings{})
+	s.parents = append(s.parents, parent)
 	s.ends.join(t.jobOf().Name)
 	s.beat.join()
 	s.owns.join()
 	s.mu.Unlock()
-	r := &run{env: s.envOf(i, adopt), plan: planFor(t, s.opts.Policy.WaitFor), target: t}
+	r := &run{env: s.envOf(i, t, adoptFrom(i)), plan: planFor(t, s.opts.Policy.WaitFor), target: t}
 	r.job = t.jobOf()
 	if t.Follow != nil {
 		r.queue, r.number = t.Follow.Queue, t.Follow.Build
 	}
-	r.log = s.logger(r.label)
+	r.log = s.logger(r.label, t.downstream())
 	return r
+}
+
+// adoptOnce reports whether the downstream build t follows is new to the
+// step, and remembers it.
+func (s *step) adoptOnce(t Target) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.adopted == nil {
+		s.adopted = map[jenkins.Location]bool{}
+	}
+	if s.adopted[*t.Follow] {
+		return false
+	}
+	s.adopted[*t.Follow] = true
+	return true
 }
 
 // settle keeps what the run of build i returned.
@@ -98,15 +120,28 @@ func (s *step) settle(i int, f findings) {
 	s.mu.Unlock()
 }
 
-// envOf is what the step hands the run of its i-th build.
-func (s *step) envOf(i int, adopt func(Target)) env {
+// envOf is what the step hands the run of its i-th build, t.
+func (s *step) envOf(i int, t Target, adopt func(Target, func()) bool) env {
+	opts := s.opts
+	if t.downstream() {
+		opts.Policy = downstreamPolicy(opts.Policy)
+	}
 	return env{
-		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: s.opts, show: s.show, kinds: s.kinds,
+		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: opts, show: s.show, kinds: s.kinds,
 		streams: s.Report, board: s.board, adopt: adopt,
 		beat:  beat{h: s.beat, i: i},
 		slot:  slot{i: i, ends: s.ends, owns: s.owns},
 		fetch: fetchShared{ledger: s.ledger},
 	}
+}
+
+// downstreamPolicy is what the step asks of a downstream build: followed
+// to its end by its status, its console streamed only with downstream:
+// follow, and nothing brought back.
+func downstreamPolicy(p build.Policy) build.Policy {
+	p.Log = p.Downstream == build.DownstreamFollow
+	p.Artifacts = nil
+	return p
 }
 
 // jobOf is the job of the target's build as far as the target tells it:
@@ -119,9 +154,10 @@ func (t Target) jobOf() jenkins.Job {
 }
 
 // logger is where a build's lines go: labelled with label when the step
-// shows several builds.
-func (s *step) logger(label func() string) logger {
-	if s.show.label {
+// shows several builds, and always for a downstream build, which is
+// never the one build the step speaks as.
+func (s *step) logger(label func() string, downstream bool) logger {
+	if s.show.label || downstream {
 		return labelled{rep: s.Report, label: label}
 	}
 	return s.Report
@@ -137,16 +173,25 @@ func (s *step) do(ctx context.Context) (Outcome, []findings) {
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	group := clock.NewGroup(s.Clock)
-	var adopt func(Target)
-	adopt = func(t Target) {
-		r := s.join(t, adopt)
-		// Which builds of its job are still to come is not known.
-		r.sharedJob = true
-		s.follow(following, group, r)
+	var adoptFrom func(parent int) func(Target, func()) bool
+	adoptFrom = func(parent int) func(Target, func()) bool {
+		return func(t Target, announce func()) bool {
+			if !s.adoptOnce(t) {
+				return false
+			}
+			if announce != nil {
+				announce()
+			}
+			r := s.join(t, parent, adoptFrom)
+			// Which builds of its job are still to come is not known.
+			r.sharedJob = true
+			s.follow(following, group, r)
+			return true
+		}
 	}
 	runs := make([]*run, len(s.opts.Targets))
 	for i, t := range s.opts.Targets {
-		runs[i] = s.join(t, adopt)
+		runs[i] = s.join(t, -1, adoptFrom)
 	}
 	if out, ok := s.checked(ctx, runs); !ok {
 		return out, nil

@@ -39,6 +39,7 @@ var trackerKinds = [...]func(watch) tracker{
 	newBuildTracker,
 	newStagesTracker,
 	newInputTracker,
+	newDownstreamTracker,
 }
 
 // trackersOf makes the trackers of those kinds that apply to the watched
@@ -64,15 +65,16 @@ type watch struct {
 	// streams opens the build's console.
 	streams streams
 	// label names the build in its console when the step shows several
-	// builds; "" otherwise.
+	// builds, or the build is a downstream one; "" otherwise.
 	label string
 	// adopt hands the step a build that this one started (a downstream
 	// build), to follow as part of its set from then on: reported as it
 	// appears, followed as far as wait_for says, in the builds output and
 	// the summary. The target follows a build or a queue item, and names
 	// its job. It may be called from poll at any time before the tracker
-	// is closed.
-	adopt func(Target)
+	// is closed; it calls announce (if not nil) and reports true when
+	// the build is new to the step, before its run says anything.
+	adopt func(Target, func()) bool
 }
 
 // subject is the build a tracker follows, and where it says what it sees.
