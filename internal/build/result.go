@@ -45,3 +45,43 @@ func (r Result) Fails(failOnUnstable bool) bool {
 	}
 	return true
 }
+
+// Failed reports whether Jenkins ended a build with a result that fails a
+// step whatever fail_on_unstable says; TIMEOUT is the step giving up, not
+// the build failing.
+func (r Result) Failed() bool { return r.Fails(false) && r != Timeout }
+
+// Culprit is the build that really failed below build i, of builds where
+// parent[j] is the build that started build j (-1 for none) and result[j]
+// how it ended: going down from i through the failed builds it started,
+// the deepest reached, the first of equals; -1 when i did not fail or none
+// of the builds it started did.
+func Culprit(i int, parent []int, result []Result) int {
+	if !result[i].Failed() {
+		return -1
+	}
+	best, bestDepth := -1, 0
+	for j := range parent {
+		if d := failedDepth(j, i, parent, result); d > bestDepth {
+			best, bestDepth = j, d
+		}
+	}
+	return best
+}
+
+// failedDepth is how many builds down from i build j is when it and every
+// build between them failed; 0 otherwise. The walk is bounded, as parents
+// read from Jenkins' answers may loop.
+func failedDepth(j, i int, parent []int, result []Result) int {
+	depth := 0
+	for at := j; at >= 0 && at < len(parent) && depth <= len(parent); at = parent[at] {
+		if at == i {
+			return depth
+		}
+		if !result[at].Failed() {
+			return 0
+		}
+		depth++
+	}
+	return 0
+}

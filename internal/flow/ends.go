@@ -119,7 +119,7 @@ func (e *ends) built(i int, f findings) {
 		// Followed as far as wait_for said, or stopped without a result.
 	case o.Upstream != "":
 		e.logger(f.label, true).Status("%s", endLine(e.verdictOf(o)))
-	case o.Result == build.Failure:
+	case o.Result.Failed():
 		e.mu.Lock()
 		e.held = append(e.held, i)
 		e.mu.Unlock()
@@ -156,41 +156,33 @@ func (e *ends) release(all bool) {
 // depth, is still followed; s.mu and e.mu held.
 func (e *ends) descendantRunning(i int) bool {
 	for j := range e.parents {
-		if !e.ended[j] && e.descends(j, i) > 0 {
+		if !e.ended[j] && below(j, i, e.parents) {
 			return true
 		}
 	}
 	return false
 }
 
-// descends reports how many builds down from build i build j is, 0 when
-// it does not descend from it; s.mu held.
-func (s *step) descends(j, i int) int {
-	depth := 0
-	for p := s.parents[j]; p >= 0; p = s.parents[p] {
-		depth++
+// below reports whether build i started build j, at any depth.
+func below(j, i int, parents []int) bool {
+	for p := parents[j]; p >= 0; p = parents[p] {
 		if p == i {
-			return depth
+			return true
 		}
 	}
-	return 0
+	return false
 }
 
-// deepestFailed is the deepest FAILURE among the builds that build i
-// started, at any depth, the first to appear at that depth; -1 for none.
+// deepestFailed is the build that really failed below build i (see
+// build.Culprit); -1 for none.
 func (s *step) deepestFailed(i int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	best, bestDepth := -1, 0
+	results := make([]build.Result, len(s.found))
 	for j, f := range s.found {
-		if f.out.Result != build.Failure {
-			continue
-		}
-		if d := s.descends(j, i); d > bestDepth {
-			best, bestDepth = j, d
-		}
+		results[j] = f.out.Result
 	}
-	return best
+	return build.Culprit(i, s.parents[:len(results)], results)
 }
 
 // failedVerdict gives the verdict of failed build i: the deepest failed
@@ -299,11 +291,11 @@ func (e *ends) decidingOutputs(o BuildOutcome) {
 // build) started, else that build itself; empty when none failed.
 func (e *ends) failedOutputs(out Outcome) {
 	failed := -1
-	if i := out.Deciding(); i >= 0 && out.Builds[i].Result == build.Failure {
+	if i := out.Deciding(); i >= 0 && out.Builds[i].Result.Failed() {
 		failed = i
 	}
 	for i, b := range out.Builds {
-		if failed < 0 && b.Upstream == "" && b.Result == build.Failure {
+		if failed < 0 && b.Upstream == "" && b.Result.Failed() {
 			failed = i
 		}
 	}
@@ -442,7 +434,7 @@ func (e *ends) summary(r findings, now time.Time) report.BuildSummary {
 	bs := report.BuildSummary{
 		Job: r.job.Name, JobURL: e.Client.URL(r.job.Path), Number: r.number, URL: cmp.Or(o.BuildURL, o.QueueURL),
 		Result: o.Result, FailedStage: o.FailedStage, Stages: r.stages, Tests: r.tests, Input: r.input.summary(now),
-		Artifacts: r.artifacts, Notes: e.notes(r), Params: r.params, Unfollowed: o.Err != nil,
+		Artifacts: r.artifacts, Notes: e.notes(r), Params: r.params, Unfollowed: o.Err != nil, Upstream: o.Upstream,
 	}
 	if r.owned {
 		bs.Params, bs.Files = e.opts.Params, e.opts.Files

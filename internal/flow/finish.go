@@ -33,7 +33,7 @@ func (r *run) finish(ctx context.Context) (build.Result, error) {
 // result decides the exit code, not its report.
 func (r *run) readTests(ctx context.Context) {
 	switch {
-	case r.target.downstream() && build.Result(*r.build.Result) != build.Failure:
+	case r.target.downstream() && !build.Result(*r.build.Result).Failed():
 		return
 	case !r.target.downstream() && !r.streams.WantsSummary() && r.opts.Policy.Junit == "":
 		return

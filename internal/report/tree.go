@@ -42,20 +42,23 @@ func nest(builds []BuildSummary) tree {
 		}
 	}
 	children := make([][]int, len(builds))
-	started := make([]bool, len(builds)) // by a build in the summary
+	parent := make([]int, len(builds)) // -1: not started by a build in the summary
 	for i, bs := range builds {
+		parent[i] = -1
 		if p, ok := byURL[bs.Upstream]; bs.Upstream != "" && ok && p != i {
 			children[p] = append(children[p], i)
-			started[i] = true
+			parent[i] = p
 		}
 	}
 	t := tree{culprit: -1, of: -1}
 	placed := make([]bool, len(builds))
+	rowOf := make([]int, len(builds))
 	var place func(i, depth, parent int)
 	place = func(i, depth, parent int) {
 		placed[i] = true
 		t.rows = append(t.rows, row{BuildSummary: builds[i], depth: depth, parent: parent})
 		at := len(t.rows) - 1
+		rowOf[i] = at
 		for _, c := range children[i] {
 			if !placed[c] {
 				place(c, depth+1, at)
@@ -70,42 +73,37 @@ func nest(builds []BuildSummary) tree {
 	}
 	for _, loops := range []bool{false, true} {
 		for i := range builds {
-			if !placed[i] && (loops || !started[i]) {
+			if !placed[i] && (loops || parent[i] < 0) {
 				place(i, 0, -1)
 			}
 		}
 	}
-	t.findCulprit()
+	t.findCulprit(builds, parent, rowOf)
 	return t
 }
 
-// findCulprit finds the build that really failed: going down from each
-// failed build of the step's own through the failed builds it started, the
-// deepest reached, the first of equals.
-func (t *tree) findCulprit() {
-	failedPath := make([]bool, len(t.rows))
-	root := -1
-	for i, r := range t.rows {
-		if r.depth == 0 {
-			root = i
-			failedPath[i] = r.failed() && r.own()
+// findCulprit finds the build that really failed (build.Culprit) below
+// the first failed build of the step's own that has one, reading the
+// builds in the order they appeared, as flow does, so that the summary
+// names the build the error line and the outputs name.
+func (t *tree) findCulprit(builds []BuildSummary, parent, rowOf []int) {
+	result := make([]build.Result, len(builds))
+	for i, bs := range builds {
+		result[i] = bs.Result
+	}
+	for i, bs := range builds {
+		if bs.Upstream != "" {
 			continue
 		}
-		failedPath[i] = r.failed() && failedPath[r.parent]
-		if failedPath[i] && (t.culprit < 0 || r.depth > t.rows[t.culprit].depth) {
-			t.culprit, t.of = i, root
+		if c := build.Culprit(i, parent, result); c >= 0 {
+			t.culprit, t.of = rowOf[c], rowOf[i]
+			return
 		}
 	}
 }
 
 // own reports whether the row is a build of the step's own.
 func (r row) own() bool { return r.depth == 0 && r.Upstream == "" }
-
-// failed reports whether Jenkins ended the build with a result that fails
-// a step; TIMEOUT is the step giving up, not the build failing.
-func (bs BuildSummary) failed() bool {
-	return bs.Result.Fails(false) && bs.Result != build.Timeout
-}
 
 // maxIndent is the deepest a row is indented; deeper rows say their depth,
 // so that a long chain of builds does not grow the table by its square.

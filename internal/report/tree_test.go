@@ -162,7 +162,7 @@ func TestCulprit(t *testing.T) {
 			var got string
 			if tr := nest(tt.builds); tr.culprit >= 0 {
 				got = tr.rows[tr.culprit].Job
-				if of := tr.rows[tr.of]; !of.own() || !of.failed() {
+				if of := tr.rows[tr.of]; !of.own() || !of.Result.Failed() {
 					t.Errorf("culprit %s is below %s, not a failed build of the step's own", got, of.Job)
 				}
 			}
