@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -252,7 +254,8 @@ func TestDownstreamFailedGrandchild(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
 	nested(h)
-	h.set("JENKINS_JOB", "deploy-all", "GITHUB_ACTIONS", "true")
+	summaryPath := filepath.Join(h.dir, "summary.md")
+	h.set("JENKINS_JOB", "deploy-all", "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", summaryPath)
 	h.runWant(ExitFailure)
 	stdout := h.stdout.String()
 	// The builds' lines interleave as their runs go; the verdict comes
@@ -277,6 +280,21 @@ func TestDownstreamFailedGrandchild(t *testing.T) {
 	if len(builds) != 3 || builds[1]["job"] != "deploy-eu" || builds[1]["upstream"] != builds[0]["build_url"] ||
 		builds[2]["job"] != "smoke" || builds[2]["upstream"] != builds[1]["build_url"] || builds[2]["result"] != "FAILURE" {
 		t.Errorf("builds %v", builds)
+	}
+	// The summary nests each build below the one that started it, and its
+	// heading names the build the error line and the outputs name.
+	summary, err := os.ReadFile(summaryPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heading, _, _ := strings.Cut(string(summary), "\n")
+	if !strings.Contains(heading, "[smoke #1](") || !strings.Contains(heading, "below deploy-all #1 FAILURE") {
+		t.Errorf("summary heading %q does not name smoke #1 below deploy-all #1", heading)
+	}
+	for _, row := range []string{"| [deploy-all](", "| ↳ [deploy-eu](", "| &emsp;↳ [smoke]("} {
+		if !strings.Contains(string(summary), "\n"+row) {
+			t.Errorf("summary has no row %q:\n%s", row, summary)
+		}
 	}
 }
 
