@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -42,7 +41,7 @@ func newConsoleTracker(w watch) tracker {
 		return nil
 	}
 	out := w.streams.Console(fmt.Sprintf("%s #%d console", w.job.Name, w.number), w.label)
-	tap := &markTap{w: out, mentions: w.policy.Downstream != build.DownstreamOff}
+	tap := &markTap{w: out}
 	return &consoleTracker{subject: w.subject, client: w.client, out: out, tap: tap, filter: jenkins.NewConsoleFilter(tap), more: true}
 }
 
@@ -76,6 +75,9 @@ func (c *consoleTracker) poll(ctx context.Context, v view) (view, error) {
 	return v, nil
 }
 
+// feed hands the console's lines to the trackers that read them.
+func (c *consoleTracker) feed(readers []lineReader) { c.tap.readers = readers }
+
 func (c *consoleTracker) drained(view) bool { return c.cut || !c.more }
 
 func (c *consoleTracker) close(_ context.Context, v view) view {
@@ -86,14 +88,24 @@ func (c *consoleTracker) close(_ context.Context, v view) view {
 
 // marks are the console lines seen that say a Pipeline's stages or inputs
 // may have changed (workflow-job's NewNodeConsoleNote prints one per step),
-// and the downstream builds the lines name, hints only.
+// and the lines the trackers that read lines asked for.
 type marks struct {
 	stage, input bool
-	downstream   []jenkins.ConsoleMention
+	lines        []string
 }
 
-// maxMentions bounds the downstream mentions kept between two takes.
-const maxMentions = 64
+// lineReader is a tracker that reads the build's console line by line:
+// the console tracker hands it, in the view's marks, each whole line of up
+// to maxLine bytes that one of them wants, at most maxLines a tick. A
+// tracker becomes one by having the method.
+type lineReader interface {
+	wants(line []byte) bool
+}
+
+const (
+	maxLine  = 4096
+	maxLines = 64
+)
 
 var (
 	stageMarks = [][]byte{[]byte("[Pipeline] stage"), []byte("[Pipeline] { ("), []byte("[Pipeline] }")}
@@ -105,8 +117,8 @@ const markLen = 16
 
 // markTap passes the console through to w and notes the Pipeline step
 // lines that start a stage, end a block or pause for input. It keeps only
-// the start of the current line, and when mentions is set the whole line
-// up to a bound, for the downstream builds it names.
+// the start of the current line, and when a tracker reads lines the whole
+// line up to maxLine.
 type markTap struct {
 	w io.Writer
 	// head is the start of the current line, up to markLen bytes; full
@@ -114,11 +126,11 @@ type markTap struct {
 	head []byte
 	full bool
 	seen marks
-	// line is the current line while it is short enough to name a
-	// downstream build; long once it is not.
-	mentions bool
-	line     []byte
-	long     bool
+	// line is the current line while it is short enough to hand to the
+	// readers; long once it is not.
+	readers []lineReader
+	line    []byte
+	long    bool
 }
 
 func (m *markTap) Write(p []byte) (int, error) {
@@ -134,14 +146,14 @@ func (m *markTap) Write(p []byte) (int, error) {
 			m.check()
 			m.full = len(m.head) == markLen
 		}
-		if m.mentions {
+		if len(m.readers) > 0 {
 			m.keep(line)
 		}
 		if end < 0 {
 			break
 		}
-		if m.mentions {
-			m.mention()
+		if len(m.readers) > 0 {
+			m.ended()
 		}
 		m.head, m.full = m.head[:0], false
 		rest = rest[end+1:]
@@ -165,23 +177,29 @@ func (m *markTap) check() {
 
 // keep adds part of the current line to what is kept of it.
 func (m *markTap) keep(part []byte) {
-	if m.long || len(m.line)+len(part) > maxMentionLine {
+	if m.long || len(m.line)+len(part) > maxLine {
 		m.line, m.long = m.line[:0], true
 		return
 	}
 	m.line = append(m.line, part...)
 }
 
-// mention notes the downstream builds the line just ended names.
-func (m *markTap) mention() {
-	if !m.long && len(m.seen.downstream) < maxMentions {
-		m.seen.downstream = append(m.seen.downstream, jenkins.ParseConsoleMentions(string(m.line))...)
+// ended hands the line just ended to the readers, when one wants it.
+func (m *markTap) ended() {
+	if !m.long && len(m.seen.lines) < maxLines && m.wanted() {
+		m.seen.lines = append(m.seen.lines, string(m.line))
 	}
 	m.line, m.long = m.line[:0], false
 }
 
-// maxMentionLine bounds the lines read for a downstream build's name.
-const maxMentionLine = 4096
+func (m *markTap) wanted() bool {
+	for _, r := range m.readers {
+		if r.wants(m.line) {
+			return true
+		}
+	}
+	return false
+}
 
 // take returns the marks seen since the last take.
 func (m *markTap) take() marks {

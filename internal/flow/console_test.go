@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
 // marksOf is what markTap should note of text, read line by line.
@@ -22,23 +20,28 @@ func marksOf(text string) (stage, input bool) {
 	return stage, input
 }
 
-// mentionsOf are the downstream mentions markTap should note of text: those
-// of each ended line short enough, read alone.
-func mentionsOf(text string) []jenkins.ConsoleMention {
-	var out []jenkins.ConsoleMention
+// linesOf are the lines markTap should hand to readers that want the lines
+// holding a "#": each ended line short enough, read alone, up to maxLines.
+func linesOf(text string) []string {
+	var out []string
 	lines := strings.Split(text, "\n")
 	for _, line := range lines[:len(lines)-1] {
-		if len(line) <= maxMentionLine && len(out) < maxMentions {
-			out = append(out, jenkins.ParseConsoleMentions(line)...)
+		if len(line) <= maxLine && len(out) < maxLines && strings.Contains(line, "#") {
+			out = append(out, line)
 		}
 	}
 	return out
 }
 
+// hashes reads the lines that hold a "#".
+type hashes struct{}
+
+func (hashes) wants(line []byte) bool { return bytes.IndexByte(line, '#') >= 0 }
+
 // tapInPieces writes text through a markTap in pieces of the given sizes.
 func tapInPieces(text string, sizes []int) (*markTap, string) {
 	var out bytes.Buffer
-	m := &markTap{w: &out, mentions: true}
+	m := &markTap{w: &out, readers: []lineReader{hashes{}}}
 	rest := []byte(text)
 	for i := 0; len(rest) > 0; i++ {
 		n := len(rest)
@@ -95,36 +98,52 @@ func FuzzMarkTap(f *testing.F) {
 		if m.seen.stage != stage || m.seen.input != input {
 			t.Fatalf("%q: stage %v input %v, want %v %v", text, m.seen.stage, m.seen.input, stage, input)
 		}
-		if want := mentionsOf(text); !slices.Equal(m.seen.downstream, want) {
-			t.Fatalf("%q: mentions %v, want %v", text, m.seen.downstream, want)
+		if want := linesOf(text); !slices.Equal(m.seen.lines, want) {
+			t.Fatalf("%q: lines %q, want %q", text, m.seen.lines, want)
 		}
 	})
 }
 
-// TestMarkTapMentions: the tap notes the downstream builds that whole
-// lines name, however the console is cut, and passes over a line too long
-// to be one.
-func TestMarkTapMentions(t *testing.T) {
+// TestMarkTapLines: the tap hands over the whole lines a reader wants,
+// however the console is cut, and passes over a line too long to read.
+func TestMarkTapLines(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
 		text string
-		want []jenkins.ConsoleMention
+		want []string
 	}{
-		{"build step", "[Pipeline] build\nScheduling project: f » child\nStarting building: f » child #3\n",
-			[]jenkins.ConsoleMention{{Name: "f » child"}, {Name: "f » child", Build: 3}}},
-		{"parameterized trigger", "Waiting for the completion of app\napp #7 started.\napp #7 completed. Result was UNSTABLE\n",
-			[]jenkins.ConsoleMention{{Name: "app"}, {Name: "app", Build: 7}, {Name: "app", Build: 7, Result: "UNSTABLE"}}},
+		{"wanted and not", "Starting building: f » child #3\n+ make\napp #7 started.\n", []string{"Starting building: f » child #3", "app #7 started."}},
 		{"line not ended yet", "Starting building: app #1", nil},
-		{"too long", "Starting building: " + strings.Repeat("x", maxMentionLine) + " #1\nScheduling project: app\n",
-			[]jenkins.ConsoleMention{{Name: "app"}}},
+		{"too long", "Starting building: " + strings.Repeat("x", maxLine) + " #1\nx #2\n", []string{"x #2"}},
+		{"at most maxLines a take", strings.Repeat("#\n", maxLines+5), slices.Repeat([]string{"#"}, maxLines)},
 	}
 	for _, tt := range tests {
 		for _, sizes := range [][]int{nil, {1}, {3, 7}, {4000, 200}} {
 			m, _ := tapInPieces(tt.text, sizes)
-			if !slices.Equal(m.take().downstream, tt.want) {
-				t.Errorf("%s in pieces %v: mentions %v, want %v", tt.name, sizes, m.seen.downstream, tt.want)
+			if got := m.take().lines; !slices.Equal(got, tt.want) {
+				t.Errorf("%s in pieces %v: lines %q, want %q", tt.name, sizes, got, tt.want)
 			}
+		}
+	}
+}
+
+// TestDownstreamWants: the downstream tracker reads the console lines that
+// name a downstream build, and no other.
+func TestDownstreamWants(t *testing.T) {
+	t.Parallel()
+	d := &downstreamTracker{}
+	for line, want := range map[string]bool{
+		"Scheduling project: f » child":      true,
+		"Starting building: f » child #3":    true,
+		"app #7 started.":                    true,
+		"Triggering projects: a, b":          true,
+		"+ make":                             false,
+		"[Pipeline] build":                   false,
+		"  Scheduling project: not at start": false,
+	} {
+		if got := d.wants([]byte(line)); got != want {
+			t.Errorf("wants(%q) = %v, want %v", line, got, want)
 		}
 	}
 }

@@ -124,10 +124,15 @@ func (d *downstreamTracker) poll(ctx context.Context, v view) (view, error) {
 	return v, nil
 }
 
+// wants takes the console lines that name a downstream build.
+func (d *downstreamTracker) wants(line []byte) bool {
+	return len(jenkins.ParseConsoleMentions(string(line))) > 0
+}
+
 // hints notes what this tick says of builds started: the downstream lines
 // of the console, or when no console is read, a change of the stages.
 func (d *downstreamTracker) hints(v view) {
-	for _, m := range v.marks.downstream {
+	for _, m := range jenkins.ParseConsoleMentions(strings.Join(v.marks.lines, "\n")) {
 		job, err := jenkins.ParseJob(nil, strings.Join(m.Segments(), "/"))
 		if err != nil {
 			continue

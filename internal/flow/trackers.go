@@ -43,12 +43,21 @@ var trackerKinds = [...]func(watch) tracker{
 }
 
 // trackersOf makes the trackers of those kinds that apply to the watched
-// build.
+// build, and hands the console's lines to those that read them.
 func trackersOf(kinds []func(watch) tracker, w watch) []tracker {
 	var ts []tracker
+	var readers []lineReader
 	for _, kind := range kinds {
 		if t := kind(w); t != nil {
 			ts = append(ts, t)
+			if r, ok := t.(lineReader); ok {
+				readers = append(readers, r)
+			}
+		}
+	}
+	for _, t := range ts {
+		if f, ok := t.(interface{ feed([]lineReader) }); ok && len(readers) > 0 {
+			f.feed(readers)
 		}
 	}
 	return ts
