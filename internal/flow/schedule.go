@@ -26,6 +26,8 @@ type Schedule struct {
 	Max time.Duration
 	// Multiplier grows the wait while nothing changes.
 	Multiplier float64
+	// consoles is how many consoles the step reads at once (sharedBy).
+	consoles int
 }
 
 // defaultSchedule shows flowing console lines within about a second, and
@@ -34,6 +36,26 @@ type Schedule struct {
 // second, which a poll in its middle and one at its end cover. Otherwise
 // it asks at most every 12 s, about fifty times for a quiet ten minutes.
 var defaultSchedule = Schedule{Flow: time.Second, Near: 500 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
+
+// consoleShare is the time each console followed at once takes of the
+// step's polls while they grow.
+const consoleShare = 300 * time.Millisecond
+
+// sharedBy is the schedule of each of n builds whose consoles the step
+// reads at once: while they all grow, the step reads about one console
+// every consoleShare however many it follows, and shows their lines a
+// little later. The waits around a build's expected end are kept, so that
+// its end is noticed as soon as a lone build's, and so are the queue's.
+func (s Schedule) sharedBy(n int) Schedule {
+	s.consoles = n
+	return s
+}
+
+// flow is the wait while a console grows: Flow, or longer when consoles
+// share the step's polls.
+func (s Schedule) flow() time.Duration {
+	return min(max(s.Flow, time.Duration(s.consoles)*consoleShare), s.Max)
+}
 
 // dateResolution is the precision of Jenkins' clock as its Date header
 // tells it.
@@ -93,7 +115,7 @@ type pacer struct {
 // pacer starts a schedule for a build expected to finish in remaining
 // (zero or less: no estimate).
 func (s Schedule) pacer(c clock.Clock, remaining time.Duration) *pacer {
-	p := &pacer{s: s, clock: c, quiet: s.backOff(c, s.Flow)}
+	p := &pacer{s: s, clock: c, quiet: s.backOff(c, s.flow())}
 	if remaining > 0 {
 		p.end = c.Now().Add(remaining)
 	}
@@ -109,11 +131,11 @@ func (p *pacer) next(output bool) time.Duration {
 		// Output poll after poll: keep up with it, and start backing off
 		// afresh once it stops.
 		p.quiet.Reset()
-		d = p.s.Flow
+		d = p.s.flow()
 	case output:
 		// A line after a quiet spell may open a burst: look again soon, and
 		// go back to the quiet pace if it does not.
-		d = p.s.Flow
+		d = p.s.flow()
 	default:
 		d = p.quiet.NextBackOff()
 	}

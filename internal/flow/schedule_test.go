@@ -103,3 +103,26 @@ func TestJenkinsClock(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedBy: consoles read at once share the step's polls while they
+// grow; the waits around the expected end stay.
+func TestSharedBy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		consoles int
+		flow     time.Duration
+	}{
+		{0, time.Second},
+		{1, time.Second},
+		{3, time.Second},
+		{4, 1200 * ms},
+		{5, 1500 * ms},
+		{20, 6 * time.Second},
+		{100, 12 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := testSchedule.sharedBy(tt.consoles).flow(); got != tt.flow {
+			t.Errorf("sharedBy(%d).flow() = %v, want %v", tt.consoles, got, tt.flow)
+		}
+	}
+}

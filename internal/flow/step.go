@@ -56,6 +56,9 @@ func newStep(opts Options, d Deps, kinds []func(watch) tracker) *step {
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = defaultSchedule
 	}
+	if opts.Policy.Log {
+		d.Schedule = d.Schedule.sharedBy(len(opts.Targets))
+	}
 	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets) > 1), kinds: kinds, begin: d.Clock.Now()}
 	s.beat = newHeartbeat(d.Clock, d.Report, s.show.beatEach)
 	s.ledger = artifacts.NewLedger()
