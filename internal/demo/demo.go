@@ -20,6 +20,10 @@ import (
 // address served, as real ones often are.
 const job = "demo/hello world"
 
+// smokeJob is the job the demo's Pipeline starts in its Deploy stage and
+// waits for, a downstream build the step finds and follows.
+const smokeJob = "demo/smoke test"
+
 const (
 	user     = "demo"
 	apiToken = "11demo0token0not0a0real0secret0x"
@@ -49,6 +53,7 @@ func Start(clk clock.Clock, githubActions string) (*Demo, error) {
 		RootURL:     "https://jenkins.example.com/jenkins/",
 		Users:       map[string]jenkinstest.User{user: {APIToken: apiToken}},
 		WFAPI:       true,
+		GraphView:   "stages",
 	})
 	srv.AddJob(jenkinstest.JobSpec{
 		FullName: job,
@@ -56,6 +61,7 @@ func Start(clk clock.Clock, githubActions string) (*Demo, error) {
 		Params:   []jenkinstest.ParamDef{{Name: "GREETING", Type: "string", Default: "hello"}, {Name: "TARGET", Type: "choice", Choices: []string{"staging", "production"}}},
 		Script:   script,
 	})
+	srv.AddJob(jenkinstest.JobSpec{FullName: smokeJob, Script: smoke})
 	d := &Demo{srv: srv, dir: dir, dotenv: filepath.Join(dir, "outputs.env")}
 	d.Environ = map[string]string{
 		"JENKINS_URL":           srv.URL(),
@@ -120,6 +126,7 @@ func script(params map[string]string) jenkinstest.Script {
 			{Name: "Build", Start: 0, Duration: 1500 * time.Millisecond},
 			{Name: "Deploy", Start: 1500 * time.Millisecond, Duration: 2400 * time.Millisecond},
 		},
+		Downstream: []jenkinstest.Downstream{{At: 2 * time.Second, Job: smokeJob, Wait: true, Propagate: true, Stage: "Deploy"}},
 		Artifacts: []jenkinstest.Artifact{
 			{RelativePath: "dist/release-notes.txt", Content: []byte(params["GREETING"] + ", deployed to " + params["TARGET"] + "\n")},
 		},
@@ -128,4 +135,14 @@ func script(params map[string]string) jenkinstest.Script {
 		s.Log = append(s.Log, jenkinstest.LogLine{At: time.Duration(i) * 4 * time.Second / time.Duration(len(lines)), Text: l})
 	}
 	return s
+}
+
+// smoke is the freestyle job the Pipeline waits for: a second of checks.
+func smoke(map[string]string) jenkinstest.Script {
+	return jenkinstest.Script{
+		Duration:          time.Second,
+		Result:            "SUCCESS",
+		EstimatedDuration: time.Second,
+		Log:               []jenkinstest.LogLine{{Text: "+ ./smoke.sh"}, {At: 800 * time.Millisecond, Text: "all 12 checks passed"}},
+	}
 }

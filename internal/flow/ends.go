@@ -300,6 +300,11 @@ func (e *ends) failedOutputs(out Outcome) {
 		}
 	}
 	if failed < 0 {
+		// Written empty once there is a result, as failed_stage is.
+		if i := out.Deciding(); i >= 0 && out.Builds[i].Result != build.None {
+			e.output(contract.OutputFailedBuild, "")
+			e.output(contract.OutputFailedJob, "")
+		}
 		return
 	}
 	if d := e.deepestFailed(failed); d >= 0 {
