@@ -1,5 +1,6 @@
 // Package memnet is an in-memory network for tests: listeners at made-up
-// TCP addresses and a dialer that reaches them over net.Pipe. Servers and
+// TCP addresses and a dialer that reaches them over buffered in-memory
+// connections. Servers and
 // clients on it can run inside a testing/synctest bubble, where a goroutine
 // blocked on a real socket would hold the bubble's time still.
 package memnet
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"sync"
 	"syscall"
@@ -42,15 +44,27 @@ func (n *Network) Listen(host string) *Listener {
 }
 
 // DialContext connects to the listener at addr, as net.Dialer's does to a
-// port; an address nobody listens on is refused.
+// port; an address nobody listens on is refused, and a host name other
+// than localhost is not found, as the network has no resolver (Go's keeps state that a synctest
+// bubble may not share).
 func (n *Network) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if host, port, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
+		if host != "localhost" {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+		}
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
 	n.mu.Lock()
 	l := n.listeners[addr]
 	n.mu.Unlock()
 	if l == nil {
 		return nil, refused(network, addr)
 	}
-	client, server := net.Pipe()
+	n.mu.Lock()
+	n.port++
+	from := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: n.port}
+	n.mu.Unlock()
+	client, server := pipe(from, l.addr)
 	select {
 	case l.conns <- server:
 		return client, nil
@@ -64,6 +78,31 @@ func (n *Network) DialContext(ctx context.Context, network, addr string) (net.Co
 // Transport is an HTTP transport that dials on n.
 func (n *Network) Transport() *http.Transport {
 	return &http.Transport{DialContext: n.DialContext}
+}
+
+// NewUnstartedServer is httptest.NewUnstartedServer on a listener of n
+// at 127.0.0.1; start it with Start or StartTLS.
+func (n *Network) NewUnstartedServer(h http.Handler) *httptest.Server {
+	return &httptest.Server{Listener: n.Listen("127.0.0.1"), Config: &http.Server{Handler: h}}
+}
+
+// NewServer is httptest.NewServer on n.
+func (n *Network) NewServer(h http.Handler) *httptest.Server {
+	ts := n.NewUnstartedServer(h)
+	n.Start(ts)
+	return ts
+}
+
+// Start starts ts, whose Client then dials on n.
+func (n *Network) Start(ts *httptest.Server) {
+	ts.Start()
+	ts.Client().Transport.(*http.Transport).DialContext = n.DialContext
+}
+
+// StartTLS starts ts over TLS, whose Client then dials on n.
+func (n *Network) StartTLS(ts *httptest.Server) {
+	ts.StartTLS()
+	ts.Client().Transport.(*http.Transport).DialContext = n.DialContext
 }
 
 // refused is the error a real dial gives for a closed port.
