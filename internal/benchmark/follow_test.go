@@ -1,11 +1,13 @@
 package benchmark
 
 import (
+	"flag"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // variants is how many runs make up a scenario's figures. They differ in how
@@ -13,10 +15,10 @@ import (
 // clock, so that polls meet the build's end at every phase.
 const variants = 100
 
-// variantStart is when variant v's clock starts: the variants cover the
-// phases of a second in steps of 10 ms.
-func variantStart(v int) time.Time {
-	return epoch.Add(time.Duration(v) * 170 * time.Millisecond % time.Second)
+// phase is how far into a second variant v's bubble starts its run: the
+// variants cover the phases of a second in steps of 10 ms.
+func phase(v int) time.Duration {
+	return time.Duration(v) * 170 * time.Millisecond % time.Second
 }
 
 // withQueue is a build behind Jenkins' default 5 s quiet period and a wait
@@ -89,37 +91,83 @@ var scenarios = []scenario{
 // followers are compared in every scenario, jenkins-trigger first.
 var followers = []struct {
 	name   string
-	follow func(clock.Clock) follower
+	follow func(*memnet.Network) follower
 }{
 	{"jenkins-trigger", ours},
-	{"fixed 5 s poller", func(c clock.Clock) follower { return fixedPoller(c, 5*time.Second) }},
+	{"fixed 5 s poller", func(n *memnet.Network) follower { return fixedPoller(n, 5*time.Second) }},
 }
 
-// BenchmarkFollow follows each scenario's build with jenkins-trigger and with
-// a fixed 5 s poller, on a virtual clock shared with the fake Jenkins: a
-// ten-minute build takes milliseconds, and every figure is exact and the
-// same on every run. It logs the table docs/performance.md shows.
-func BenchmarkFollow(b *testing.B) {
-	var rows []summary
-	for _, sc := range scenarios {
-		for _, fl := range followers {
-			var s summary
-			b.Run(sc.name+"/"+fl.name, func(b *testing.B) {
-				for range b.N {
-					runs := make([]figures, variants)
-					for v := range runs {
-						clk := clock.NewVirtual(variantStart(v))
-						var err error
-						if runs[v], err = measure(b, clk, sc.script(v), sc.kind, fl.follow(clk)); err != nil {
-							b.Fatal(err)
-						}
-					}
-					s = summarize(sc.name, fl.name, runs)
-				}
-				s.report(b)
-			})
-			rows = append(rows, s)
+// figuresFlag makes the figure tests run every variant and log the tables
+// docs/performance.md shows; without it they run a few variants and check
+// jenkins-trigger's figures against the table's.
+var figuresFlag = flag.Bool("figures", false, "run every variant and log docs/performance.md's tables")
+
+// sampled is the variants a figure test runs: all of n with -figures,
+// else every step-th.
+func sampled(n, step int) []int {
+	var vs []int
+	for v := 0; v < n; v++ {
+		if *figuresFlag || v%step == 0 {
+			vs = append(vs, v)
 		}
 	}
-	b.Log("\n" + table(rows))
+	return vs
+}
+
+// followCeilings are jenkins-trigger's figures in docs/performance.md's
+// first table, per scenario: the most requests, and the longest end and
+// line delays. Fewer variants can only stay under them.
+var followCeilings = map[string]struct {
+	requests         int
+	delayMax, lagMax time.Duration
+}{
+	"20 s build, 400 lines":                           {28, 480 * time.Millisecond, 3960 * time.Millisecond},
+	"10 min build, 30 lines":                          {72, 480 * time.Millisecond, 11960 * time.Millisecond},
+	"20 s build, 400 lines, no estimate":              {27, 960 * time.Millisecond, 3960 * time.Millisecond},
+	"10 min build, 30 lines, ends 1 min early":        {65, 3960 * time.Millisecond, 11960 * time.Millisecond},
+	"10 min build, 30 lines, ends 1 min late":         {81, 3980 * time.Millisecond, 11960 * time.Millisecond},
+	"20 s Pipeline, 4 stages, 400 lines (Stage View)": {33, 480 * time.Millisecond, 3960 * time.Millisecond},
+	"20 s Pipeline, 4 stages, 400 lines (Graph View)": {34, 480 * time.Millisecond, 3960 * time.Millisecond},
+}
+
+// TestFollowFigures follows each scenario's build with jenkins-trigger and
+// with a fixed 5 s poller, each run in a synctest bubble with the fake
+// Jenkins: a ten-minute build takes milliseconds, and every figure is
+// exact (virtual time, not the wall clock's) and the same on every run.
+// With -figures it runs all variants and logs the table
+// docs/performance.md shows; otherwise every tenth variant, and checks
+// jenkins-trigger's figures against that table.
+func TestFollowFigures(t *testing.T) {
+	t.Parallel()
+	rows := make([]summary, len(scenarios)*len(followers))
+	t.Run("scenarios", func(t *testing.T) {
+		for i, sc := range scenarios {
+			for j, fl := range followers {
+				t.Run(sc.name+"/"+fl.name, func(t *testing.T) {
+					t.Parallel()
+					var runs []figures
+					for _, v := range sampled(variants, 10) {
+						synctest.Test(t, func(t *testing.T) {
+							time.Sleep(phase(v))
+							n := &memnet.Network{}
+							fig, err := measure(t, n, sc.script(v), sc.kind, fl.follow(n))
+							if err != nil {
+								t.Fatal(err)
+							}
+							runs = append(runs, fig)
+						})
+					}
+					s := summarize(sc.name, fl.name, runs)
+					rows[i*len(followers)+j] = s
+					if c, ok := followCeilings[sc.name]; ok && j == 0 &&
+						(s.requests > c.requests || s.conns > 1 || s.delayMax > c.delayMax || s.lagMax > c.lagMax) {
+						t.Errorf("%d requests, %d connections, end after %v, lines after %v: over docs/performance.md's %+v", s.requests, s.conns, s.delayMax, s.lagMax, c)
+					}
+				})
+			}
+		}
+	})
+	if *figuresFlag {
+		t.Log("\n" + table(rows))
+	}
 }

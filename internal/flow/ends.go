@@ -112,7 +112,7 @@ func (e *ends) built(o BuildOutcome, r *run) {
 	}
 	switch {
 	case o.Result == build.Timeout:
-		v.Duration = report.Rough(e.Clock.Now().Sub(e.begin))
+		v.Duration = report.Rough(time.Now().Sub(e.begin))
 	case o.Number > 0 && o.DurationMS >= 0:
 		v.Duration = report.Elapsed(o.DurationMS)
 	}
@@ -252,7 +252,7 @@ func (e *ends) summarize(out Outcome, runs []*run, junit string) {
 		return
 	}
 	s := report.Summary{JUnit: junit}
-	now := e.Clock.Now()
+	now := time.Now()
 	for i, r := range runs {
 		if r.queue == 0 && r.number == 0 || i >= len(out.Builds) {
 			continue

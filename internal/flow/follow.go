@@ -53,7 +53,7 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 		}
 		r.build = b
 	}
-	r.jenkins.saw(r.build.Date.Date, r.Clock.Now())
+	r.jenkins.saw(r.build.Date.Date, time.Now())
 	r.readFollowedParams(ctx)
 	trackers := r.trackers()
 	v := view{build: r.build, stages: r.stages, input: r.input}
@@ -87,12 +87,12 @@ func (r *run) trackers() []tracker {
 // every tracker drained, pacing the ticks by what the build writes and by
 // when Jenkins expects it to end.
 func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
-	p := r.Schedule.pacer(r.Clock, r.remaining(v.build))
+	p := r.Schedule.pacer(r.remaining(v.build))
 	if !r.opts.Policy.Log {
 		r.log.Status("Waiting for %s #%d to finish", r.job.Name, r.number)
 	}
 	for {
-		*v = view{now: r.Clock.Now(), build: v.build, stages: v.stages, input: v.input}
+		*v = view{now: time.Now(), build: v.build, stages: v.stages, input: v.input}
 		for _, t := range trackers {
 			next, err := t.poll(ctx, *v)
 			if err != nil {
@@ -108,7 +108,7 @@ func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
 		}
 		r.beat.building(r.index, r.label(), r.startedAt(v.build), v.build.EstimatedDuration, v.input)
 		r.beat.tick(v.wrote)
-		if err := r.Clock.Sleep(ctx, p.next(v.wrote)); err != nil {
+		if err := sleep(ctx, p.next(v.wrote)); err != nil {
 			return err
 		}
 	}
@@ -133,7 +133,7 @@ func (r *run) remaining(b *jenkins.Build) time.Duration {
 
 // startedAt is when the build started, on our clock.
 func (r *run) startedAt(b *jenkins.Build) time.Time {
-	return r.Clock.Now().Add(r.untilJenkins(b.Timestamp))
+	return time.Now().Add(r.untilJenkins(b.Timestamp))
 }
 
 // buildTracker reads the build's state: on every tick but the first when

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
@@ -19,8 +18,7 @@ const heartbeatEvery = 30 * time.Second
 // paused at an input. It says it from what each run last handed it, so it
 // costs no request.
 type heartbeat struct {
-	clock clock.Clock
-	rep   report.Reporter
+	rep report.Reporter
 
 	mu         sync.Mutex
 	quietSince time.Time
@@ -39,8 +37,8 @@ type standing struct {
 	input        inputWait
 }
 
-func newHeartbeat(c clock.Clock, rep report.Reporter, builds int) *heartbeat {
-	return &heartbeat{clock: c, rep: rep, states: make([]standing, builds)}
+func newHeartbeat(rep report.Reporter, builds int) *heartbeat {
+	return &heartbeat{rep: rep, states: make([]standing, builds)}
 }
 
 // queued says build i waits in the queue, for why (nil: no reason given).
@@ -70,7 +68,7 @@ func (h *heartbeat) set(i int, s standing) {
 // tick notes whether a build wrote something, and after heartbeatEvery of
 // silence from all of them says where they stand.
 func (h *heartbeat) tick(wrote bool) {
-	now := h.clock.Now()
+	now := time.Now()
 	h.mu.Lock()
 	if wrote || h.quietSince.IsZero() {
 		h.quietSince = now

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -139,7 +138,7 @@ func (t *inputTracker) close(ctx context.Context, v view) view {
 func (t *inputTracker) read(ctx context.Context, v view) (view, error) {
 	r := t.r
 	t.lastRead, t.pending = v.now, false
-	readCtx, cancel := clock.WithTimeout(ctx, r.Clock, pipelineReadTimeout)
+	readCtx, cancel := context.WithTimeout(ctx, pipelineReadTimeout)
 	defer cancel()
 	inputs, err := r.Client.PendingInputs(readCtx, r.job, r.number)
 	page := r.Client.URL(jenkins.InputPagePath(r.job, r.number))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -55,7 +54,7 @@ func (s *stagesTracker) poll(ctx context.Context, v view) (view, error) {
 func (s *stagesTracker) read(ctx context.Context, v view) (view, error) {
 	r := s.r
 	s.lastRead = v.now
-	readCtx, cancel := clock.WithTimeout(ctx, r.Clock, pipelineReadTimeout)
+	readCtx, cancel := context.WithTimeout(ctx, pipelineReadTimeout)
 	defer cancel()
 	stages, err := r.Client.Stages(readCtx, r.job, r.number)
 	switch {

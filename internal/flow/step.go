@@ -3,11 +3,11 @@ package flow
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -33,19 +33,16 @@ type step struct {
 // Run runs one step under the timeout and reports its end: each build's
 // verdict as it ends, the outputs, the step summary and the JUnit file.
 func Run(ctx context.Context, opts Options, d Deps) Outcome {
-	if d.Clock == nil {
-		d.Clock = clock.Real{}
-	}
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = defaultSchedule
 	}
-	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: d.Clock.Now()}
-	s.beat = newHeartbeat(d.Clock, d.Report, len(opts.Targets))
+	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: time.Now()}
+	s.beat = newHeartbeat(d.Report, len(opts.Targets))
 	s.ledger = artifacts.NewLedger()
 	if s.several {
-		s.board = &queueBoard{client: d.Client, clock: d.Clock}
+		s.board = &queueBoard{client: d.Client}
 	}
-	ctx, cancel := clock.WithTimeoutCause(ctx, d.Clock, opts.Policy.Timeout, ErrTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
 	runs := s.newRuns()
 	s.ends = newEnds(s, runs)
@@ -93,7 +90,7 @@ func (s *step) do(ctx context.Context, runs []*run) Outcome {
 	out := Outcome{Builds: make([]BuildOutcome, len(runs))}
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	group := clock.NewGroup(s.Clock)
+	var group sync.WaitGroup
 	for i, r := range runs {
 		if following.Err() != nil {
 			out.Builds[i] = r.end(following, build.None, nil)
@@ -151,7 +148,7 @@ func stoppedEarly(cause error) Outcome {
 // the targets' order, is the step's error.
 func (s *step) prepare(ctx context.Context, runs []*run) error {
 	errs := make([]error, len(runs))
-	group := clock.NewGroup(s.Clock)
+	var group sync.WaitGroup
 	for i, r := range runs {
 		group.Go(func() { errs[i] = r.prepare(ctx) })
 	}
