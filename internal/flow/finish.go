@@ -65,6 +65,7 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		},
 		Ledger: r.ledger,
 		Build:  fmt.Sprintf("%s #%d", r.job.Name, r.number),
+		Limit:  r.downloads,
 	})
 	r.artifacts = files
 	if len(unmatched) > 0 {

@@ -28,6 +28,9 @@ type step struct {
 	ledger  *artifacts.Ledger
 	owns    *ownedLedger
 	begin   time.Time
+
+	// downloads bounds the artifact downloads of all the step's builds.
+	downloads *artifacts.Limiter
 }
 
 // Run runs one step under the timeout and reports its end: each build's
@@ -39,6 +42,7 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 	s := &step{Deps: d, opts: opts, several: len(opts.Targets) > 1, begin: time.Now()}
 	s.beat = newHeartbeat(d.Report, len(opts.Targets))
 	s.ledger = artifacts.NewLedger()
+	s.downloads = artifacts.NewLimiter(artifacts.StepDownloads)
 	if s.several {
 		s.board = &queueBoard{client: d.Client}
 	}
