@@ -34,9 +34,12 @@ type slowTrigger struct {
 
 	mu sync.Mutex
 	// sending and answered are when the last trigger was sent and
-	// answered; sends and answers count them.
+	// answered; sends and answers count them, sent and answers each.
 	sending, answered time.Time
 	sends, answers    int
+	sent, answeredAt  []time.Time
+	// stoppedAt is when stop was first called; zero before.
+	stoppedAt time.Time
 }
 
 func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -46,6 +49,7 @@ func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.mu.Lock()
 		s.sending = time.Now()
 		s.sends++
+		s.sent = append(s.sent, s.sending)
 		s.mu.Unlock()
 	}
 	resp, err := s.next.RoundTrip(req)
@@ -69,14 +73,31 @@ func (s *slowTrigger) RoundTrip(req *http.Request) (*http.Response, error) {
 	s.mu.Lock()
 	s.answered = time.Now()
 	s.answers++
+	s.answeredAt = append(s.answeredAt, s.answered)
 	s.mu.Unlock()
 	return resp, nil
 }
 
 func (s *slowTrigger) maybeStop() {
-	if !time.Now().Before(s.stopAt) {
+	if now := time.Now(); !now.Before(s.stopAt) {
+		s.mu.Lock()
+		if s.stoppedAt.IsZero() {
+			s.stoppedAt = now
+		}
+		s.mu.Unlock()
 		s.stop()
 	}
+}
+
+// answering is which trigger's answer was on its way at stop (1 for the
+// first), or 0 for none; s.mu is held.
+func (s *slowTrigger) answering(stop time.Time) int {
+	for i, at := range s.sent {
+		if !at.After(stop) && (i >= len(s.answeredAt) || s.answeredAt[i].After(stop)) {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // TestStopLeavesNothingBehind stops runs at seeded moments, before, while
@@ -214,7 +235,9 @@ const stopRunsThreeJobs = 200
 // moments: before, during and after the triggers (each answered 4 s after
 // Jenkins queued the build), while the builds wait in the queue or run, by
 // a signal or by the timeout. No step may leave a queue item or a build
-// running, trigger a job twice, or hang.
+// running, trigger a job twice, or hang; every phase is met by some seed,
+// the bubble seeing every wait of the step, the shared queue read's
+// included.
 func TestStopsWithThreeJobs(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -229,7 +252,7 @@ func TestStopsWithThreeJobs(t *testing.T) {
 			}
 			h := newHarness(t, jenkinstest.Options{})
 			for _, job := range jobs {
-				queue := time.Duration(rng.IntN(8)) * time.Second
+				queue := time.Duration(rng.IntN(20)) * time.Second
 				h.srv.AddJob(jenkinstest.JobSpec{FullName: job, Params: []jenkinstest.ParamDef{{Name: "V", Type: "string"}},
 					Script: func(map[string]string) jenkinstest.Script {
 						return jenkinstest.Script{QuietPeriod: 3 * time.Second, QueueWait: queue, Duration: 20 * time.Second,
@@ -267,10 +290,18 @@ func TestStopsWithThreeJobs(t *testing.T) {
 				}
 			}
 			st.mu.Lock()
+			stopAt := st.stoppedAt
+			if byTimeout {
+				stopAt = start.Add(stopAfter)
+			}
 			phase := "before the triggers"
 			switch {
 			case code == ExitOK:
 				phase = "finished before the stop"
+			case st.answering(stopAt) > 0:
+				// The stop came while a trigger's answer was on its way,
+				// whatever the builds triggered before were doing.
+				phase = fmt.Sprintf("while Jenkins answered trigger %d", st.answering(stopAt))
 			case started == len(jobs):
 				phase = "while all three built"
 			case started > 0:
@@ -278,7 +309,7 @@ func TestStopsWithThreeJobs(t *testing.T) {
 			case st.answers == len(jobs):
 				phase = "with the builds queued"
 			case st.sends > 0:
-				phase = fmt.Sprintf("while Jenkins answered trigger %d", st.sends)
+				phase = "between the triggers"
 			}
 			st.mu.Unlock()
 			if code != ExitOK && (byTimeout && code != ExitTimeout || !byTimeout && code != 143) {
@@ -300,5 +331,12 @@ func TestStopsWithThreeJobs(t *testing.T) {
 			}
 		}
 		t.Logf("%d seeded stops of three jobs, by phase: %v", stopRunsThreeJobs, phases)
+		for _, want := range []string{"before the triggers", "while Jenkins answered trigger 1", "while Jenkins answered trigger 2",
+			"while Jenkins answered trigger 3", "with the builds queued", "with some building, some queued", "while all three built",
+			"finished before the stop"} {
+			if phases[want] == 0 {
+				t.Errorf("no seed stopped the step %s", want)
+			}
+		}
 	})
 }
