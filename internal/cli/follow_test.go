@@ -363,7 +363,7 @@ func TestNothingListensAtURL(t *testing.T) {
 				h.set("JENKINS_URL", url, "JENKINS_JOB", "deploy")
 				start := time.Now()
 				code := h.run(context.Background())
-				took := time.Now().Sub(start)
+				took := time.Since(start)
 				if code != ExitJenkins {
 					t.Fatalf("exit %d, want %d\n%s%s", code, ExitJenkins, h.stdout.String(), h.stderr.String())
 				}

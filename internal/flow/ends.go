@@ -112,7 +112,7 @@ func (e *ends) built(o BuildOutcome, r *run) {
 	}
 	switch {
 	case o.Result == build.Timeout:
-		v.Duration = report.Rough(time.Now().Sub(e.begin))
+		v.Duration = report.Rough(time.Since(e.begin))
 	case o.Number > 0 && o.DurationMS >= 0:
 		v.Duration = report.Elapsed(o.DurationMS)
 	}

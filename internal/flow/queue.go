@@ -77,7 +77,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 		}
 		wait := sched.next(due)
 		if r.opts.Policy.QueueTimeout > 0 {
-			left := r.queueDeadline(waitingSince).Sub(time.Now())
+			left := time.Until(r.queueDeadline(waitingSince))
 			if left <= 0 && item != nil && !item.Left() {
 				return r.queueTimedOut(ctx, item.Why)
 			}

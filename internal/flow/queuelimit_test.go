@@ -136,8 +136,7 @@ func TestFollowedItemLeftAloneAtQueueTimeout(t *testing.T) {
 func TestItemLeavingAtQueueTimeoutKeepsItsBuild(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		var h *stepHarness
-		h = newStepHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault {
+		h := newStepHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault {
 			if strings.HasSuffix(r.URL.Path, "/queue/cancelItem") {
 				time.Sleep(10 * time.Second) // Jenkins hands it to an executor first
 			}

@@ -125,7 +125,7 @@ func (p *pacer) aim(d time.Duration) time.Duration {
 	if p.end.IsZero() {
 		return d
 	}
-	left := p.end.Sub(time.Now())
+	left := time.Until(p.end)
 	if left > 0 {
 		if left-d < p.s.Near && left <= p.s.Max {
 			return left

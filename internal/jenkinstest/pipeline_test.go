@@ -135,7 +135,7 @@ func TestWFAPIDescribe(t *testing.T) {
 			// run's result; a skipped stage is NOT_EXECUTED.
 			{25 * time.Second, "FAILED", "Build:SUCCESS Tests:SUCCESS unit:SUCCESS it:FAILED Deploy:NOT_EXECUTED", 20000},
 		} {
-			time.Sleep(tt.at - time.Now().Sub(epoch))
+			time.Sleep(tt.at - time.Since(epoch))
 			run := f.describe("/job/a%20b/1/wfapi/describe")
 			if run.Status != tt.status || stageStatuses(run) != tt.stages || run.DurationMillis != tt.duration {
 				t.Errorf("at %v: %s [%s] %d", tt.at, run.Status, stageStatuses(run), run.DurationMillis)
@@ -297,7 +297,7 @@ func TestPipelineEarlyResultAndPause(t *testing.T) {
 			{36 * time.Second, true, "UNSTABLE"},  // 6 s of script + 30 s of pause
 			{40 * time.Second, false, "UNSTABLE"}, // 10 s + 30 s
 		} {
-			time.Sleep(tt.at - time.Now().Sub(epoch))
+			time.Sleep(tt.at - time.Since(epoch))
 			b := f.json("/job/p/1/api/json")
 			if b["building"] != tt.building || b["result"] != tt.result {
 				t.Errorf("at %v: building %v result %v", tt.at, b["building"], b["result"])
