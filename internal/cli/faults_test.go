@@ -82,8 +82,11 @@ func (in *injector) fault(r *http.Request) jenkinstest.Fault {
 	}
 	in.mu.Unlock()
 	// Outside the lock: a slow answer must not hold up the next request.
-	time.Sleep(advance)
-	time.Sleep(sleep)
+	// A client that gave up on it no longer waits, nor does Jenkins.
+	select {
+	case <-time.After(advance + sleep):
+	case <-r.Context().Done():
+	}
 	return f
 }
 
