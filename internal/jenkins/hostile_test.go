@@ -62,14 +62,14 @@ func hostile(t *testing.T, h http.HandlerFunc) (*Client, *tally) {
 	return hostileOn(t, &memnet.Network{}, h)
 }
 
-// hostileOn is hostile on net, where other servers of the test listen.
-func hostileOn(t *testing.T, net *memnet.Network, h http.HandlerFunc) (*Client, *tally) {
+// hostileOn is hostile on nw, where other servers of the test listen.
+func hostileOn(t *testing.T, nw *memnet.Network, h http.HandlerFunc) (*Client, *tally) {
 	t.Helper()
 	n := &tally{}
 	// A server notices a client hanging up only once it has read the
 	// request's body; stop ends the handlers that never do.
 	stop := make(chan struct{})
-	ts := net.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := nw.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/jenkins/crumbIssuer/") {
 			http.NotFound(w, r)
 			return
