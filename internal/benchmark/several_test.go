@@ -45,17 +45,17 @@ type stepFigures struct {
 }
 
 // measureStep runs one step of jenkins-trigger over builds of n jobs, the
-// j-th running script(j), in the bubble of net, and returns its figures.
-func measureStep(tb testing.TB, net *memnet.Network, n int, script func(j int) jenkinstest.Script) (stepFigures, error) {
+// j-th running script(j), on nw, the bubble's network, and returns its figures.
+func measureStep(tb testing.TB, nw *memnet.Network, n int, script func(j int) jenkinstest.Script) (stepFigures, error) {
 	names := jobNames(n)
-	f := newFixture(tb, net, script(0), freestyle)
+	f := newFixture(tb, nw, script(0), freestyle)
 	for j, name := range names[1:] {
 		f.addJob(name, script(j+1))
 	}
 	var stdout, stderr bytes.Buffer
 	code := cli.Run(context.Background(), cli.Env{
 		Environ: map[string]string{"JENKINS_URL": f.url(), "JENKINS_JOB": strings.Join(names, "\n"), "JENKINS_USER": user, "JENKINS_TOKEN": token},
-		Stdout:  &stdout, Stderr: &stderr, Net: net,
+		Stdout:  &stdout, Stderr: &stderr, Net: nw,
 	})
 	if code != cli.ExitOK {
 		return stepFigures{}, fmt.Errorf("jenkins-trigger exited %d: %s", code, stderr.String())
