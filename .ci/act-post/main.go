@@ -15,7 +15,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
 )
 
@@ -30,7 +29,6 @@ func main() {
 		log.Fatal("usage: act-post URL-FILE")
 	}
 	srv := jenkinstest.New(jenkinstest.Options{
-		Clock:       clock.Real{},
 		ContextPath: "/jenkins",
 		Users:       map[string]jenkinstest.User{user: {APIToken: apiToken}},
 	})

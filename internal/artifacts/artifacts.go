@@ -47,6 +47,9 @@ type Options struct {
 	// below the same directory; Build names this one in its errors.
 	Ledger *Ledger
 	Build  string
+	// Limit, when set, bounds the downloads in flight among the fetches
+	// that share it.
+	Limit *Limiter
 }
 
 // Fetch downloads the files of src that match the patterns into opt.Dir,
@@ -98,6 +101,11 @@ func Fetch(ctx context.Context, src Source, opt Options) (files []build.Artifact
 		}
 		var fetchErr error
 		size, err := save(root, local, func(w Writer) (int64, error) {
+			if err := opt.Limit.acquire(ctx); err != nil {
+				fetchErr = fmt.Errorf("download artifact %s: %w", rel, err)
+				return 0, fetchErr
+			}
+			defer opt.Limit.release()
 			size, err := src.Download(ctx, rel, w)
 			fetchErr = err // it names the artifact
 			return size, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 )
 
 // TestLedger: a path is written for one build only, whichever way another
@@ -92,25 +93,27 @@ func TestLedgerConcurrent(t *testing.T) {
 // and the error names both builds.
 func TestFetchWritesNothingTwice(t *testing.T) {
 	t.Parallel()
-	first := &fakeJenkins{list: []string{"b/x"}, files: map[string][]byte{"b/x": []byte("first")}}
-	second := &fakeJenkins{list: []string{"x", "y"}, files: map[string][]byte{"x": []byte("second"), "y": []byte("y")}}
-	out := filepath.Join(t.TempDir(), "out")
-	l := NewLedger()
-	ctx := context.Background()
-	if _, _, err := Fetch(ctx, newClient(t, first), Options{Patterns: []string{"**"}, Dir: filepath.Join(out, "a"), Ledger: l, Build: "a #1"}); err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := Fetch(ctx, newClient(t, second), Options{Patterns: []string{"**"}, Dir: filepath.Join(out, "a", "b"), Ledger: l, Build: "a/b #3"})
-	if want := `refused 1 artifact(s), nothing written for them: "x" (it would overwrite a #1's "b/x")`; err == nil || err.Error() != want {
-		t.Errorf("error %v, want %q", err, want)
-	}
-	if len(got) != 1 || got[0].Path != "y" {
-		t.Errorf("fetched %v, want y only", got)
-	}
-	if data, _ := os.ReadFile(filepath.Join(out, "a", "b", "x")); string(data) != "first" {
-		t.Errorf("a #1's b/x holds %q", data)
-	}
-	if n := second.downloads.Load(); n != 1 {
-		t.Errorf("%d downloads of a/b #3's files, want 1", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		first := &fakeJenkins{list: []string{"b/x"}, files: map[string][]byte{"b/x": []byte("first")}}
+		second := &fakeJenkins{list: []string{"x", "y"}, files: map[string][]byte{"x": []byte("second"), "y": []byte("y")}}
+		out := filepath.Join(t.TempDir(), "out")
+		l := NewLedger()
+		ctx := context.Background()
+		if _, _, err := Fetch(ctx, newClient(t, first), Options{Patterns: []string{"**"}, Dir: filepath.Join(out, "a"), Ledger: l, Build: "a #1"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := Fetch(ctx, newClient(t, second), Options{Patterns: []string{"**"}, Dir: filepath.Join(out, "a", "b"), Ledger: l, Build: "a/b #3"})
+		if want := `refused 1 artifact(s), nothing written for them: "x" (it would overwrite a #1's "b/x")`; err == nil || err.Error() != want {
+			t.Errorf("error %v, want %q", err, want)
+		}
+		if len(got) != 1 || got[0].Path != "y" {
+			t.Errorf("fetched %v, want y only", got)
+		}
+		if data, _ := os.ReadFile(filepath.Join(out, "a", "b", "x")); string(data) != "first" {
+			t.Errorf("a #1's b/x holds %q", data)
+		}
+		if n := second.downloads.Load(); n != 1 {
+			t.Errorf("%d downloads of a/b #3's files, want 1", n)
+		}
+	})
 }

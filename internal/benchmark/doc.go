@@ -4,5 +4,8 @@
 // and how much memory the process needs for a huge console. It compares
 // the figures with a fixed-interval poller like the tools it replaces.
 //
-// Everything lives in its benchmarks; docs/performance.md shows their tables.
+// Everything lives in its tests and benchmarks: TestFollowFigures and
+// TestSeveralFigures run in synctest bubbles and, with -figures, log the
+// tables docs/performance.md shows; the Benchmark functions run on the
+// wall clock.
 package benchmark

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/cli"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 const (
@@ -30,10 +30,9 @@ const (
 	jobPath = "/job/team/job/app/job/deploy/"
 )
 
-var epoch = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-
 // fixture serves a fake Jenkins through a listener the benchmark owns, so
-// that it counts connections and bytes on the wire besides requests.
+// that it counts connections and bytes on the wire besides requests: on an
+// in-memory network inside a synctest bubble, or on a loopback port.
 type fixture struct {
 	fake  *jenkinstest.Server
 	ts    *httptest.Server
@@ -60,9 +59,9 @@ var (
 	withGraphView = kind{pipeline: true, graphView: "stages"}
 )
 
-func newFixture(tb testing.TB, clk clock.Clock, script jenkinstest.Script, k kind) *fixture {
+func newFixture(tb testing.TB, n *memnet.Network, script jenkinstest.Script, k kind) *fixture {
 	f := &fixture{fake: jenkinstest.New(jenkinstest.Options{
-		Clock:       clk,
+		Net:         n,
 		ContextPath: "/jenkins",
 		RootURL:     "https://ci.example.com/jenkins/",
 		Users:       map[string]jenkinstest.User{user: {APIToken: token}},
@@ -75,7 +74,11 @@ func newFixture(tb testing.TB, clk clock.Clock, script jenkinstest.Script, k kin
 		Pipeline: k.pipeline,
 		Script:   func(map[string]string) jenkinstest.Script { return script },
 	})
-	f.ts = httptest.NewUnstartedServer(f.fake.Handler())
+	if n == nil {
+		f.ts = httptest.NewUnstartedServer(f.fake.Handler())
+	} else {
+		f.ts = n.NewUnstartedServer(f.fake.Handler())
+	}
 	f.ts.Listener = countingListener{Listener: f.ts.Listener, f: f}
 	f.ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -127,22 +130,20 @@ func consoleLine(i int) string {
 }
 
 // lineClock is the follower's stdout: it notes when each scripted console
-// line is printed, on the clock the run uses.
+// line is printed.
 type lineClock struct {
-	clk clock.Clock
-
 	mu      sync.Mutex
 	partial []byte
 	seen    map[int]time.Time
 	bytes   int64
 }
 
-func newLineClock(clk clock.Clock) *lineClock {
-	return &lineClock{clk: clk, seen: map[int]time.Time{}}
+func newLineClock() *lineClock {
+	return &lineClock{seen: map[int]time.Time{}}
 }
 
 func (l *lineClock) Write(p []byte) (int, error) {
-	now := l.clk.Now()
+	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.bytes += int64(len(p))
@@ -186,14 +187,15 @@ type figures struct {
 type follower func(ctx context.Context, f *fixture, out io.Writer) error
 
 // measure runs follow against a fresh fake whose job runs script. It may
-// run in a goroutine of its own.
-func measure(tb testing.TB, clk clock.Clock, script jenkinstest.Script, k kind, follow follower) (figures, error) {
-	f := newFixture(tb, clk, script, k)
-	out := newLineClock(clk)
+// run in a goroutine of its own. n is nil on the wall clock, else the
+// bubble's network.
+func measure(tb testing.TB, n *memnet.Network, script jenkinstest.Script, k kind, follow follower) (figures, error) {
+	f := newFixture(tb, n, script, k)
+	out := newLineClock()
 	if err := follow(context.Background(), f, out); err != nil {
 		return figures{}, err
 	}
-	end := clk.Now()
+	end := time.Now()
 	builds := f.fake.Builds(jobName)
 	if len(builds) != 1 || builds[0].Completed.IsZero() {
 		return figures{}, fmt.Errorf("the run returned before the build completed: %+v", builds)
@@ -219,8 +221,8 @@ func measure(tb testing.TB, clk clock.Clock, script jenkinstest.Script, k kind, 
 }
 
 // ours is jenkins-trigger itself: the whole command, with its own HTTP
-// client, on clk.
-func ours(clk clock.Clock) follower {
+// client, dialing on n (nil: the machine's network).
+func ours(n *memnet.Network) follower {
 	return func(ctx context.Context, f *fixture, out io.Writer) error {
 		var stderr bytes.Buffer
 		code := cli.Run(ctx, cli.Env{
@@ -232,7 +234,7 @@ func ours(clk clock.Clock) follower {
 			},
 			Stdout: out,
 			Stderr: &stderr,
-			Clock:  clk,
+			Net:    n,
 		})
 		if code != cli.ExitOK {
 			return fmt.Errorf("jenkins-trigger exited %d: %s", code, stderr.String())
@@ -244,9 +246,14 @@ func ours(clk clock.Clock) follower {
 // fixedPoller is what peer tools do: trigger, then every interval read the
 // queue item and then the build's full JSON (no tree=), and once the build
 // is over, fetch the whole consoleText.
-func fixedPoller(clk clock.Clock, every time.Duration) follower {
+func fixedPoller(n *memnet.Network, every time.Duration) follower {
 	return func(ctx context.Context, f *fixture, out io.Writer) error {
-		hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		transport := &http.Transport{}
+		if n != nil {
+			transport = n.Transport()
+		}
+		defer transport.CloseIdleConnections()
+		hc := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		get := func(method, path string) (*http.Response, []byte, error) {
 			req, err := http.NewRequestWithContext(ctx, method, f.url()+path, nil)
 			if err != nil {
@@ -279,8 +286,8 @@ func fixedPoller(clk clock.Clock, every time.Duration) follower {
 			}
 			if item.Executable != nil {
 				number = item.Executable.Number
-			} else if err := clk.Sleep(ctx, every); err != nil {
-				return err
+			} else {
+				time.Sleep(every)
 			}
 		}
 		build := jobPath + strconv.Itoa(number) + "/"
@@ -296,9 +303,7 @@ func fixedPoller(clk clock.Clock, every time.Duration) follower {
 			if !b.Building {
 				break
 			}
-			if err := clk.Sleep(ctx, every); err != nil {
-				return err
-			}
+			time.Sleep(every)
 		}
 		_, body, err := get(http.MethodGet, build+"consoleText")
 		if err != nil {

@@ -7,13 +7,11 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
 // BenchmarkRealTime follows the first scenario, the 20 s build, on the wall
 // clock on both sides, all variants and both followers at once: it takes
-// about half a minute and confirms the virtual clock's figures. It runs
+// about half a minute and confirms the figures of the synctest bubbles. It runs
 // only when -bench names it, never with -bench . alone.
 func BenchmarkRealTime(b *testing.B) {
 	if !strings.Contains(flag.Lookup("test.bench").Value.String(), "RealTime") {
@@ -29,10 +27,10 @@ func BenchmarkRealTime(b *testing.B) {
 			runs[i] = make([]figures, variants)
 			for v := range variants {
 				wg.Go(func() {
-					// Staggered as on the virtual clock, so that the
-					// variants meet Date's seconds at different phases.
-					time.Sleep(variantStart(v).Sub(epoch))
-					runs[i][v], errs[i*variants+v] = measure(b, clock.Real{}, sc.script(v), sc.kind, fl.follow(clock.Real{}))
+					// Staggered as in the bubbles, so that the variants
+					// meet Date's seconds at different phases.
+					time.Sleep(phase(v))
+					runs[i][v], errs[i*variants+v] = measure(b, nil, sc.script(v), sc.kind, fl.follow(nil))
 				})
 			}
 		}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
 )
 
@@ -22,7 +21,7 @@ import (
 func BenchmarkConsole256MiB(b *testing.B) {
 	const size = 256 << 20
 	bin := buildBinary(b)
-	f := newFixture(b, clock.Real{}, jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size}, freestyle)
+	f := newFixture(b, nil, jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size}, freestyle)
 	var rss int64
 	b.SetBytes(size)
 	b.ResetTimer()
@@ -54,7 +53,7 @@ func BenchmarkLine16MiB(b *testing.B) {
 	const size = 16 << 20
 	bin := buildBinary(b)
 	long := strings.Repeat("0123456789abcdef", size/16)
-	f := newFixture(b, clock.Real{}, jenkinstest.Script{Duration: 3 * time.Second, Log: []jenkinstest.LogLine{
+	f := newFixture(b, nil, jenkinstest.Script{Duration: 3 * time.Second, Log: []jenkinstest.LogLine{
 		{At: 0, Text: "before"}, {At: time.Second, Text: long}, {At: 2 * time.Second, Text: "after"},
 	}}, freestyle)
 	var rss int64

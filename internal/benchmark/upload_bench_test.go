@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
 )
 
@@ -35,7 +34,6 @@ func BenchmarkUpload1GiB(b *testing.B) {
 	want := hex.EncodeToString(h.Sum(nil))
 
 	fake := jenkinstest.New(jenkinstest.Options{
-		Clock:       clock.Real{},
 		ContextPath: "/jenkins",
 		Users:       map[string]jenkinstest.User{user: {APIToken: token}},
 	})

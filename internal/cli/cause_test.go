@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -46,38 +47,40 @@ func TestCauseAsJenkinsRecordsIt(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				h := newHarness(t, jenkinstest.Options{})
-				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken,
-					Params: []jenkinstest.ParamDef{{Name: "PLAN", Type: "file"}}, Script: script("SUCCESS", 5*time.Second, 2)})
-				h.set("JENKINS_JOB", "deploy", "JENKINS_BUILD_TOKEN", secretBuildToken).set(tt.env...)
-				if upload {
-					plan := filepath.Join(h.dir, "plan.txt")
-					if err := os.WriteFile(plan, []byte("plan"), 0o600); err != nil {
-						t.Fatal(err)
+				synctest.Test(t, func(t *testing.T) {
+					h := newHarness(t, jenkinstest.Options{})
+					h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken,
+						Params: []jenkinstest.ParamDef{{Name: "PLAN", Type: "file"}}, Script: script("SUCCESS", 5*time.Second, 2)})
+					h.set("JENKINS_JOB", "deploy", "JENKINS_BUILD_TOKEN", secretBuildToken).set(tt.env...)
+					if upload {
+						plan := filepath.Join(h.dir, "plan.txt")
+						if err := os.WriteFile(plan, []byte("plan"), 0o600); err != nil {
+							t.Fatal(err)
+						}
+						h.set("JENKINS_FILES", "PLAN="+plan)
 					}
-					h.set("JENKINS_FILES", "PLAN="+plan)
-				}
-				if h.env["GITHUB_ACTIONS"] == "true" {
-					h.set("GITHUB_OUTPUT", filepath.Join(h.dir, "github_output"))
-				}
-				h.runWant(ExitOK)
-				want := map[string]any{"_class": "hudson.model.Cause$RemoteCause", "addr": "127.0.0.1", "note": tt.note,
-					"shortDescription": "Started by remote host 127.0.0.1 with note: " + tt.note}
-				if got := h.causes("/job/deploy/1/"); len(got) != 1 || !equalJSON(got[0], want) {
-					t.Errorf("causes %v, want %v", got, want)
-				}
-				if q := h.triggerQuery(); q.Get("cause") != tt.note || q.Get("token") != secretBuildToken {
-					t.Errorf("trigger query %v, want the note beside the token", q)
-				}
-				if !strings.Contains(h.stdout.String(), "Started by remote host 127.0.0.1 with note: "+strings.SplitN(tt.note, "\n", 2)[0]) {
-					t.Errorf("the console's cause line is not shown:\n%s", h.stdout.String())
-				}
-				for _, line := range activeLines(h.stdout.String()) {
-					if strings.Contains(line, "pwned") {
-						t.Errorf("the note reached the runner outside the console: %q", line)
+					if h.env["GITHUB_ACTIONS"] == "true" {
+						h.set("GITHUB_OUTPUT", filepath.Join(h.dir, "github_output"))
 					}
-				}
-				h.assertNoSecrets()
+					h.runWant(ExitOK)
+					want := map[string]any{"_class": "hudson.model.Cause$RemoteCause", "addr": "127.0.0.1", "note": tt.note,
+						"shortDescription": "Started by remote host 127.0.0.1 with note: " + tt.note}
+					if got := h.causes("/job/deploy/1/"); len(got) != 1 || !equalJSON(got[0], want) {
+						t.Errorf("causes %v, want %v", got, want)
+					}
+					if q := h.triggerQuery(); q.Get("cause") != tt.note || q.Get("token") != secretBuildToken {
+						t.Errorf("trigger query %v, want the note beside the token", q)
+					}
+					if !strings.Contains(h.stdout.String(), "Started by remote host 127.0.0.1 with note: "+strings.SplitN(tt.note, "\n", 2)[0]) {
+						t.Errorf("the console's cause line is not shown:\n%s", h.stdout.String())
+					}
+					for _, line := range activeLines(h.stdout.String()) {
+						if strings.Contains(line, "pwned") {
+							t.Errorf("the note reached the runner outside the console: %q", line)
+						}
+					}
+					h.assertNoSecrets()
+				})
 			})
 		}
 	}
@@ -98,19 +101,21 @@ func TestCauseOnlyWithBuildToken(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken, Script: script("SUCCESS", 5*time.Second, 2)})
-			h.set("JENKINS_JOB", "deploy").set(tt.env...)
-			h.runWant(ExitOK)
-			if q := h.triggerQuery(); q.Has("cause") {
-				t.Errorf("trigger query %v carries a cause", q)
-			}
-			if got := h.causes("/job/deploy/1/"); len(got) != 1 || got[0].(map[string]any)["shortDescription"] != "Started by user alice" {
-				t.Errorf("causes %v", got)
-			}
-			if warned := strings.Contains(h.stderr.String(), "cause is given but build_token is not, so it is not sent"); warned != tt.warn {
-				t.Errorf("warned %v, want %v:\n%s", warned, tt.warn, h.stderr.String())
-			}
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken, Script: script("SUCCESS", 5*time.Second, 2)})
+				h.set("JENKINS_JOB", "deploy").set(tt.env...)
+				h.runWant(ExitOK)
+				if q := h.triggerQuery(); q.Has("cause") {
+					t.Errorf("trigger query %v carries a cause", q)
+				}
+				if got := h.causes("/job/deploy/1/"); len(got) != 1 || got[0].(map[string]any)["shortDescription"] != "Started by user alice" {
+					t.Errorf("causes %v", got)
+				}
+				if warned := strings.Contains(h.stderr.String(), "cause is given but build_token is not, so it is not sent"); warned != tt.warn {
+					t.Errorf("warned %v, want %v:\n%s", warned, tt.warn, h.stderr.String())
+				}
+			})
 		})
 	}
 }
@@ -120,17 +125,19 @@ func TestCauseOnlyWithBuildToken(t *testing.T) {
 // would take the note for it; the note is not sent, with a warning.
 func TestCauseNotSentToAParameterNamedCause(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken,
-		Params: []jenkinstest.ParamDef{{Name: "cause", Type: "string", Default: "manual"}}, Script: script("SUCCESS", 5*time.Second, 2)})
-	h.set("JENKINS_JOB", "deploy", "JENKINS_BUILD_TOKEN", secretBuildToken, "JENKINS_CAUSE", "release 1.2")
-	h.runWant(ExitOK)
-	if b := h.srv.Builds("deploy"); len(b) != 1 || b[0].Params["cause"] != "manual" {
-		t.Errorf("builds %+v, want the parameter's default", b)
-	}
-	if !strings.Contains(h.stderr.String(), "deploy has a parameter named cause, so the cause note is not sent") {
-		t.Errorf("no warning:\n%s", h.stderr.String())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken,
+			Params: []jenkinstest.ParamDef{{Name: "cause", Type: "string", Default: "manual"}}, Script: script("SUCCESS", 5*time.Second, 2)})
+		h.set("JENKINS_JOB", "deploy", "JENKINS_BUILD_TOKEN", secretBuildToken, "JENKINS_CAUSE", "release 1.2")
+		h.runWant(ExitOK)
+		if b := h.srv.Builds("deploy"); len(b) != 1 || b[0].Params["cause"] != "manual" {
+			t.Errorf("builds %+v, want the parameter's default", b)
+		}
+		if !strings.Contains(h.stderr.String(), "deploy has a parameter named cause, so the cause note is not sent") {
+			t.Errorf("no warning:\n%s", h.stderr.String())
+		}
+	})
 }
 
 // causes reads the causes of the build at path as Jenkins exports them.

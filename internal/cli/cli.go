@@ -19,12 +19,12 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/demo"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/flow"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/oidc"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -64,17 +64,16 @@ type Env struct {
 	Stderr  io.Writer
 	// HTTPClient, when set, replaces the client built from the inputs.
 	HTTPClient *http.Client
-	// Clock, when set, replaces the wall clock.
-	Clock clock.Clock
+	// Net, when set, replaces the machine's network: the demo's fake
+	// Jenkins serves on it and the client built from the inputs dials on
+	// it. Tests in a synctest bubble need it.
+	Net *memnet.Network
 	// Schedule, when set, replaces the default polling schedule.
 	Schedule flow.Schedule
 }
 
 // Run runs the command and returns its exit code.
 func Run(ctx context.Context, e Env) int {
-	if e.Clock == nil {
-		e.Clock = clock.Real{}
-	}
 	switch arg := firstArg(e.Args); arg {
 	case "":
 	case "--help", "-h", "help":
@@ -97,14 +96,14 @@ func Run(ctx context.Context, e Env) int {
 // runDemo runs the whole flow in real time against the built-in fake
 // Jenkins and shows the outputs a pipeline would receive.
 func runDemo(ctx context.Context, e Env) int {
-	d, err := demo.Start(e.Clock, e.Environ["GITHUB_ACTIONS"])
+	d, err := demo.Start(e.Net, e.Environ["GITHUB_ACTIONS"])
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "error: %v\n", err)
 		return ExitJenkins
 	}
 	defer d.Close()
 	d.Intro(e.Stdout)
-	code := trigger(ctx, Env{Environ: d.Environ, Stdout: e.Stdout, Stderr: e.Stderr, HTTPClient: e.HTTPClient, Clock: e.Clock})
+	code := trigger(ctx, Env{Environ: d.Environ, Stdout: e.Stdout, Stderr: e.Stderr, HTTPClient: e.HTTPClient, Net: e.Net})
 	d.Outro(e.Stdout, code)
 	return code
 }
@@ -129,7 +128,7 @@ func trigger(ctx context.Context, e Env) int {
 	}
 	hc := e.HTTPClient
 	if hc == nil {
-		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
+		if hc, err = newHTTPClient(cfg, e.Environ, e.Net); err != nil {
 			rep.Error("%v", err)
 			return ExitBadInput
 		}
@@ -138,7 +137,7 @@ func trigger(ctx context.Context, e Env) int {
 	for _, w := range cfg.Warnings {
 		rep.Warning("%s", w)
 	}
-	jc := newJenkins(cfg, hc, e.Clock, rep)
+	jc := newJenkins(cfg, hc, rep)
 	targets, err := targetsOf(ctx, cfg, jc)
 	switch {
 	case err == nil:
@@ -152,7 +151,7 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("%v", err)
 		return ExitJenkins
 	}
-	warnIDToken(cfg, rep, e.Clock.Now())
+	warnIDToken(cfg, rep, time.Now())
 	saver := backstop.Where(getenv(e.Environ), cfg.Dotenv)
 	if saver != nil {
 		// A record an earlier run left in the same place is no longer true.
@@ -168,7 +167,7 @@ func trigger(ctx context.Context, e Env) int {
 		TokenOnly: cfg.BuildToken != "" && cfg.User == "",
 		Cause:     cfg.Cause,
 		Policy:    cfg.Policy,
-	}, flow.Deps{Client: jc, Report: rep, Clock: e.Clock, Schedule: e.Schedule, Saver: saver})
+	}, flow.Deps{Client: jc, Report: rep, Schedule: e.Schedule, Saver: saver})
 	if saver != nil {
 		// The step reached its own end, having stopped what it had to.
 		if err := saver.Save(backstop.Record{Ended: true, Builds: []backstop.Owned{}}); err != nil {
@@ -254,14 +253,14 @@ func stopLeft(ctx context.Context, e Env, cfg *config.Config, rep report.Reporte
 	hc := e.HTTPClient
 	if hc == nil {
 		var err error
-		if hc, err = newHTTPClient(cfg, e.Environ); err != nil {
+		if hc, err = newHTTPClient(cfg, e.Environ, e.Net); err != nil {
 			rep.Error("post: %v", err)
 			return ExitBadInput
 		}
 	}
-	ctx, cancel := clock.WithTimeout(ctx, e.Clock, postTimeout)
+	ctx, cancel := context.WithTimeout(ctx, postTimeout)
 	defer cancel()
-	if err := backstop.Post(ctx, newJenkins(cfg, hc, e.Clock, rep), rec, rep); err != nil {
+	if err := backstop.Post(ctx, newJenkins(cfg, hc, rep), rec, rep); err != nil {
 		rep.Error("post: could not stop every build the killed step left: %v", err)
 		return ExitJenkins
 	}
@@ -295,21 +294,21 @@ func warnIDToken(cfg *config.Config, rep report.Reporter, now time.Time) {
 
 // oidcSource is the OIDC token the step sends, if any: the one oidc_token
 // names, or one minted for oidc_audience, masked as soon as it is.
-func oidcSource(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.Reporter) jenkins.TokenSource {
+func oidcSource(cfg *config.Config, hc *http.Client, rep report.Reporter) jenkins.TokenSource {
 	switch {
 	case cfg.IDToken != "":
 		return oidc.Static(cfg.IDToken)
 	case cfg.OIDCAudience != "":
-		return oidc.Minting(c, func(ctx context.Context) (string, error) {
+		return oidc.Minting(func(ctx context.Context) (string, error) {
 			return cfg.IDTokenRequest.Mint(ctx, hc, cfg.OIDCAudience)
 		}, rep.Mask)
 	}
 	return nil
 }
 
-func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.Reporter) *jenkins.Client {
+func newJenkins(cfg *config.Config, hc *http.Client, rep report.Reporter) *jenkins.Client {
 	return jenkins.New(cfg.BaseURL, withClientCert(hc, cfg.Certificate), jenkins.Options{
-		OIDC:       oidcSource(cfg, hc, c, rep),
+		OIDC:       oidcSource(cfg, hc, rep),
 		OIDCHeader: cfg.OIDCHeader,
 		User:       cfg.User,
 		Token:      cfg.Token,
@@ -317,7 +316,6 @@ func newJenkins(cfg *config.Config, hc *http.Client, c clock.Clock, rep report.R
 		Headers:    cfg.Headers,
 		Secrets:    cfg.Secrets(),
 		UserAgent:  "jenkins-trigger/" + versionString(),
-		Clock:      c,
 		OnRetry: func(err error, wait time.Duration) {
 			rep.Status("%v; trying again in %s", err, wait.Round(100*time.Millisecond))
 		},

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // recorder is a server that is not Jenkins: it records whatever reaches it.
@@ -18,7 +20,7 @@ type recorder struct {
 	reqs []string
 }
 
-func newRecorder(t *testing.T, tls bool) *recorder {
+func newRecorder(t *testing.T, n *memnet.Network, tls bool) *recorder {
 	rec := &recorder{}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.mu.Lock()
@@ -27,10 +29,11 @@ func newRecorder(t *testing.T, tls bool) *recorder {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{}`))
 	})
+	rec.Server = n.NewUnstartedServer(h)
 	if tls {
-		rec.Server = httptest.NewTLSServer(h)
+		n.StartTLS(rec.Server)
 	} else {
-		rec.Server = httptest.NewServer(h)
+		n.Start(rec.Server)
 	}
 	t.Cleanup(rec.Close)
 	return rec
@@ -108,36 +111,38 @@ func TestCredentialsStayHome(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
-			elsewhere, tlsElsewhere := newRecorder(t, false), newRecorder(t, true)
-			h.fronted(tt.wrap(elsewhere, tlsElsewhere))
-			h.set("JENKINS_JOB", "deploy", "JENKINS_USER", tt.user)
-			if tt.user == "bob" {
-				h.set("JENKINS_TOKEN", secretPassword)
-			}
-			h.runWant(tt.code)
-			for _, rec := range []*recorder{elsewhere, tlsElsewhere} {
-				if got := rec.requests(); len(got) > 0 {
-					t.Errorf("a request left the configured Jenkins: %q", got)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
+				elsewhere, tlsElsewhere := newRecorder(t, h.net, false), newRecorder(t, h.net, true)
+				h.fronted(tt.wrap(elsewhere, tlsElsewhere))
+				h.set("JENKINS_JOB", "deploy", "JENKINS_USER", tt.user)
+				if tt.user == "bob" {
+					h.set("JENKINS_TOKEN", secretPassword)
 				}
-			}
-			triggers := 0
-			for _, r := range h.srv.Requests() {
-				if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/build") {
-					triggers++
+				h.runWant(tt.code)
+				for _, rec := range []*recorder{elsewhere, tlsElsewhere} {
+					if got := rec.requests(); len(got) > 0 {
+						t.Errorf("a request left the configured Jenkins: %q", got)
+					}
 				}
-			}
-			if triggers != tt.triggers || len(h.srv.Builds("deploy")) > triggers {
-				t.Errorf("%d triggers and %d builds, want %d triggers", triggers, len(h.srv.Builds("deploy")), tt.triggers)
-			}
-			if !strings.Contains(h.stderr.String(), tt.msg) {
-				t.Errorf("stderr lacks %q:\n%s", tt.msg, h.stderr.String())
-			}
-			if tt.code == ExitOK && !strings.HasPrefix(h.outputs()["JENKINS_QUEUE_URL"], h.env["JENKINS_URL"]+"/queue/item/") {
-				t.Errorf("queue_url %q is not under the configured url", h.outputs()["JENKINS_QUEUE_URL"])
-			}
-			h.assertNoSecrets()
+				triggers := 0
+				for _, r := range h.srv.Requests() {
+					if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/build") {
+						triggers++
+					}
+				}
+				if triggers != tt.triggers || len(h.srv.Builds("deploy")) > triggers {
+					t.Errorf("%d triggers and %d builds, want %d triggers", triggers, len(h.srv.Builds("deploy")), tt.triggers)
+				}
+				if !strings.Contains(h.stderr.String(), tt.msg) {
+					t.Errorf("stderr lacks %q:\n%s", tt.msg, h.stderr.String())
+				}
+				if tt.code == ExitOK && !strings.HasPrefix(h.outputs()["JENKINS_QUEUE_URL"], h.env["JENKINS_URL"]+"/queue/item/") {
+					t.Errorf("queue_url %q is not under the configured url", h.outputs()["JENKINS_QUEUE_URL"])
+				}
+				h.assertNoSecrets()
+			})
 		})
 	}
 }
@@ -179,28 +184,30 @@ func TestPlainHTTPWarning(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			opts := jenkinstest.Options{AnonymousBuild: true}
-			var h *harness
-			if tt.tls {
-				h = newTLSHarness(t, opts)
-				h.set("JENKINS_CA_CERT", string(h.srv.CAPEM()))
-			} else {
-				h = newHarness(t, opts)
-			}
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken, Script: script("SUCCESS", 5*time.Second, 2)})
-			base := strings.Replace(h.srv.URL(), "127.0.0.1", tt.host, 1)
-			h.set("JENKINS_JOB", "deploy", "JENKINS_URL", base).set(tt.env...)
-			if h.env["JENKINS_URL"] == "<userinfo>" {
-				h.env["JENKINS_URL"] = strings.Replace(base, "://", "://alice:"+secretToken+"@", 1)
-			}
-			code := Run(t.Context(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, Clock: h.clock, HTTPClient: builtClient(t, h.env)})
-			if code != ExitOK {
-				t.Fatalf("exit %d\n%s", code, h.stderr.String())
-			}
-			if got := strings.Count(h.stderr.String(), warning); got != map[bool]int{true: 1}[tt.warns] {
-				t.Errorf("%d warnings, want it %v:\n%s", got, tt.warns, h.stderr.String())
-			}
-			h.assertNoSecrets()
+			synctest.Test(t, func(t *testing.T) {
+				opts := jenkinstest.Options{AnonymousBuild: true}
+				var h *harness
+				if tt.tls {
+					h = newTLSHarness(t, opts)
+					h.set("JENKINS_CA_CERT", string(h.srv.CAPEM()))
+				} else {
+					h = newHarness(t, opts)
+				}
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", BuildToken: secretBuildToken, Script: script("SUCCESS", 5*time.Second, 2)})
+				base := strings.Replace(h.srv.URL(), "127.0.0.1", tt.host, 1)
+				h.set("JENKINS_JOB", "deploy", "JENKINS_URL", base).set(tt.env...)
+				if h.env["JENKINS_URL"] == "<userinfo>" {
+					h.env["JENKINS_URL"] = strings.Replace(base, "://", "://alice:"+secretToken+"@", 1)
+				}
+				code := Run(t.Context(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: builtClient(t, h.net, h.env)})
+				if code != ExitOK {
+					t.Fatalf("exit %d\n%s", code, h.stderr.String())
+				}
+				if got := strings.Count(h.stderr.String(), warning); got != map[bool]int{true: 1}[tt.warns] {
+					t.Errorf("%d warnings, want it %v:\n%s", got, tt.warns, h.stderr.String())
+				}
+				h.assertNoSecrets()
+			})
 		})
 	}
 }

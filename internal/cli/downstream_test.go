@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -51,7 +52,7 @@ func (f *firstSeen) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		if _, ok := f.seen[r.URL.Path]; !ok {
-			f.seen[r.URL.Path] = clockOf(r).Now()
+			f.seen[r.URL.Path] = time.Now()
 		}
 		f.mu.Unlock()
 		next.ServeHTTP(w, r)
@@ -106,80 +107,82 @@ func TestDownstreamOrchestrator(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{GraphView: tt.graphView})
-			orchestrator(h, "SUCCESS", 10*time.Second)
-			seen := &firstSeen{seen: map[string]time.Time{}}
-			h.fronted(seen.wrap)
-			h.set("JENKINS_JOB", "deploy-all")
-			if tt.downstream != "" {
-				h.set("JENKINS_DOWNSTREAM", tt.downstream)
-			}
-			h.runWant(ExitOK)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{GraphView: tt.graphView})
+				orchestrator(h, "SUCCESS", 10*time.Second)
+				seen := &firstSeen{seen: map[string]time.Time{}}
+				h.fronted(seen.wrap)
+				h.set("JENKINS_JOB", "deploy-all")
+				if tt.downstream != "" {
+					h.set("JENKINS_DOWNSTREAM", tt.downstream)
+				}
+				h.runWant(ExitOK)
 
-			stdout := h.stdout.String()
-			for _, want := range []string{"→ deploy-eu #1 started by deploy-all #1\n", "→ deploy-us #1 started by deploy-all #1\n"} {
-				if n := strings.Count(stdout, want); n != 1 {
-					t.Errorf("%q said %d times:\n%s", want, n, stdout)
+				stdout := h.stdout.String()
+				for _, want := range []string{"→ deploy-eu #1 started by deploy-all #1\n", "→ deploy-us #1 started by deploy-all #1\n"} {
+					if n := strings.Count(stdout, want); n != 1 {
+						t.Errorf("%q said %d times:\n%s", want, n, stdout)
+					}
 				}
-			}
-			for _, want := range []string{"deploy-eu #1 | SUCCESS in 10s ", "deploy-us #1 | SUCCESS in 10s "} {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("no %q:\n%s", want, stdout)
+				for _, want := range []string{"deploy-eu #1 | SUCCESS in 10s ", "deploy-us #1 | SUCCESS in 10s "} {
+					if !strings.Contains(stdout, want) {
+						t.Errorf("no %q:\n%s", want, stdout)
+					}
 				}
-			}
-			// follow streams each child's console, every line labelled;
-			// show none. The step's own lines stay unlabelled.
-			eu, us := strings.Count(stdout, "deploy-eu #1 | deploy-eu line "), strings.Count(stdout, "deploy-us #1 | deploy-us line ")
-			if want := map[bool]int{true: 5}[tt.downstream == "follow"]; eu != want || us != want {
-				t.Errorf("%d and %d labelled console lines of the children, want %d each:\n%s", eu, us, want, stdout)
-			}
-			if strings.Count(stdout, "deploy-eu line ") != eu || !strings.Contains(stdout, "\ndeploy-all line 1\n") {
-				t.Errorf("a console line is not labelled as its build's:\n%s", stdout)
-			}
-			// Each child reported within 2 s of its start.
-			for _, job := range []string{"deploy-eu", "deploy-us"} {
-				b := h.srv.Builds(job)
-				if len(b) != 1 {
-					t.Fatalf("%s: builds %+v", job, b)
+				// follow streams each child's console, every line labelled;
+				// show none. The step's own lines stay unlabelled.
+				eu, us := strings.Count(stdout, "deploy-eu #1 | deploy-eu line "), strings.Count(stdout, "deploy-us #1 | deploy-us line ")
+				if want := map[bool]int{true: 5}[tt.downstream == "follow"]; eu != want || us != want {
+					t.Errorf("%d and %d labelled console lines of the children, want %d each:\n%s", eu, us, want, stdout)
 				}
-				if late := seen.at("/jenkins/job/" + job + "/1/").Sub(b[0].Started); late < 0 || late > 2*time.Second {
-					t.Errorf("%s #1 first read %v after its start, want within 2s", job, late)
+				if strings.Count(stdout, "deploy-eu line ") != eu || !strings.Contains(stdout, "\ndeploy-all line 1\n") {
+					t.Errorf("a console line is not labelled as its build's:\n%s", stdout)
 				}
-			}
+				// Each child reported within 2 s of its start.
+				for _, job := range []string{"deploy-eu", "deploy-us"} {
+					b := h.srv.Builds(job)
+					if len(b) != 1 {
+						t.Fatalf("%s: builds %+v", job, b)
+					}
+					if late := seen.at("/jenkins/job/" + job + "/1/").Sub(b[0].Started); late < 0 || late > 2*time.Second {
+						t.Errorf("%s #1 first read %v after its start, want within 2s", job, late)
+					}
+				}
 
-			out := h.outputs()
-			if out["JENKINS_RESULT"] != "SUCCESS" || !strings.HasSuffix(out["JENKINS_BUILD_URL"], "/job/deploy-all/1/") || out["JENKINS_FAILED_BUILD_URL"] != "" {
-				t.Errorf("outputs %v, want deploy-all's and nothing failed", out)
-			}
-			builds := buildsOutput(t, out)
-			if len(builds) != 3 || builds[0]["job"] != "deploy-all" || builds[0]["upstream"] != nil ||
-				builds[1]["job"] != "deploy-eu" || builds[1]["upstream"] != out["JENKINS_BUILD_URL"] ||
-				builds[2]["job"] != "deploy-us" || builds[2]["upstream"] != out["JENKINS_BUILD_URL"] || builds[2]["result"] != "SUCCESS" {
-				t.Errorf("builds %v", builds)
-			}
+				out := h.outputs()
+				if out["JENKINS_RESULT"] != "SUCCESS" || !strings.HasSuffix(out["JENKINS_BUILD_URL"], "/job/deploy-all/1/") || out["JENKINS_FAILED_BUILD_URL"] != "" {
+					t.Errorf("outputs %v, want deploy-all's and nothing failed", out)
+				}
+				builds := buildsOutput(t, out)
+				if len(builds) != 3 || builds[0]["job"] != "deploy-all" || builds[0]["upstream"] != nil ||
+					builds[1]["job"] != "deploy-eu" || builds[1]["upstream"] != out["JENKINS_BUILD_URL"] ||
+					builds[2]["job"] != "deploy-us" || builds[2]["upstream"] != out["JENKINS_BUILD_URL"] || builds[2]["result"] != "SUCCESS" {
+					t.Errorf("builds %v", builds)
+				}
 
-			requests := h.srv.Requests()
-			allSteps := 0
-			for _, r := range requests {
-				if strings.HasSuffix(r.Path, "/allSteps") {
-					allSteps++
+				requests := h.srv.Requests()
+				allSteps := 0
+				for _, r := range requests {
+					if strings.HasSuffix(r.Path, "/allSteps") {
+						allSteps++
+					}
+					if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/stop") {
+						t.Errorf("the step stopped a build: %s", r.Path)
+					}
 				}
-				if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/stop") {
-					t.Errorf("the step stopped a build: %s", r.Path)
+				if tt.graphView == "" && allSteps > 2 {
+					t.Errorf("%d allSteps requests without Graph View, want one per Pipeline build at most", allSteps)
 				}
-			}
-			if tt.graphView == "" && allSteps > 2 {
-				t.Errorf("%d allSteps requests without Graph View, want one per Pipeline build at most", allSteps)
-			}
-			all := h.srv.Builds("deploy-all")
-			late := h.clock.Now().Sub(all[0].Completed)
-			t.Logf("%d requests, %d of allSteps; the step ended %v after deploy-all", len(requests), allSteps, late)
-			if late > 500*time.Millisecond {
-				t.Errorf("the step ended %v after deploy-all, want within 0.5s", late)
-			}
-			if tt.downstream == "" && len(requests) > 60 {
-				t.Errorf("%d requests, want at most 60", len(requests))
-			}
+				all := h.srv.Builds("deploy-all")
+				late := time.Now().Sub(all[0].Completed)
+				t.Logf("%d requests, %d of allSteps; the step ended %v after deploy-all", len(requests), allSteps, late)
+				if late > 500*time.Millisecond {
+					t.Errorf("the step ended %v after deploy-all, want within 0.5s", late)
+				}
+				if tt.downstream == "" && len(requests) > 60 {
+					t.Errorf("%d requests, want at most 60", len(requests))
+				}
+			})
 		})
 	}
 }
@@ -189,36 +192,38 @@ func TestDownstreamOrchestrator(t *testing.T) {
 // lines confirmed by their causes and the plugin's record.
 func TestDownstreamParameterizedTrigger(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "release", Script: func(map[string]string) jenkinstest.Script {
-		return jenkinstest.Script{Duration: 10 * time.Second, Log: lines(5, 2*time.Second, "release"), Downstream: []jenkinstest.Downstream{
-			{At: 2 * time.Second, Job: "team/build-app", Wait: true},
-			{At: 3 * time.Second, Job: "notify"},
-		}}
-	}})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "team/build-app", Script: func(map[string]string) jenkinstest.Script {
-		return jenkinstest.Script{Duration: 8 * time.Second, Result: "UNSTABLE"}
-	}})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "notify", Script: func(map[string]string) jenkinstest.Script {
-		return jenkinstest.Script{QuietPeriod: time.Second, Duration: 30 * time.Second}
-	}})
-	h.set("JENKINS_JOB", "release")
-	h.runWant(ExitUnstable)
-	stdout := h.stdout.String()
-	for _, want := range []string{"→ team/build-app #1 started by release #1\n", "→ notify #1 started by release #1\n",
-		"team/build-app #1 | UNSTABLE in 8s ", "notify #1 | SUCCESS in 30s "} {
-		if n := strings.Count(stdout, want); n != 1 {
-			t.Errorf("%q said %d times:\n%s", want, n, stdout)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "release", Script: func(map[string]string) jenkinstest.Script {
+			return jenkinstest.Script{Duration: 10 * time.Second, Log: lines(5, 2*time.Second, "release"), Downstream: []jenkinstest.Downstream{
+				{At: 2 * time.Second, Job: "team/build-app", Wait: true},
+				{At: 3 * time.Second, Job: "notify"},
+			}}
+		}})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "team/build-app", Script: func(map[string]string) jenkinstest.Script {
+			return jenkinstest.Script{Duration: 8 * time.Second, Result: "UNSTABLE"}
+		}})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "notify", Script: func(map[string]string) jenkinstest.Script {
+			return jenkinstest.Script{QuietPeriod: time.Second, Duration: 30 * time.Second}
+		}})
+		h.set("JENKINS_JOB", "release")
+		h.runWant(ExitUnstable)
+		stdout := h.stdout.String()
+		for _, want := range []string{"→ team/build-app #1 started by release #1\n", "→ notify #1 started by release #1\n",
+			"team/build-app #1 | UNSTABLE in 8s ", "notify #1 | SUCCESS in 30s "} {
+			if n := strings.Count(stdout, want); n != 1 {
+				t.Errorf("%q said %d times:\n%s", want, n, stdout)
+			}
 		}
-	}
-	// The step waited for the child that outlives its parent.
-	if notify := h.srv.Builds("notify"); len(notify) != 1 || notify[0].Completed.After(h.clock.Now()) {
-		t.Errorf("notify %+v not followed to its end", notify)
-	}
-	out := h.outputs()
-	if out["JENKINS_RESULT"] != "UNSTABLE" || len(buildsOutput(t, out)) != 3 {
-		t.Errorf("outputs %v", out)
-	}
+		// The step waited for the child that outlives its parent.
+		if notify := h.srv.Builds("notify"); len(notify) != 1 || notify[0].Completed.After(time.Now()) {
+			t.Errorf("notify %+v not followed to its end", notify)
+		}
+		out := h.outputs()
+		if out["JENKINS_RESULT"] != "UNSTABLE" || len(buildsOutput(t, out)) != 3 {
+			t.Errorf("outputs %v", out)
+		}
+	})
 }
 
 // nested adds deploy-all, which waits for deploy-eu, which waits for
@@ -252,50 +257,52 @@ func nested(h *harness) {
 // own build's.
 func TestDownstreamFailedGrandchild(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
-	nested(h)
-	summaryPath := filepath.Join(h.dir, "summary.md")
-	h.set("JENKINS_JOB", "deploy-all", "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", summaryPath)
-	h.runWant(ExitFailure)
-	stdout := h.stdout.String()
-	// The builds' lines interleave as their runs go; the verdict comes
-	// once they all ended.
-	h.golden("github-downstream-verdict.golden", stdout[max(strings.Index(stdout, "::error::"), 0):])
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
+		nested(h)
+		summaryPath := filepath.Join(h.dir, "summary.md")
+		h.set("JENKINS_JOB", "deploy-all", "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", summaryPath)
+		h.runWant(ExitFailure)
+		stdout := h.stdout.String()
+		// The builds' lines interleave as their runs go; the verdict comes
+		// once they all ended.
+		h.golden("github-downstream-verdict.golden", stdout[max(strings.Index(stdout, "::error::"), 0):])
 
-	deep := strings.Index(stdout, "::error::FAILURE in stage Smoke: smoke #1 in 6s ")
-	test := strings.Index(stdout, "failed test smoke.Api.health: 503 from /health")
-	own := strings.Index(stdout, "::error::FAILURE in stage Deploy: deploy-all #1 ")
-	if deep < 0 || test < deep || own < test {
-		t.Errorf("the verdict does not name smoke #1, its test, then deploy-all #1:\n%s", stdout)
-	}
-	if n := strings.Count(stdout, "::error::"); n != 2 {
-		t.Errorf("%d error annotations, want smoke's and deploy-all's", n)
-	}
-	out := h.outputs()
-	if !strings.HasSuffix(out["JENKINS_FAILED_BUILD_URL"], "/job/smoke/1/") || out["JENKINS_FAILED_JOB"] != "smoke" ||
-		out["JENKINS_RESULT"] != "FAILURE" || !strings.HasSuffix(out["JENKINS_BUILD_URL"], "/job/deploy-all/1/") {
-		t.Errorf("outputs %v", out)
-	}
-	builds := buildsOutput(t, out)
-	if len(builds) != 3 || builds[1]["job"] != "deploy-eu" || builds[1]["upstream"] != builds[0]["build_url"] ||
-		builds[2]["job"] != "smoke" || builds[2]["upstream"] != builds[1]["build_url"] || builds[2]["result"] != "FAILURE" {
-		t.Errorf("builds %v", builds)
-	}
-	// The summary nests each build below the one that started it, and its
-	// heading names the build the error line and the outputs name.
-	summary, err := os.ReadFile(summaryPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	heading, _, _ := strings.Cut(string(summary), "\n")
-	if !strings.Contains(heading, "[smoke #1](") || !strings.Contains(heading, "below deploy-all #1 FAILURE") {
-		t.Errorf("summary heading %q does not name smoke #1 below deploy-all #1", heading)
-	}
-	for _, row := range []string{"| [deploy-all](", "| ↳ [deploy-eu](", "| &emsp;↳ [smoke]("} {
-		if !strings.Contains(string(summary), "\n"+row) {
-			t.Errorf("summary has no row %q:\n%s", row, summary)
+		deep := strings.Index(stdout, "::error::FAILURE in stage Smoke: smoke #1 in 6s ")
+		test := strings.Index(stdout, "failed test smoke.Api.health: 503 from /health")
+		own := strings.Index(stdout, "::error::FAILURE in stage Deploy: deploy-all #1 ")
+		if deep < 0 || test < deep || own < test {
+			t.Errorf("the verdict does not name smoke #1, its test, then deploy-all #1:\n%s", stdout)
 		}
-	}
+		if n := strings.Count(stdout, "::error::"); n != 2 {
+			t.Errorf("%d error annotations, want smoke's and deploy-all's", n)
+		}
+		out := h.outputs()
+		if !strings.HasSuffix(out["JENKINS_FAILED_BUILD_URL"], "/job/smoke/1/") || out["JENKINS_FAILED_JOB"] != "smoke" ||
+			out["JENKINS_RESULT"] != "FAILURE" || !strings.HasSuffix(out["JENKINS_BUILD_URL"], "/job/deploy-all/1/") {
+			t.Errorf("outputs %v", out)
+		}
+		builds := buildsOutput(t, out)
+		if len(builds) != 3 || builds[1]["job"] != "deploy-eu" || builds[1]["upstream"] != builds[0]["build_url"] ||
+			builds[2]["job"] != "smoke" || builds[2]["upstream"] != builds[1]["build_url"] || builds[2]["result"] != "FAILURE" {
+			t.Errorf("builds %v", builds)
+		}
+		// The summary nests each build below the one that started it, and its
+		// heading names the build the error line and the outputs name.
+		summary, err := os.ReadFile(summaryPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heading, _, _ := strings.Cut(string(summary), "\n")
+		if !strings.Contains(heading, "[smoke #1](") || !strings.Contains(heading, "below deploy-all #1 FAILURE") {
+			t.Errorf("summary heading %q does not name smoke #1 below deploy-all #1", heading)
+		}
+		for _, row := range []string{"| [deploy-all](", "| ↳ [deploy-eu](", "| &emsp;↳ [smoke]("} {
+			if !strings.Contains(string(summary), "\n"+row) {
+				t.Errorf("summary has no row %q:\n%s", row, summary)
+			}
+		}
+	})
 }
 
 // TestDownstreamStop: a stop of the step stops the build it triggered,
@@ -303,81 +310,85 @@ func TestDownstreamFailedGrandchild(t *testing.T) {
 // child itself, even with abort_on_stop.
 func TestDownstreamStop(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
-	orchestrator(h, "SUCCESS", 5*time.Minute)
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	// Stopped once the step reads the child it found.
-	h.fronted(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r)
-			if strings.HasPrefix(r.URL.Path, "/jenkins/job/deploy-eu/1/") {
-				cancel(errors.New("interrupt signal received"))
-			}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
+		orchestrator(h, "SUCCESS", 5*time.Minute)
+		ctx, cancel := context.WithCancelCause(context.Background())
+		defer cancel(nil)
+		// Stopped once the step reads the child it found.
+		h.fronted(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next.ServeHTTP(w, r)
+				if strings.HasPrefix(r.URL.Path, "/jenkins/job/deploy-eu/1/") {
+					cancel(errors.New("interrupt signal received"))
+				}
+			})
 		})
-	})
-	// abort_on_stop applies to the step's builds only.
-	h.set("JENKINS_JOB", "deploy-all", "JENKINS_ABORT_ON_STOP", "true")
-	if code := h.run(ctx); code != 130 {
-		t.Fatalf("exit %d, want 130\n%s%s", code, h.stdout.String(), h.stderr.String())
-	}
-	h.clock.Advance(5 * time.Second)
-	for _, r := range h.srv.Requests() {
-		if r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/jenkins/job/deploy-eu/") {
-			t.Errorf("the step sent %s %s to the child", r.Method, r.Path)
+		// abort_on_stop applies to the step's builds only.
+		h.set("JENKINS_JOB", "deploy-all", "JENKINS_ABORT_ON_STOP", "true")
+		if code := h.run(ctx); code != 130 {
+			t.Fatalf("exit %d, want 130\n%s%s", code, h.stdout.String(), h.stderr.String())
 		}
-	}
-	if all := h.srv.Builds("deploy-all"); len(all) != 1 || !all[0].Aborted {
-		t.Errorf("deploy-all %+v, want stopped by the step", all)
-	}
-	if eu := h.srv.Builds("deploy-eu"); len(eu) != 1 || eu[0].Result != "ABORTED" {
-		t.Errorf("deploy-eu %+v, want aborted by Jenkins with its parent", eu)
-	}
-	if !strings.Contains(h.stdout.String(), "→ deploy-eu #1 started by deploy-all #1") {
-		t.Errorf("the child was not found:\n%s", h.stdout.String())
-	}
+		time.Sleep(5 * time.Second)
+		for _, r := range h.srv.Requests() {
+			if r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/jenkins/job/deploy-eu/") {
+				t.Errorf("the step sent %s %s to the child", r.Method, r.Path)
+			}
+		}
+		if all := h.srv.Builds("deploy-all"); len(all) != 1 || !all[0].Aborted {
+			t.Errorf("deploy-all %+v, want stopped by the step", all)
+		}
+		if eu := h.srv.Builds("deploy-eu"); len(eu) != 1 || eu[0].Result != "ABORTED" {
+			t.Errorf("deploy-eu %+v, want aborted by Jenkins with its parent", eu)
+		}
+		if !strings.Contains(h.stdout.String(), "→ deploy-eu #1 started by deploy-all #1") {
+			t.Errorf("the child was not found:\n%s", h.stdout.String())
+		}
+	})
 }
 
 // TestDownstreamCost: off sends no request of its own, and the default
 // show costs a build that starts nothing at most 3 requests more.
 func TestDownstreamCost(t *testing.T) {
 	t.Parallel()
-	count := func(downstream string, pipeline bool) []jenkinstest.RequestRecord {
-		h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
-		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Pipeline: pipeline, Script: func(map[string]string) jenkinstest.Script {
-			return jenkinstest.Script{QuietPeriod: 5 * time.Second, Duration: 20 * time.Second, EstimatedDuration: 20 * time.Second, Log: lines(10, 2*time.Second, "deploy"),
-				Stages: []jenkinstest.Stage{{Name: "Build", Duration: 10 * time.Second}, {Name: "Test", Start: 10 * time.Second, Duration: 10 * time.Second}}}
-		}})
-		h.set("JENKINS_JOB", "deploy")
-		if downstream != "" {
-			h.set("JENKINS_DOWNSTREAM", downstream)
+	synctest.Test(t, func(t *testing.T) {
+		count := func(downstream string, pipeline bool) []jenkinstest.RequestRecord {
+			h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
+			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Pipeline: pipeline, Script: func(map[string]string) jenkinstest.Script {
+				return jenkinstest.Script{QuietPeriod: 5 * time.Second, Duration: 20 * time.Second, EstimatedDuration: 20 * time.Second, Log: lines(10, 2*time.Second, "deploy"),
+					Stages: []jenkinstest.Stage{{Name: "Build", Duration: 10 * time.Second}, {Name: "Test", Start: 10 * time.Second, Duration: 10 * time.Second}}}
+			}})
+			h.set("JENKINS_JOB", "deploy")
+			if downstream != "" {
+				h.set("JENKINS_DOWNSTREAM", downstream)
+			}
+			h.runWant(ExitOK)
+			return h.srv.Requests()
 		}
+		for _, pipeline := range []bool{false, true} {
+			off, show := count("off", pipeline), count("", pipeline)
+			for _, r := range off {
+				if downstreamRequest(r) {
+					t.Errorf("off sent %s %s?%s", r.Method, r.Path, r.RawQuery)
+				}
+			}
+			t.Logf("pipeline %v: %d requests with off, %d with show", pipeline, len(off), len(show))
+			if len(show) > len(off)+3 {
+				t.Errorf("pipeline %v: show sent %d requests, off %d", pipeline, len(show), len(off))
+			}
+		}
+		// The orchestrator with off: its children are not looked for.
+		h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
+		orchestrator(h, "SUCCESS", 10*time.Second)
+		h.set("JENKINS_JOB", "deploy-all", "JENKINS_DOWNSTREAM", "off")
 		h.runWant(ExitOK)
-		return h.srv.Requests()
-	}
-	for _, pipeline := range []bool{false, true} {
-		off, show := count("off", pipeline), count("", pipeline)
-		for _, r := range off {
-			if downstreamRequest(r) {
+		for _, r := range h.srv.Requests() {
+			if downstreamRequest(r) || strings.Contains(r.Path, "/job/deploy-eu/") {
 				t.Errorf("off sent %s %s?%s", r.Method, r.Path, r.RawQuery)
 			}
 		}
-		t.Logf("pipeline %v: %d requests with off, %d with show", pipeline, len(off), len(show))
-		if len(show) > len(off)+3 {
-			t.Errorf("pipeline %v: show sent %d requests, off %d", pipeline, len(show), len(off))
+		if strings.Contains(h.stdout.String(), "→") || len(buildsOutput(t, h.outputs())) != 1 {
+			t.Errorf("off reported children:\n%s", h.stdout.String())
 		}
-	}
-	// The orchestrator with off: its children are not looked for.
-	h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
-	orchestrator(h, "SUCCESS", 10*time.Second)
-	h.set("JENKINS_JOB", "deploy-all", "JENKINS_DOWNSTREAM", "off")
-	h.runWant(ExitOK)
-	for _, r := range h.srv.Requests() {
-		if downstreamRequest(r) || strings.Contains(r.Path, "/job/deploy-eu/") {
-			t.Errorf("off sent %s %s?%s", r.Method, r.Path, r.RawQuery)
-		}
-	}
-	if strings.Contains(h.stdout.String(), "→") || len(buildsOutput(t, h.outputs())) != 1 {
-		t.Errorf("off reported children:\n%s", h.stdout.String())
-	}
+	})
 }

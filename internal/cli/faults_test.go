@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -81,8 +82,11 @@ func (in *injector) fault(r *http.Request) jenkinstest.Fault {
 	}
 	in.mu.Unlock()
 	// Outside the lock: a slow answer must not hold up the next request.
-	in.h.clock.Advance(advance)
-	time.Sleep(sleep)
+	// A client that gave up on it no longer waits, nor does Jenkins.
+	select {
+	case <-time.After(advance + sleep):
+	case <-r.Context().Done():
+	}
 	return f
 }
 
@@ -138,64 +142,66 @@ func TestRandomFaults(t *testing.T) {
 	for seed := range uint64(faultRuns) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Parallel()
-			var in *injector
-			h := newHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault { return in.fault(r) }})
-			in = newInjector(seed, h)
-			spec := jenkinstest.JobSpec{FullName: "team/deploy", Script: script("SUCCESS", 40*time.Second, 8)}
-			if seed%2 == 0 {
-				spec.Params = []jenkinstest.ParamDef{{Name: "V", Type: "string"}}
-				h.set("JENKINS_PARAMETERS", fmt.Sprint("V=", seed))
-			}
-			h.srv.AddJob(spec)
-			h.set("JENKINS_JOB", "team/deploy", "JENKINS_TIMEOUT", "30m")
-			if seed%3 == 0 { // a password: crumbs, which a restart invalidates
-				h.set("JENKINS_USER", "bob", "JENKINS_TOKEN", secretPassword)
-			}
-			hc := builtClient(t, h.env)
-			hc.Transport.(*http.Transport).ResponseHeaderTimeout = faultDeadline
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			defer cancel()
-			code := Run(ctx, Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: hc, Clock: h.clock})
-			if ctx.Err() != nil {
-				t.Fatalf("seed %d: the run hung\n%s", seed, h.stderr.String())
-			}
-			acted := 0
-			for _, r := range h.srv.Requests() {
-				if isTriggerPath(r) && (r.Fault == jenkinstest.FaultNone || r.Fault == jenkinstest.FaultResetAfter) {
-					acted++
+			synctest.Test(t, func(t *testing.T) {
+				var in *injector
+				h := newHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault { return in.fault(r) }})
+				in = newInjector(seed, h)
+				spec := jenkinstest.JobSpec{FullName: "team/deploy", Script: script("SUCCESS", 40*time.Second, 8)}
+				if seed%2 == 0 {
+					spec.Params = []jenkinstest.ParamDef{{Name: "V", Type: "string"}}
+					h.set("JENKINS_PARAMETERS", fmt.Sprint("V=", seed))
 				}
-			}
-			builds := len(h.srv.Builds("team/deploy"))
-			if acted > 1 || builds > 1 {
-				t.Fatalf("seed %d: %d triggers acted on, %d builds", seed, acted, builds)
-			}
-			stderr := strings.TrimSpace(h.stderr.String())
-			errLine := stderr[strings.LastIndex(stderr, "\n")+1:]
-			var end string
-			switch code {
-			case ExitOK:
-				out := h.outputs()
-				base := h.env["JENKINS_URL"]
-				if builds != 1 || out["JENKINS_RESULT"] != "SUCCESS" || out["JENKINS_BUILD_NUMBER"] != "1" ||
-					out["JENKINS_BUILD_URL"] != base+"/job/team/job/deploy/1/" || !strings.HasPrefix(out["JENKINS_QUEUE_URL"], base+"/queue/item/") {
-					t.Errorf("seed %d: exit 0 with %d builds and outputs %v", seed, builds, out)
+				h.srv.AddJob(spec)
+				h.set("JENKINS_JOB", "team/deploy", "JENKINS_TIMEOUT", "30m")
+				if seed%3 == 0 { // a password: crumbs, which a restart invalidates
+					h.set("JENKINS_USER", "bob", "JENKINS_TOKEN", secretPassword)
 				}
-				end = "exit 0, SUCCESS, outputs right"
-			case ExitJenkins:
-				reason := faultReason(errLine)
-				if reason == "" || strings.Count(stderr, "error:") != 1 {
-					t.Errorf("seed %d: exit 6 without one clear reason:\n%s", seed, stderr)
+				hc := builtClient(t, h.net, h.env)
+				hc.Transport.(*http.Transport).ResponseHeaderTimeout = faultDeadline
+				ctx, cancel := context.WithTimeout(t.Context(), 2*time.Hour) // in the bubble's time
+				defer cancel()
+				code := Run(ctx, Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: hc})
+				if ctx.Err() != nil {
+					t.Fatalf("seed %d: the run hung\n%s", seed, h.stderr.String())
 				}
-				end = fmt.Sprintf("exit 6: %s (builds: %d)", reason, builds)
-			default:
-				t.Errorf("seed %d: exit %d\n%s", seed, code, stderr)
-				end = fmt.Sprint("exit ", code)
-			}
-			in.mu.Lock()
-			faults := in.counts
-			in.mu.Unlock()
-			tally.add(end, faults)
-			h.assertNoSecrets()
+				acted := 0
+				for _, r := range h.srv.Requests() {
+					if isTriggerPath(r) && (r.Fault == jenkinstest.FaultNone || r.Fault == jenkinstest.FaultResetAfter) {
+						acted++
+					}
+				}
+				builds := len(h.srv.Builds("team/deploy"))
+				if acted > 1 || builds > 1 {
+					t.Fatalf("seed %d: %d triggers acted on, %d builds", seed, acted, builds)
+				}
+				stderr := strings.TrimSpace(h.stderr.String())
+				errLine := stderr[strings.LastIndex(stderr, "\n")+1:]
+				var end string
+				switch code {
+				case ExitOK:
+					out := h.outputs()
+					base := h.env["JENKINS_URL"]
+					if builds != 1 || out["JENKINS_RESULT"] != "SUCCESS" || out["JENKINS_BUILD_NUMBER"] != "1" ||
+						out["JENKINS_BUILD_URL"] != base+"/job/team/job/deploy/1/" || !strings.HasPrefix(out["JENKINS_QUEUE_URL"], base+"/queue/item/") {
+						t.Errorf("seed %d: exit 0 with %d builds and outputs %v", seed, builds, out)
+					}
+					end = "exit 0, SUCCESS, outputs right"
+				case ExitJenkins:
+					reason := faultReason(errLine)
+					if reason == "" || strings.Count(stderr, "error:") != 1 {
+						t.Errorf("seed %d: exit 6 without one clear reason:\n%s", seed, stderr)
+					}
+					end = fmt.Sprintf("exit 6: %s (builds: %d)", reason, builds)
+				default:
+					t.Errorf("seed %d: exit %d\n%s", seed, code, stderr)
+					end = fmt.Sprint("exit ", code)
+				}
+				in.mu.Lock()
+				faults := in.counts
+				in.mu.Unlock()
+				tally.add(end, faults)
+				h.assertNoSecrets()
+			})
 		})
 	}
 }

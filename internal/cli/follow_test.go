@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -34,7 +35,7 @@ func startBuild(t *testing.T, job string, spec func(map[string]string) jenkinste
 	h0.set("JENKINS_JOB", job, "JENKINS_WAIT_FOR", "queue")
 	h0.runWant(ExitOK)
 	out := h0.outputs()
-	h0.clock.Advance(advance)
+	time.Sleep(advance)
 	return out["JENKINS_QUEUE_URL"], h0.srv.URL() + "/job/" + strings.ReplaceAll(job, "/", "/job/") + "/1/", h0
 }
 
@@ -53,30 +54,32 @@ func TestFollowTriggersNothing(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			queueURL, buildURL, h0 := startBuild(t, "team/deploy", script(tt.result, 30*time.Second, 5), tt.advance)
-			posts := h0.posts()
-			h := h0.again()
-			follow := buildURL
-			if tt.follow == "queue" {
-				follow = queueURL
-			}
-			h.set("JENKINS_FOLLOW", follow)
-			h.runWant(tt.want)
-			if got := h.posts(); got != posts {
-				t.Errorf("following sent %d POSTs", got-posts)
-			}
-			if n := len(h.srv.Builds("team/deploy")); n != 1 {
-				t.Errorf("%d builds, want 1", n)
-			}
-			out := h.outputs()
-			if out["JENKINS_RESULT"] != tt.result || out["JENKINS_BUILD_URL"] != buildURL || out["JENKINS_BUILD_NUMBER"] != "1" {
-				t.Errorf("outputs %v", out)
-			}
-			// The whole console, from its start.
-			if !strings.Contains(h.stdout.String(), "Started by user alice") || !strings.Contains(h.stdout.String(), "line 5") {
-				t.Errorf("console not printed whole:\n%s", h.stdout.String())
-			}
-			h.assertNoSecrets()
+			synctest.Test(t, func(t *testing.T) {
+				queueURL, buildURL, h0 := startBuild(t, "team/deploy", script(tt.result, 30*time.Second, 5), tt.advance)
+				posts := h0.posts()
+				h := h0.again()
+				follow := buildURL
+				if tt.follow == "queue" {
+					follow = queueURL
+				}
+				h.set("JENKINS_FOLLOW", follow)
+				h.runWant(tt.want)
+				if got := h.posts(); got != posts {
+					t.Errorf("following sent %d POSTs", got-posts)
+				}
+				if n := len(h.srv.Builds("team/deploy")); n != 1 {
+					t.Errorf("%d builds, want 1", n)
+				}
+				out := h.outputs()
+				if out["JENKINS_RESULT"] != tt.result || out["JENKINS_BUILD_URL"] != buildURL || out["JENKINS_BUILD_NUMBER"] != "1" {
+					t.Errorf("outputs %v", out)
+				}
+				// The whole console, from its start.
+				if !strings.Contains(h.stdout.String(), "Started by user alice") || !strings.Contains(h.stdout.String(), "line 5") {
+					t.Errorf("console not printed whole:\n%s", h.stdout.String())
+				}
+				h.assertNoSecrets()
+			})
 		})
 	}
 }
@@ -93,28 +96,30 @@ func TestFollowAsFarAsWaitFor(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			queueURL, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Minute, 2), 20*time.Second)
-			h := h0.again()
-			follow := buildURL
-			if tt.follow == "queue" {
-				follow = queueURL
-			}
-			// The component sets junit by default: a build followed only
-			// to its start has no report to write, and says nothing of it.
-			h.set("JENKINS_FOLLOW", follow, "JENKINS_WAIT_FOR", tt.waitFor, "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
-			h.runWant(ExitOK)
-			out := h.outputs()
-			if len(out) != len(tt.want) {
-				t.Errorf("outputs %v, want %v", out, tt.want)
-			}
-			for _, k := range tt.want {
-				if out[k] == "" {
-					t.Errorf("no %s in %v", k, out)
+			synctest.Test(t, func(t *testing.T) {
+				queueURL, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Minute, 2), 20*time.Second)
+				h := h0.again()
+				follow := buildURL
+				if tt.follow == "queue" {
+					follow = queueURL
 				}
-			}
-			if b := h.srv.Builds("deploy")[0]; b.Aborted || !b.Completed.IsZero() {
-				t.Errorf("the build was not left running: %+v", b)
-			}
+				// The component sets junit by default: a build followed only
+				// to its start has no report to write, and says nothing of it.
+				h.set("JENKINS_FOLLOW", follow, "JENKINS_WAIT_FOR", tt.waitFor, "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
+				h.runWant(ExitOK)
+				out := h.outputs()
+				if len(out) != len(tt.want) {
+					t.Errorf("outputs %v, want %v", out, tt.want)
+				}
+				for _, k := range tt.want {
+					if out[k] == "" {
+						t.Errorf("no %s in %v", k, out)
+					}
+				}
+				if b := h.srv.Builds("deploy")[0]; b.Aborted || !b.Completed.IsZero() {
+					t.Errorf("the build was not left running: %+v", b)
+				}
+			})
 		})
 	}
 }
@@ -130,13 +135,15 @@ func TestFollowedBuildIsLeftAloneOnTimeout(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Minute, 5), 10*time.Second)
-			h := h0.again()
-			h.set("JENKINS_FOLLOW", buildURL, "JENKINS_TIMEOUT", "1m", "JENKINS_ABORT_ON_STOP", tt.abortOnStop)
-			h.runWant(ExitTimeout)
-			if got := h.srv.Builds("deploy")[0].Aborted; got != tt.stopped {
-				t.Errorf("build aborted = %v, want %v\n%s", got, tt.stopped, h.stdout.String())
-			}
+			synctest.Test(t, func(t *testing.T) {
+				_, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Minute, 5), 10*time.Second)
+				h := h0.again()
+				h.set("JENKINS_FOLLOW", buildURL, "JENKINS_TIMEOUT", "1m", "JENKINS_ABORT_ON_STOP", tt.abortOnStop)
+				h.runWant(ExitTimeout)
+				if got := h.srv.Builds("deploy")[0].Aborted; got != tt.stopped {
+					t.Errorf("build aborted = %v, want %v\n%s", got, tt.stopped, h.stdout.String())
+				}
+			})
 		})
 	}
 }
@@ -158,18 +165,20 @@ func TestFollowBadInput(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
-			for i := 0; i < len(tt.env); i += 2 {
-				h.set(tt.env[i], strings.ReplaceAll(tt.env[i+1], "<url>", h.srv.URL()))
-			}
-			h.runWant(ExitBadInput)
-			if want := strings.ReplaceAll(tt.stderr, "<url>", h.srv.URL()); !strings.Contains(h.stderr.String(), want) {
-				t.Errorf("stderr %q lacks %q", h.stderr.String(), want)
-			}
-			if n := len(h.srv.Requests()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
+				for i := 0; i < len(tt.env); i += 2 {
+					h.set(tt.env[i], strings.ReplaceAll(tt.env[i+1], "<url>", h.srv.URL()))
+				}
+				h.runWant(ExitBadInput)
+				if want := strings.ReplaceAll(tt.stderr, "<url>", h.srv.URL()); !strings.Contains(h.stderr.String(), want) {
+					t.Errorf("stderr %q lacks %q", h.stderr.String(), want)
+				}
+				if n := len(h.srv.Requests()); n != 0 {
+					t.Errorf("%d requests sent", n)
+				}
+			})
 		})
 	}
 }
@@ -214,67 +223,73 @@ func TestFollowStaysOnJenkins(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h0 := newHarness(t, jenkinstest.Options{NoRootURL: tt.noRoot})
-			h0.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 2)})
-			h0.set("JENKINS_JOB", "deploy")
-			h0.runWant(ExitOK)
-			before := len(h0.srv.Requests())
-			h := h0.again()
-			u, _ := url.Parse(h.srv.URL())
-			port, _ := strconv.Atoi(u.Port())
-			expand := strings.NewReplacer("<url>", h.srv.URL(), "<host>", u.Host, "<port+1>", strconv.Itoa(port+1)).Replace
-			h.set("JENKINS_FOLLOW", expand(tt.follow))
-			h.runWant(tt.want)
-			sent := h.srv.Requests()[before:]
-			if tt.want == ExitOK {
-				if out := h.outputs(); out["JENKINS_BUILD_URL"] != h.srv.URL()+"/job/deploy/1/" || out["JENKINS_RESULT"] != "SUCCESS" {
-					t.Errorf("outputs %v", out)
+			synctest.Test(t, func(t *testing.T) {
+				h0 := newHarness(t, jenkinstest.Options{NoRootURL: tt.noRoot})
+				h0.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 2)})
+				h0.set("JENKINS_JOB", "deploy")
+				h0.runWant(ExitOK)
+				before := len(h0.srv.Requests())
+				h := h0.again()
+				u, _ := url.Parse(h.srv.URL())
+				port, _ := strconv.Atoi(u.Port())
+				expand := strings.NewReplacer("<url>", h.srv.URL(), "<host>", u.Host, "<port+1>", strconv.Itoa(port+1)).Replace
+				h.set("JENKINS_FOLLOW", expand(tt.follow))
+				h.runWant(tt.want)
+				sent := h.srv.Requests()[before:]
+				if tt.want == ExitOK {
+					if out := h.outputs(); out["JENKINS_BUILD_URL"] != h.srv.URL()+"/job/deploy/1/" || out["JENKINS_RESULT"] != "SUCCESS" {
+						t.Errorf("outputs %v", out)
+					}
+					return
 				}
-				return
-			}
-			if want := expand(tt.stderr); !strings.Contains(h.stderr.String(), want) || strings.Count(h.stderr.String(), "\n") != 1 {
-				t.Errorf("stderr %q, want one line with %q", h.stderr.String(), want)
-			}
-			// Only Jenkins' root URL is read, and only for a URL on another origin.
-			for _, r := range sent {
-				if r.Method != "GET" || r.Path != "/jenkins/api/json" || len(sent) > 1 {
-					t.Errorf("%d requests sent: %s %s?%s", len(sent), r.Method, r.Path, r.RawQuery)
+				if want := expand(tt.stderr); !strings.Contains(h.stderr.String(), want) || strings.Count(h.stderr.String(), "\n") != 1 {
+					t.Errorf("stderr %q, want one line with %q", h.stderr.String(), want)
 				}
-			}
-			h.assertNoSecrets("hunter2")
+				// Only Jenkins' root URL is read, and only for a URL on another origin.
+				for _, r := range sent {
+					if r.Method != "GET" || r.Path != "/jenkins/api/json" || len(sent) > 1 {
+						t.Errorf("%d requests sent: %s %s?%s", len(sent), r.Method, r.Path, r.RawQuery)
+					}
+				}
+				h.assertNoSecrets("hunter2")
+			})
 		})
 	}
 }
 
 func TestFollowQueueItemOfAnotherJob(t *testing.T) {
 	t.Parallel()
-	queueURL, _, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Second, 2), 0)
-	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "other"})
-	h := h0.again()
-	h.set("JENKINS_FOLLOW", queueURL, "JENKINS_JOB", "other", "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
-	h.runWant(ExitBadInput)
-	if !strings.Contains(h.stderr.String(), "job is other, but follow names a build of deploy") {
-		t.Errorf("stderr: %s", h.stderr.String())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		queueURL, _, h0 := startBuild(t, "deploy", script("SUCCESS", 10*time.Second, 2), 0)
+		h0.srv.AddJob(jenkinstest.JobSpec{FullName: "other"})
+		h := h0.again()
+		h.set("JENKINS_FOLLOW", queueURL, "JENKINS_JOB", "other", "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
+		h.runWant(ExitBadInput)
+		if !strings.Contains(h.stderr.String(), "job is other, but follow names a build of deploy") {
+			t.Errorf("stderr: %s", h.stderr.String())
+		}
+	})
 }
 
 // GitLab hands a job's dotenv outputs to later jobs as variables: they must
 // not change what a later trigger does.
 func TestDotenvOutputsOfAnEarlierJobAreNotInputs(t *testing.T) {
 	t.Parallel()
-	_, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 5*time.Second, 2), 0)
-	h0.srv.AddJob(jenkinstest.JobSpec{FullName: "smoke", Script: script("SUCCESS", 5*time.Second, 2)})
-	h := h0.again()
-	h.set("JENKINS_JOB", "smoke",
-		"JENKINS_QUEUE_URL", h0.outputs()["JENKINS_QUEUE_URL"], "JENKINS_BUILD_URL", buildURL,
-		"JENKINS_BUILD_NUMBER", "1", "JENKINS_RESULT", "FAILURE", "JENKINS_DURATION_MS", "5", "JENKINS_FAILED_STAGE", "Deploy")
-	h.runWant(ExitOK)
-	if n := len(h.srv.Builds("smoke")); n != 1 {
-		t.Fatalf("smoke has %d builds, want 1", n)
-	}
-	if got := h.outputs()["JENKINS_BUILD_URL"]; got != h.srv.URL()+"/job/smoke/1/" {
-		t.Errorf("build_url = %q", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		_, buildURL, h0 := startBuild(t, "deploy", script("SUCCESS", 5*time.Second, 2), 0)
+		h0.srv.AddJob(jenkinstest.JobSpec{FullName: "smoke", Script: script("SUCCESS", 5*time.Second, 2)})
+		h := h0.again()
+		h.set("JENKINS_JOB", "smoke",
+			"JENKINS_QUEUE_URL", h0.outputs()["JENKINS_QUEUE_URL"], "JENKINS_BUILD_URL", buildURL,
+			"JENKINS_BUILD_NUMBER", "1", "JENKINS_RESULT", "FAILURE", "JENKINS_DURATION_MS", "5", "JENKINS_FAILED_STAGE", "Deploy")
+		h.runWant(ExitOK)
+		if n := len(h.srv.Builds("smoke")); n != 1 {
+			t.Fatalf("smoke has %d builds, want 1", n)
+		}
+		if got := h.outputs()["JENKINS_BUILD_URL"]; got != h.srv.URL()+"/job/smoke/1/" {
+			t.Errorf("build_url = %q", got)
+		}
+	})
 }
 
 func TestUnwritableOutputFilesStopBeforeAnythingIsSent(t *testing.T) {
@@ -291,40 +306,44 @@ func TestUnwritableOutputFilesStopBeforeAnythingIsSent(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
-			h.set(append([]string{"JENKINS_JOB", "deploy"}, tt.env...)...)
-			h.runWant(ExitBadInput)
-			if n := len(h.srv.Requests()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-			all := h.stdout.String() + h.stderr.String()
-			if !strings.Contains(all, tt.want) || strings.Contains(all, "goroutine") || strings.Count(strings.TrimSpace(h.stderr.String()+h.stdout.String()), "\n") > 2 {
-				t.Errorf("want one line naming %s, got:\n%s", tt.want, all)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
+				h.set(append([]string{"JENKINS_JOB", "deploy"}, tt.env...)...)
+				h.runWant(ExitBadInput)
+				if n := len(h.srv.Requests()); n != 0 {
+					t.Errorf("%d requests sent", n)
+				}
+				all := h.stdout.String() + h.stderr.String()
+				if !strings.Contains(all, tt.want) || strings.Contains(all, "goroutine") || strings.Count(strings.TrimSpace(h.stderr.String()+h.stdout.String()), "\n") > 2 {
+					t.Errorf("want one line naming %s, got:\n%s", tt.want, all)
+				}
+			})
 		})
 	}
 }
 
 func TestOutputsGoToGitHubOutputOutsideGitHubMode(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
-	out := filepath.Join(h.dir, "github_output")
-	h.set("JENKINS_JOB", "deploy", "GITHUB_OUTPUT", out)
-	h.runWant(ExitOK)
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"queue_url", "build_number", "build_url", "result", "duration_ms", "failed_stage"} {
-		if !strings.Contains(string(data), name) {
-			t.Errorf("GITHUB_OUTPUT lacks %s:\n%s", name, data)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
+		out := filepath.Join(h.dir, "github_output")
+		h.set("JENKINS_JOB", "deploy", "GITHUB_OUTPUT", out)
+		h.runWant(ExitOK)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if strings.Contains(h.stdout.String(), "::") {
-		t.Errorf("plain mode printed workflow commands:\n%s", h.stdout.String())
-	}
+		for _, name := range []string{"queue_url", "build_number", "build_url", "result", "duration_ms", "failed_stage"} {
+			if !strings.Contains(string(data), name) {
+				t.Errorf("GITHUB_OUTPUT lacks %s:\n%s", name, data)
+			}
+		}
+		if strings.Contains(h.stdout.String(), "::") {
+			t.Errorf("plain mode printed workflow commands:\n%s", h.stdout.String())
+		}
+	})
 }
 
 func TestNothingListensAtURL(t *testing.T) {
@@ -339,26 +358,28 @@ func TestNothingListensAtURL(t *testing.T) {
 	for _, url := range []string{"http://" + addr + "/jenkins", "http://jenkins.invalid/jenkins"} {
 		t.Run(url, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.set("JENKINS_URL", url, "JENKINS_JOB", "deploy")
-			start := h.clock.Now()
-			code := h.run(context.Background())
-			took := h.clock.Now().Sub(start)
-			if code != ExitJenkins {
-				t.Fatalf("exit %d, want %d\n%s%s", code, ExitJenkins, h.stdout.String(), h.stderr.String())
-			}
-			if took > time.Minute+15*time.Second {
-				t.Errorf("gave up after %s of (virtual) time, want about a minute", took)
-			}
-			lines := strings.Split(strings.TrimSpace(h.stderr.String()), "\n")
-			last := lines[len(lines)-1]
-			if !strings.Contains(last, url) || strings.Contains(h.stdout.String()+h.stderr.String(), "queue/item") {
-				t.Errorf("the error line should name %s and no queue item:\n%s\n%s", url, h.stdout.String(), h.stderr.String())
-			}
-			// The builds output says the build was not reached.
-			if out := h.outputs(); len(out) != 1 || out["JENKINS_BUILDS"] != `[{"job":"deploy","queue_url":null,"build_number":null,"build_url":null,"result":null,"duration_ms":null,"failed_stage":null,"upstream":null}]` {
-				t.Errorf("outputs %v for a run that reached nothing", out)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.set("JENKINS_URL", url, "JENKINS_JOB", "deploy")
+				start := time.Now()
+				code := h.run(context.Background())
+				took := time.Since(start)
+				if code != ExitJenkins {
+					t.Fatalf("exit %d, want %d\n%s%s", code, ExitJenkins, h.stdout.String(), h.stderr.String())
+				}
+				if took > time.Minute+15*time.Second {
+					t.Errorf("gave up after %s of (virtual) time, want about a minute", took)
+				}
+				lines := strings.Split(strings.TrimSpace(h.stderr.String()), "\n")
+				last := lines[len(lines)-1]
+				if !strings.Contains(last, url) || strings.Contains(h.stdout.String()+h.stderr.String(), "queue/item") {
+					t.Errorf("the error line should name %s and no queue item:\n%s\n%s", url, h.stdout.String(), h.stderr.String())
+				}
+				// The builds output says the build was not reached.
+				if out := h.outputs(); len(out) != 1 || out["JENKINS_BUILDS"] != `[{"job":"deploy","queue_url":null,"build_number":null,"build_url":null,"result":null,"duration_ms":null,"failed_stage":null,"upstream":null}]` {
+					t.Errorf("outputs %v for a run that reached nothing", out)
+				}
+			})
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -53,26 +54,28 @@ func TestThroughTheFrontDoor(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := door(t, tt.want, jenkinstest.RefuseCloudflareForbidden)
-			h.set("JENKINS_HEADERS", tt.headers, "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", filepath.Join(h.dir, "summary.md")).set(tt.creds...)
-			h.runWant(ExitOK)
-			for _, r := range h.srv.Requests() {
-				if r.FrontDoor {
-					t.Errorf("the front door refused %s %s", r.Method, r.Path)
-				}
-			}
-			foreign := h.srv.ArtifactOriginRequests()
-			if len(foreign) == 0 {
-				t.Fatal("no download went to the object store")
-			}
-			for _, d := range foreign {
-				for name := range d.Header {
-					if _, ok := tt.want[name]; ok || name == "Authorization" || name == "Cookie" || name == "Jenkins-Crumb" {
-						t.Errorf("the object store got %s", name)
+			synctest.Test(t, func(t *testing.T) {
+				h := door(t, tt.want, jenkinstest.RefuseCloudflareForbidden)
+				h.set("JENKINS_HEADERS", tt.headers, "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", filepath.Join(h.dir, "summary.md")).set(tt.creds...)
+				h.runWant(ExitOK)
+				for _, r := range h.srv.Requests() {
+					if r.FrontDoor {
+						t.Errorf("the front door refused %s %s", r.Method, r.Path)
 					}
 				}
-			}
-			h.assertNoSecrets(iapToken, cfID, cfSecret)
+				foreign := h.srv.ArtifactOriginRequests()
+				if len(foreign) == 0 {
+					t.Fatal("no download went to the object store")
+				}
+				for _, d := range foreign {
+					for name := range d.Header {
+						if _, ok := tt.want[name]; ok || name == "Authorization" || name == "Cookie" || name == "Jenkins-Crumb" {
+							t.Errorf("the object store got %s", name)
+						}
+					}
+				}
+				h.assertNoSecrets(iapToken, cfID, cfSecret)
+			})
 		})
 	}
 }
@@ -94,19 +97,21 @@ func TestFrontDoorRefuses(t *testing.T) {
 	} {
 		t.Run(tt.refusal.String(), func(t *testing.T) {
 			t.Parallel()
-			h := door(t, map[string]string{"Proxy-Authorization": "Bearer " + iapToken}, tt.refusal)
-			h.set("JENKINS_HEADERS", "Proxy-Authorization: Bearer wrong-"+iapToken)
-			h.runWant(ExitJenkins)
-			line := strings.TrimSpace(h.stderr.String())
-			if strings.Count(line, "\n") != 0 || !strings.Contains(line, tt.status) ||
-				!strings.Contains(line, "came from something in front of Jenkins, not from Jenkins") ||
-				!strings.Contains(line, "headers input") || strings.Contains(line, "check user and token") {
-				t.Errorf("stderr %q", line)
-			}
-			if n := h.posts(); n != 0 {
-				t.Errorf("%d POSTs", n)
-			}
-			h.assertNoSecrets(iapToken)
+			synctest.Test(t, func(t *testing.T) {
+				h := door(t, map[string]string{"Proxy-Authorization": "Bearer " + iapToken}, tt.refusal)
+				h.set("JENKINS_HEADERS", "Proxy-Authorization: Bearer wrong-"+iapToken)
+				h.runWant(ExitJenkins)
+				line := strings.TrimSpace(h.stderr.String())
+				if strings.Count(line, "\n") != 0 || !strings.Contains(line, tt.status) ||
+					!strings.Contains(line, "came from something in front of Jenkins, not from Jenkins") ||
+					!strings.Contains(line, "headers input") || strings.Contains(line, "check user and token") {
+					t.Errorf("stderr %q", line)
+				}
+				if n := h.posts(); n != 0 {
+					t.Errorf("%d POSTs", n)
+				}
+				h.assertNoSecrets(iapToken)
+			})
 		})
 	}
 }
@@ -135,17 +140,19 @@ func TestHeadersBadInput(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
-			h.set("JENKINS_JOB", "deploy", "JENKINS_HEADERS", tt.headers).set(tt.env...)
-			h.runWant(ExitBadInput)
-			if want := "input headers (JENKINS_HEADERS): "; !strings.Contains(h.stderr.String(), want) || !strings.Contains(h.stderr.String(), tt.msg) {
-				t.Errorf("stderr %q lacks %q", h.stderr.String(), tt.msg)
-			}
-			if n := len(h.srv.Requests()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-			h.assertNoSecrets(iapToken)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
+				h.set("JENKINS_JOB", "deploy", "JENKINS_HEADERS", tt.headers).set(tt.env...)
+				h.runWant(ExitBadInput)
+				if want := "input headers (JENKINS_HEADERS): "; !strings.Contains(h.stderr.String(), want) || !strings.Contains(h.stderr.String(), tt.msg) {
+					t.Errorf("stderr %q lacks %q", h.stderr.String(), tt.msg)
+				}
+				if n := len(h.srv.Requests()); n != 0 {
+					t.Errorf("%d requests sent", n)
+				}
+				h.assertNoSecrets(iapToken)
+			})
 		})
 	}
 }
@@ -155,25 +162,27 @@ func TestHeadersBadInput(t *testing.T) {
 // value shows anywhere the run writes.
 func TestHeaderValuesMasked(t *testing.T) {
 	t.Parallel()
-	h := door(t, map[string]string{"Proxy-Authorization": "Bearer " + iapToken, "X-Waf-Key": cfSecret}, jenkinsRefusal)
-	h.set("JENKINS_HEADERS", "Proxy-Authorization: Bearer "+iapToken+"\nX-Waf-Key: "+cfSecret, "GITHUB_ACTIONS", "true",
-		"GITHUB_STEP_SUMMARY", filepath.Join(h.dir, "summary.md"))
-	h.runWant(ExitOK)
-	lines := strings.Split(h.stdout.String(), "\n")
-	masks := map[string]bool{}
-	for i, line := range lines {
-		if v, ok := strings.CutPrefix(line, "::add-mask::"); ok {
-			masks[v] = true
-			continue
-		}
-		for _, want := range []string{"Bearer " + iapToken, iapToken, cfSecret} {
-			if !masks[want] {
-				t.Errorf("line %d (%q) comes before %q is masked", i+1, line, want)
+	synctest.Test(t, func(t *testing.T) {
+		h := door(t, map[string]string{"Proxy-Authorization": "Bearer " + iapToken, "X-Waf-Key": cfSecret}, jenkinsRefusal)
+		h.set("JENKINS_HEADERS", "Proxy-Authorization: Bearer "+iapToken+"\nX-Waf-Key: "+cfSecret, "GITHUB_ACTIONS", "true",
+			"GITHUB_STEP_SUMMARY", filepath.Join(h.dir, "summary.md"))
+		h.runWant(ExitOK)
+		lines := strings.Split(h.stdout.String(), "\n")
+		masks := map[string]bool{}
+		for i, line := range lines {
+			if v, ok := strings.CutPrefix(line, "::add-mask::"); ok {
+				masks[v] = true
+				continue
 			}
+			for _, want := range []string{"Bearer " + iapToken, iapToken, cfSecret} {
+				if !masks[want] {
+					t.Errorf("line %d (%q) comes before %q is masked", i+1, line, want)
+				}
+			}
+			break
 		}
-		break
-	}
-	h.assertNoSecrets(iapToken, cfSecret)
+		h.assertNoSecrets(iapToken, cfSecret)
+	})
 }
 
 // jenkinsRefusal is any refusal: the tests that use it pass the door.

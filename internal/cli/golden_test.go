@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -70,65 +71,71 @@ func newFailingRun(t *testing.T) *harness {
 
 func TestGoldenGitHub(t *testing.T) {
 	t.Parallel()
-	h := newFailingRun(t)
-	summary := filepath.Join(h.dir, "summary.md")
-	h.set("GITHUB_ACTIONS", "true", "GITHUB_OUTPUT", filepath.Join(h.dir, "github_output"), "GITHUB_STEP_SUMMARY", summary)
-	h.runWant(ExitFailure)
-	h.golden("github.golden", h.stdout.String()+h.stderr.String())
-	h.golden("summary.md.golden", h.read(summary))
-	h.assertNoSecrets("hunter2")
+	synctest.Test(t, func(t *testing.T) {
+		h := newFailingRun(t)
+		summary := filepath.Join(h.dir, "summary.md")
+		h.set("GITHUB_ACTIONS", "true", "GITHUB_OUTPUT", filepath.Join(h.dir, "github_output"), "GITHUB_STEP_SUMMARY", summary)
+		h.runWant(ExitFailure)
+		h.golden("github.golden", h.stdout.String()+h.stderr.String())
+		h.golden("summary.md.golden", h.read(summary))
+		h.assertNoSecrets("hunter2")
+	})
 }
 
 func TestGoldenPlain(t *testing.T) {
 	t.Parallel()
-	h := newFailingRun(t)
-	junit := filepath.Join(h.dir, "junit.xml")
-	h.set("JENKINS_JUNIT", junit)
-	h.runWant(ExitFailure)
-	h.golden("plain.golden", h.stdout.String()+h.stderr.String())
-	h.golden("junit.xml.golden", h.read(junit))
-	h.assertNoSecrets()
+	synctest.Test(t, func(t *testing.T) {
+		h := newFailingRun(t)
+		junit := filepath.Join(h.dir, "junit.xml")
+		h.set("JENKINS_JUNIT", junit)
+		h.runWant(ExitFailure)
+		h.golden("plain.golden", h.stdout.String()+h.stderr.String())
+		h.golden("junit.xml.golden", h.read(junit))
+		h.assertNoSecrets()
+	})
 }
 
 // TestFailedTestsReachGitLab is the issue's "done when" on GitLab: the
 // dotenv file has the outputs, and a JUnit parser reads all 120 tests.
 func TestFailedTestsReachGitLab(t *testing.T) {
 	t.Parallel()
-	h := newFailingRun(t)
-	junit := filepath.Join(h.dir, "junit.xml")
-	h.set("JENKINS_JUNIT", junit)
-	h.runWant(ExitFailure)
-	if out := h.outputs(); out["JENKINS_RESULT"] != "FAILURE" || out["JENKINS_BUILD_NUMBER"] != "1" {
-		t.Errorf("dotenv = %v", out)
-	}
-	var doc struct {
-		Tests  int `xml:"tests,attr"`
-		Suites []struct {
-			Cases []struct {
-				Name    string    `xml:"name,attr"`
-				Failure *struct{} `xml:"failure"`
-				Skipped *struct{} `xml:"skipped"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal([]byte(h.read(junit)), &doc); err != nil {
-		t.Fatal(err)
-	}
-	cases, failed, skipped := 0, 0, 0
-	for _, s := range doc.Suites {
-		for _, c := range s.Cases {
-			cases++
-			if c.Failure != nil {
-				failed++
-			}
-			if c.Skipped != nil {
-				skipped++
+	synctest.Test(t, func(t *testing.T) {
+		h := newFailingRun(t)
+		junit := filepath.Join(h.dir, "junit.xml")
+		h.set("JENKINS_JUNIT", junit)
+		h.runWant(ExitFailure)
+		if out := h.outputs(); out["JENKINS_RESULT"] != "FAILURE" || out["JENKINS_BUILD_NUMBER"] != "1" {
+			t.Errorf("dotenv = %v", out)
+		}
+		var doc struct {
+			Tests  int `xml:"tests,attr"`
+			Suites []struct {
+				Cases []struct {
+					Name    string    `xml:"name,attr"`
+					Failure *struct{} `xml:"failure"`
+					Skipped *struct{} `xml:"skipped"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		if err := xml.Unmarshal([]byte(h.read(junit)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		cases, failed, skipped := 0, 0, 0
+		for _, s := range doc.Suites {
+			for _, c := range s.Cases {
+				cases++
+				if c.Failure != nil {
+					failed++
+				}
+				if c.Skipped != nil {
+					skipped++
+				}
 			}
 		}
-	}
-	if doc.Tests != 120 || cases != 120 || failed != 3 || skipped != 2 {
-		t.Errorf("tests=%d cases=%d failed=%d skipped=%d, want 120, 120, 3, 2", doc.Tests, cases, failed, skipped)
-	}
+		if doc.Tests != 120 || cases != 120 || failed != 3 || skipped != 2 {
+			t.Errorf("tests=%d cases=%d failed=%d skipped=%d, want 120, 120, 3, 2", doc.Tests, cases, failed, skipped)
+		}
+	})
 }
 
 // TestGoldenSummaries covers the summaries of runs without a result of
@@ -149,19 +156,21 @@ func TestGoldenSummaries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: func(map[string]string) jenkinstest.Script { return tt.script }})
-			summary := filepath.Join(h.dir, "summary.md")
-			h.set("JENKINS_JOB", "deploy", "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", summary).set(tt.env...)
-			if h.env["JENKINS_JUNIT"] != "" {
-				h.env["JENKINS_JUNIT"] = strings.Replace(h.env["JENKINS_JUNIT"], "<dir>", h.dir, 1)
-			}
-			h.runWant(tt.code)
-			h.golden("summary-"+tt.name+".md.golden", h.read(summary))
-			h.golden("github-"+tt.name+".golden", h.stdout.String()+h.stderr.String())
-			if _, err := os.Stat(filepath.Join(h.dir, "junit.xml")); err == nil {
-				t.Error("a JUnit file was written for a build without tests")
-			}
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: func(map[string]string) jenkinstest.Script { return tt.script }})
+				summary := filepath.Join(h.dir, "summary.md")
+				h.set("JENKINS_JOB", "deploy", "GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", summary).set(tt.env...)
+				if h.env["JENKINS_JUNIT"] != "" {
+					h.env["JENKINS_JUNIT"] = strings.Replace(h.env["JENKINS_JUNIT"], "<dir>", h.dir, 1)
+				}
+				h.runWant(tt.code)
+				h.golden("summary-"+tt.name+".md.golden", h.read(summary))
+				h.golden("github-"+tt.name+".golden", h.stdout.String()+h.stderr.String())
+				if _, err := os.Stat(filepath.Join(h.dir, "junit.xml")); err == nil {
+					t.Error("a JUnit file was written for a build without tests")
+				}
+			})
 		})
 	}
 }
@@ -222,23 +231,25 @@ func TestTestReportReadOnceWhenNeeded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newFailingRun(t)
-			for i := 1; i < len(tt.env); i += 2 {
-				h.set(tt.env[i-1], strings.Replace(tt.env[i], "<dir>", h.dir, 1))
-			}
-			h.runWant(ExitFailure)
-			reads := 0
-			for _, r := range h.srv.Requests() {
-				if strings.Contains(r.Path, "/testReport/") {
-					reads++
-					if !strings.Contains(r.RawQuery, "tree=") {
-						t.Errorf("test report read without tree=: %s?%s", r.Path, r.RawQuery)
+			synctest.Test(t, func(t *testing.T) {
+				h := newFailingRun(t)
+				for i := 1; i < len(tt.env); i += 2 {
+					h.set(tt.env[i-1], strings.Replace(tt.env[i], "<dir>", h.dir, 1))
+				}
+				h.runWant(ExitFailure)
+				reads := 0
+				for _, r := range h.srv.Requests() {
+					if strings.Contains(r.Path, "/testReport/") {
+						reads++
+						if !strings.Contains(r.RawQuery, "tree=") {
+							t.Errorf("test report read without tree=: %s?%s", r.Path, r.RawQuery)
+						}
 					}
 				}
-			}
-			if reads != tt.want {
-				t.Errorf("%d test report reads, want %d", reads, tt.want)
-			}
+				if reads != tt.want {
+					t.Errorf("%d test report reads, want %d", reads, tt.want)
+				}
+			})
 		})
 	}
 }
@@ -247,24 +258,26 @@ func TestTestReportReadOnceWhenNeeded(t *testing.T) {
 // leaves the exit code to the build's result.
 func TestTestReportFailureOnlyWarns(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault {
-		if strings.Contains(r.URL.Path, "/testReport/") {
-			return jenkinstest.Fault502
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault {
+			if strings.Contains(r.URL.Path, "/testReport/") {
+				return jenkinstest.Fault502
+			}
+			return jenkinstest.FaultNone
+		}})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: failingBuild})
+		junit := filepath.Join(h.dir, "junit.xml")
+		h.set("JENKINS_JOB", "deploy", "JENKINS_JUNIT", junit)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour) // in the bubble's time
+		defer cancel()
+		if code := h.run(ctx); code != ExitFailure {
+			t.Fatalf("exit %d, want %d\n%s%s", code, ExitFailure, h.stdout.String(), h.stderr.String())
 		}
-		return jenkinstest.FaultNone
-	}})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: failingBuild})
-	junit := filepath.Join(h.dir, "junit.xml")
-	h.set("JENKINS_JOB", "deploy", "JENKINS_JUNIT", junit)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if code := h.run(ctx); code != ExitFailure {
-		t.Fatalf("exit %d, want %d\n%s%s", code, ExitFailure, h.stdout.String(), h.stderr.String())
-	}
-	if !strings.Contains(h.stderr.String(), "warning: read test report of deploy #1: ") {
-		t.Errorf("no warning:\n%s", h.stderr.String())
-	}
-	if _, err := os.Stat(junit); err == nil {
-		t.Error("a JUnit file was written without a report")
-	}
+		if !strings.Contains(h.stderr.String(), "warning: read test report of deploy #1: ") {
+			t.Errorf("no warning:\n%s", h.stderr.String())
+		}
+		if _, err := os.Stat(junit); err == nil {
+			t.Error("a JUnit file was written without a report")
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // Secrets the scenarios use; no output may ever contain them.
@@ -24,10 +23,12 @@ const (
 	secretBuildToken = "bu1ld-t0ken-secret-abc"
 )
 
-// harness runs the whole command against a fake Jenkins on a virtual clock.
+// harness runs the whole command against a fake Jenkins on an in-memory
+// network. Make it inside a synctest bubble, whose time the fake and the
+// command share.
 type harness struct {
 	t      *testing.T
-	clock  *clock.Virtual
+	net    *memnet.Network
 	srv    *jenkinstest.Server
 	http   *http.Client
 	dir    string
@@ -54,12 +55,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var epoch = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+// epoch is when every synctest bubble's clock starts.
+var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newHarness(t *testing.T, opts jenkinstest.Options) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: clock.NewVirtual(epoch), dir: t.TempDir()}
-	opts.Clock = h.clock
+	h := &harness{t: t, net: &memnet.Network{}, dir: t.TempDir()}
+	opts.Net = h.net
 	if opts.ContextPath == "" {
 		opts.ContextPath = "/jenkins"
 	}
@@ -74,9 +76,7 @@ func newHarness(t *testing.T, opts jenkinstest.Options) *harness {
 	}
 	h.srv = jenkinstest.New(opts)
 	t.Cleanup(h.srv.Close)
-	// A transport of its own: httptest.Server.Close drops the idle
-	// connections of http.DefaultTransport, under other tests' feet.
-	transport := &http.Transport{}
+	transport := h.net.Transport()
 	t.Cleanup(transport.CloseIdleConnections)
 	h.http = &http.Client{Transport: transport}
 	h.env = h.baseEnv()
@@ -94,31 +94,22 @@ func (h *harness) baseEnv() map[string]string {
 	}
 }
 
-// again returns a fresh harness on the same fake Jenkins and clock, for a
+// again returns a fresh harness on the same fake Jenkins, for a
 // later step.
 func (h *harness) again() *harness {
 	h.t.Helper()
-	n := &harness{t: h.t, clock: h.clock, srv: h.srv, http: h.http, dir: h.t.TempDir()}
+	n := &harness{t: h.t, net: h.net, srv: h.srv, http: h.http, dir: h.t.TempDir()}
 	n.env = n.baseEnv()
 	return n
 }
 
 // fronted puts a server in front of the fake, made by wrap, and points
-// url at it. A handler of wrap finds the harness' clock in its request's
-// context (clockOf), to take time on it.
+// url at it.
 func (h *harness) fronted(wrap func(next http.Handler) http.Handler) {
-	inner := wrap(h.srv.Handler())
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clockKey{}, h.clock)))
-	}))
+	ts := h.net.NewServer(wrap(h.srv.Handler()))
 	h.t.Cleanup(ts.Close)
 	h.env["JENKINS_URL"] = ts.URL + "/jenkins"
 }
-
-type clockKey struct{}
-
-// clockOf is the harness' clock, for a handler in front of the fake.
-func clockOf(r *http.Request) *clock.Virtual { return r.Context().Value(clockKey{}).(*clock.Virtual) }
 
 func (h *harness) set(kv ...string) *harness {
 	for i := 0; i < len(kv); i += 2 {
@@ -133,7 +124,6 @@ func (h *harness) run(ctx context.Context) int {
 		Stdout:     &h.stdout,
 		Stderr:     &h.stderr,
 		HTTPClient: h.http,
-		Clock:      h.clock,
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // maxConnsPerHost bounds the connections to Jenkins: the builds of a step
@@ -22,9 +23,9 @@ const maxConnsPerHost = 4
 // newHTTPClient builds the HTTP client for cfg: proxies from the injected
 // environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), extra CAs, and a bound
 // on the connections to one host. It sets no deadline of its own: every
-// request has one on the command's clock, which also ends a dial or a TLS
-// handshake that hangs.
-func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client, error) {
+// request has one, which also ends a dial or a TLS handshake that hangs.
+// It dials on n when set, else on the machine's network.
+func newHTTPClient(cfg *config.Config, environ map[string]string, n *memnet.Network) (*http.Client, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(cfg.CA) > 0 {
 		pool, err := x509.SystemCertPool()
@@ -49,6 +50,9 @@ func newHTTPClient(cfg *config.Config, environ map[string]string) (*http.Client,
 		MaxIdleConnsPerHost: maxConnsPerHost,
 		MaxConnsPerHost:     maxConnsPerHost,
 		ForceAttemptHTTP2:   true,
+	}
+	if n != nil {
+		transport.DialContext = n.DialContext
 	}
 	return &http.Client{Transport: transport}, nil
 }

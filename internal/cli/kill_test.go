@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
 )
 
@@ -71,7 +70,6 @@ func killAt(t *testing.T, bin string, n int) string {
 		posted  bool                // a trigger was sent
 	)
 	srv := jenkinstest.New(jenkinstest.Options{
-		Clock:       clock.Real{},
 		ContextPath: "/jenkins",
 		Users:       map[string]jenkinstest.User{"alice": {APIToken: secretToken}},
 		Fault: func(r *http.Request) jenkinstest.Fault {

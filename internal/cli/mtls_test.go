@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -88,50 +89,52 @@ func TestMutualTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newTLSHarness(t, jenkinstest.Options{})
-			h.srv.Close()
-			h.srv = jenkinstest.NewTLS(jenkinstest.Options{Clock: h.clock, ContextPath: "/jenkins", RootURL: "https://localhost:8443/jenkins/",
-				Users: map[string]jenkinstest.User{"alice": {APIToken: secretToken}}, ClientCAs: pool, ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore})
-			t.Cleanup(h.srv.Close)
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: func(map[string]string) jenkinstest.Script {
-				return jenkinstest.Script{QuietPeriod: time.Second, Duration: 10 * time.Second, Result: "SUCCESS", Log: lines(3, 2*time.Second, "step"),
-					Artifacts: []jenkinstest.Artifact{{RelativePath: "dist/app.bin", Size: 64 << 10}}}
-			}})
-			h.set("JENKINS_URL", h.srv.URL(), "JENKINS_JOB", "deploy", "JENKINS_CA_CERT", string(h.srv.CAPEM()),
-				"JENKINS_ARTIFACTS", "dist/*", "JENKINS_ARTIFACTS_DIR", filepath.Join(h.dir, "arts"))
-			if tt.env != nil {
-				h.set(tt.env(h)...)
-			}
-			h.runBuilt(tt.code)
-			stderr := strings.TrimSpace(h.stderr.String())
-			for _, w := range tt.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q: %s", w, stderr)
+			synctest.Test(t, func(t *testing.T) {
+				h := newTLSHarness(t, jenkinstest.Options{})
+				h.srv.Close()
+				h.srv = jenkinstest.NewTLS(jenkinstest.Options{Net: h.net, ContextPath: "/jenkins", RootURL: "https://localhost:8443/jenkins/",
+					Users: map[string]jenkinstest.User{"alice": {APIToken: secretToken}}, ClientCAs: pool, ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore})
+				t.Cleanup(h.srv.Close)
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: func(map[string]string) jenkinstest.Script {
+					return jenkinstest.Script{QuietPeriod: time.Second, Duration: 10 * time.Second, Result: "SUCCESS", Log: lines(3, 2*time.Second, "step"),
+						Artifacts: []jenkinstest.Artifact{{RelativePath: "dist/app.bin", Size: 64 << 10}}}
+				}})
+				h.set("JENKINS_URL", h.srv.URL(), "JENKINS_JOB", "deploy", "JENKINS_CA_CERT", string(h.srv.CAPEM()),
+					"JENKINS_ARTIFACTS", "dist/*", "JENKINS_ARTIFACTS_DIR", filepath.Join(h.dir, "arts"))
+				if tt.env != nil {
+					h.set(tt.env(h)...)
 				}
-			}
-			if tt.code != ExitOK && strings.Contains(stderr, "\n") {
-				t.Errorf("want one line:\n%s", stderr)
-			}
-			if tt.code == ExitOK {
-				foreign := h.srv.ArtifactOriginRequests()
-				if len(foreign) == 0 {
-					t.Error("no download went to the object store")
-				}
-				for _, d := range foreign {
-					if d.ClientCert {
-						t.Error("the object store got the client certificate")
+				h.runBuilt(tt.code)
+				stderr := strings.TrimSpace(h.stderr.String())
+				for _, w := range tt.stderr {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("stderr lacks %q: %s", w, stderr)
 					}
 				}
-			}
-			secrets := []string{keyPassword, strangerKey}
-			for _, name := range []string{"plain.key", "aes256-sha256.key", "aes128-sha1.key"} {
-				for _, line := range strings.Split(readFixture(t, name), "\n") {
-					if len(line) > 20 && !strings.HasPrefix(line, "-----") {
-						secrets = append(secrets, line)
+				if tt.code != ExitOK && strings.Contains(stderr, "\n") {
+					t.Errorf("want one line:\n%s", stderr)
+				}
+				if tt.code == ExitOK {
+					foreign := h.srv.ArtifactOriginRequests()
+					if len(foreign) == 0 {
+						t.Error("no download went to the object store")
+					}
+					for _, d := range foreign {
+						if d.ClientCert {
+							t.Error("the object store got the client certificate")
+						}
 					}
 				}
-			}
-			h.assertNoSecrets(secrets...)
+				secrets := []string{keyPassword, strangerKey}
+				for _, name := range []string{"plain.key", "aes256-sha256.key", "aes128-sha1.key"} {
+					for _, line := range strings.Split(readFixture(t, name), "\n") {
+						if len(line) > 20 && !strings.HasPrefix(line, "-----") {
+							secrets = append(secrets, line)
+						}
+					}
+				}
+				h.assertNoSecrets(secrets...)
+			})
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -28,7 +29,7 @@ var jwtPaths = []string{
 }
 
 // oidcHarness is a fake Jenkins with jwt-auth-filter trusting an issuer
-// like GitHub's, whose tokens live lifetime on the harness' clock, and a
+// like GitHub's, whose tokens live lifetime, and a
 // GitHub step that mints them for oidcAudience. The job runs d and
 // archives an artifact kept on an object store.
 func oidcHarness(t *testing.T, lifetime, d time.Duration, challenge bool) (*harness, *jenkinstest.Issuer) {
@@ -40,10 +41,10 @@ func oidcHarness(t *testing.T, lifetime, d time.Duration, challenge bool) (*harn
 func oidcHarnessOn(t *testing.T, paths []string, lifetime, d time.Duration, challenge bool) (*harness, *jenkinstest.Issuer) {
 	t.Helper()
 	h := newHarness(t, jenkinstest.Options{})
-	iss := jenkinstest.NewIssuer(jenkinstest.IssuerOptions{Clock: h.clock, Lifetime: lifetime, Claims: map[string]any{"user": "ci-bot"}})
+	iss := jenkinstest.NewIssuer(jenkinstest.IssuerOptions{Net: h.net, Lifetime: lifetime, Claims: map[string]any{"user": "ci-bot"}})
 	t.Cleanup(iss.Close)
 	h.srv = jenkinstest.New(jenkinstest.Options{
-		Clock: h.clock, ContextPath: "/jenkins", ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore,
+		Net: h.net, ContextPath: "/jenkins", ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore,
 		JWT: &jenkinstest.JWTAuth{JWKSURL: iss.JWKSURL(), Issuer: iss.URL(), Audience: oidcAudience, UsernameClaim: "user", ProtectedPaths: paths, Challenge: challenge},
 	})
 	t.Cleanup(h.srv.Close)
@@ -97,15 +98,17 @@ func assertOIDCClean(t *testing.T, h *harness, iss *jenkinstest.Issuer, refusedO
 // no request is refused.
 func TestOIDCFollowsALongBuild(t *testing.T) {
 	t.Parallel()
-	h, iss := oidcHarness(t, time.Minute, 3*time.Minute, true)
-	h.runWant(ExitOK)
-	if n := len(iss.Minted()); n < 6 {
-		t.Errorf("%d tokens minted for a build of 3 minutes on tokens of 60 s", n)
-	}
-	if iss.Refused() != 0 {
-		t.Errorf("the token service refused %d requests", iss.Refused())
-	}
-	assertOIDCClean(t, h, iss, 0)
+	synctest.Test(t, func(t *testing.T) {
+		h, iss := oidcHarness(t, time.Minute, 3*time.Minute, true)
+		h.runWant(ExitOK)
+		if n := len(iss.Minted()); n < 6 {
+			t.Errorf("%d tokens minted for a build of 3 minutes on tokens of 60 s", n)
+		}
+		if iss.Refused() != 0 {
+			t.Errorf("the token service refused %d requests", iss.Refused())
+		}
+		assertOIDCClean(t, h, iss, 0)
+	})
 }
 
 // TestOIDCRefusedThenMintedAgain: a token refused at the trigger, by the
@@ -142,33 +145,35 @@ func TestOIDCRefusedThenMintedAgain(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, iss := oidcHarness(t, 5*time.Minute, 20*time.Second, tt.challenge)
-			var once sync.Once
-			var doorRefused atomic.Int32
-			h.fronted(func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					refused := false
-					if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/build") {
-						once.Do(func() { refused = tt.refuse(h, iss, w) })
-					}
-					if refused {
-						doorRefused.Add(1)
-						return
-					}
-					next.ServeHTTP(w, r)
+			synctest.Test(t, func(t *testing.T) {
+				h, iss := oidcHarness(t, 5*time.Minute, 20*time.Second, tt.challenge)
+				var once sync.Once
+				var doorRefused atomic.Int32
+				h.fronted(func(next http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						refused := false
+						if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/build") {
+							once.Do(func() { refused = tt.refuse(h, iss, w) })
+						}
+						if refused {
+							doorRefused.Add(1)
+							return
+						}
+						next.ServeHTTP(w, r)
+					})
 				})
+				h.runWant(ExitOK)
+				if n := len(h.srv.Builds("deploy")); n != 1 {
+					t.Errorf("%d builds, want 1", n)
+				}
+				if n := len(iss.Minted()); n != 2 {
+					t.Errorf("%d tokens minted, want 2", n)
+				}
+				if n := doorRefused.Load(); int(n) != 1-min(tt.refused, 1) {
+					t.Errorf("the front door refused %d", n)
+				}
+				assertOIDCClean(t, h, iss, tt.refused)
 			})
-			h.runWant(ExitOK)
-			if n := len(h.srv.Builds("deploy")); n != 1 {
-				t.Errorf("%d builds, want 1", n)
-			}
-			if n := len(iss.Minted()); n != 2 {
-				t.Errorf("%d tokens minted, want 2", n)
-			}
-			if n := doorRefused.Load(); int(n) != 1-min(tt.refused, 1) {
-				t.Errorf("the front door refused %d", n)
-			}
-			assertOIDCClean(t, h, iss, tt.refused)
 		})
 	}
 }
@@ -193,22 +198,24 @@ func TestOIDCRefusedCombinations(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, iss := oidcHarness(t, time.Minute, 10*time.Second, false)
-			h.set("GITHUB_ACTIONS", "").set(tt.env...)
-			h.runWant(ExitBadInput)
-			stderr := strings.TrimSpace(h.stderr.String())
-			for _, w := range tt.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q: %s", w, stderr)
+			synctest.Test(t, func(t *testing.T) {
+				h, iss := oidcHarness(t, time.Minute, 10*time.Second, false)
+				h.set("GITHUB_ACTIONS", "").set(tt.env...)
+				h.runWant(ExitBadInput)
+				stderr := strings.TrimSpace(h.stderr.String())
+				for _, w := range tt.want {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("stderr lacks %q: %s", w, stderr)
+					}
 				}
-			}
-			if strings.Contains(stderr, "\n") {
-				t.Errorf("want one line: %s", stderr)
-			}
-			if n := len(h.srv.Requests()); n != 0 || len(iss.Minted()) != 0 {
-				t.Errorf("%d requests sent, %d tokens minted", n, len(iss.Minted()))
-			}
-			h.assertNoSecrets(iapToken)
+				if strings.Contains(stderr, "\n") {
+					t.Errorf("want one line: %s", stderr)
+				}
+				if n := len(h.srv.Requests()); n != 0 || len(iss.Minted()) != 0 {
+					t.Errorf("%d requests sent, %d tokens minted", n, len(iss.Minted()))
+				}
+				h.assertNoSecrets(iapToken)
+			})
 		})
 	}
 }
@@ -227,24 +234,26 @@ func TestOIDCTokenFromGitLab(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, iss := oidcHarness(t, time.Minute, 30*time.Second, false)
-			token := iss.Mint(oidcAudience, tt.lifetime)
-			h.set("GITHUB_ACTIONS", "", "GITHUB_STEP_SUMMARY", "", "JENKINS_OIDC_AUDIENCE", "", "ACTIONS_ID_TOKEN_REQUEST_URL", "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "",
-				"JENKINS_OIDC_TOKEN", "JENKINS_ID_TOKEN", "JENKINS_ID_TOKEN", token)
-			h.runWant(ExitOK)
-			warned := strings.Contains(h.stderr.String(), "warning: the OIDC token in JENKINS_ID_TOKEN expires in 10m0s, before timeout 1h0m0s")
-			if warned != tt.warn {
-				t.Errorf("warned %v, want %v:\n%s", warned, tt.warn, h.stderr.String())
-			}
-			if len(iss.Minted()) != 1 {
-				t.Errorf("%d tokens minted, want the one given", len(iss.Minted()))
-			}
-			for _, d := range h.srv.ArtifactOriginRequests() {
-				if d.Authorization {
-					t.Error("the object store got the token")
+			synctest.Test(t, func(t *testing.T) {
+				h, iss := oidcHarness(t, time.Minute, 30*time.Second, false)
+				token := iss.Mint(oidcAudience, tt.lifetime)
+				h.set("GITHUB_ACTIONS", "", "GITHUB_STEP_SUMMARY", "", "JENKINS_OIDC_AUDIENCE", "", "ACTIONS_ID_TOKEN_REQUEST_URL", "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "",
+					"JENKINS_OIDC_TOKEN", "JENKINS_ID_TOKEN", "JENKINS_ID_TOKEN", token)
+				h.runWant(ExitOK)
+				warned := strings.Contains(h.stderr.String(), "warning: the OIDC token in JENKINS_ID_TOKEN expires in 10m0s, before timeout 1h0m0s")
+				if warned != tt.warn {
+					t.Errorf("warned %v, want %v:\n%s", warned, tt.warn, h.stderr.String())
 				}
-			}
-			h.assertNoSecrets(token)
+				if len(iss.Minted()) != 1 {
+					t.Errorf("%d tokens minted, want the one given", len(iss.Minted()))
+				}
+				for _, d := range h.srv.ArtifactOriginRequests() {
+					if d.Authorization {
+						t.Error("the object store got the token")
+					}
+				}
+				h.assertNoSecrets(token)
+			})
 		})
 	}
 }
@@ -254,15 +263,17 @@ func TestOIDCTokenFromGitLab(t *testing.T) {
 // add.
 func TestOIDCOnTheDefaultPaths(t *testing.T) {
 	t.Parallel()
-	h, iss := oidcHarnessOn(t, jenkinstest.DefaultJWTPaths, time.Minute, 10*time.Second, false)
-	h.set("GITHUB_ACTIONS", "")
-	h.runWant(ExitJenkins)
-	stderr := strings.TrimSpace(h.stderr.String())
-	if !strings.Contains(stderr, "Jenkins refused the trigger (403)") || !strings.Contains(stderr, "the paths jwt-auth-filter protects") || strings.Contains(stderr, "\n") {
-		t.Errorf("stderr:\n%s", stderr)
-	}
-	if n := len(h.srv.Builds("deploy")); n != 0 {
-		t.Errorf("%d builds", n)
-	}
-	h.assertNoSecrets(append(iss.Minted(), iss.RequestToken())...)
+	synctest.Test(t, func(t *testing.T) {
+		h, iss := oidcHarnessOn(t, jenkinstest.DefaultJWTPaths, time.Minute, 10*time.Second, false)
+		h.set("GITHUB_ACTIONS", "")
+		h.runWant(ExitJenkins)
+		stderr := strings.TrimSpace(h.stderr.String())
+		if !strings.Contains(stderr, "Jenkins refused the trigger (403)") || !strings.Contains(stderr, "the paths jwt-auth-filter protects") || strings.Contains(stderr, "\n") {
+			t.Errorf("stderr:\n%s", stderr)
+		}
+		if n := len(h.srv.Builds("deploy")); n != 0 {
+			t.Errorf("%d builds", n)
+		}
+		h.assertNoSecrets(append(iss.Minted(), iss.RequestToken())...)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -69,7 +70,7 @@ func (h *harness) post(state backstop.Record) *harness {
 
 func (h *harness) postWant(want int) {
 	h.t.Helper()
-	code := Run(context.Background(), Env{Args: []string{"post"}, Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: h.http, Clock: h.clock})
+	code := Run(context.Background(), Env{Args: []string{"post"}, Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: h.http})
 	if code != want {
 		h.t.Fatalf("post: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, want, h.stdout.String(), h.stderr.String())
 	}
@@ -82,60 +83,62 @@ func (h *harness) postWant(want int) {
 // and stops each, and touches nothing else.
 func TestPost(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{WFAPI: true})
-	threeRegions(h)
-	state := filepath.Join(h.dir, "state")
-	h.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start",
-		"GITHUB_ACTIONS", "true", "GITHUB_STATE", state)
-	h.runWant(ExitOK)
-	recs := stateRecords(t, state)
-	last := recs[len(recs)-1]
-	if !last.Ended {
-		t.Fatalf("the last record of a step that ended: %+v", last)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{WFAPI: true})
+		threeRegions(h)
+		state := filepath.Join(h.dir, "state")
+		h.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start",
+			"GITHUB_ACTIONS", "true", "GITHUB_STATE", state)
+		h.runWant(ExitOK)
+		recs := stateRecords(t, state)
+		last := recs[len(recs)-1]
+		if !last.Ended {
+			t.Fatalf("the last record of a step that ended: %+v", last)
+		}
 
-	sent := len(h.srv.Requests())
-	h.post(last).postWant(ExitOK)
-	if n := len(h.srv.Requests()) - sent; n != 0 {
-		t.Errorf("the post mode after a step that ended sent %d requests", n)
-	}
+		sent := len(h.srv.Requests())
+		h.post(last).postWant(ExitOK)
+		if n := len(h.srv.Requests()) - sent; n != 0 {
+			t.Errorf("the post mode after a step that ended sent %d requests", n)
+		}
 
-	killed := recs[len(recs)-2]
-	if len(killed.Builds) != 3 || killed.Ended {
-		t.Fatalf("the record before the end: %+v", killed)
-	}
-	for _, o := range killed.Builds {
-		if o.Build == 0 || o.Queue == 0 || o.Done {
-			t.Errorf("saved %+v, want its queue item and build", o)
+		killed := recs[len(recs)-2]
+		if len(killed.Builds) != 3 || killed.Ended {
+			t.Fatalf("the record before the end: %+v", killed)
 		}
-	}
-	p := h.post(killed)
-	p.postWant(ExitOK)
-	var reads, stops int
-	for _, r := range h.srv.Requests()[sent:] {
-		switch {
-		case r.Method == "GET" && strings.HasSuffix(r.Path, "/1/api/json"):
-			reads++
-		case r.Method == "POST" && strings.HasSuffix(r.Path, "/1/stop"):
-			stops++
-		case strings.HasSuffix(r.Path, "/crumbIssuer/api/json"):
-			// The crumb a password's POST needs.
-		default:
-			t.Errorf("post mode sent %s %s", r.Method, r.Path)
+		for _, o := range killed.Builds {
+			if o.Build == 0 || o.Queue == 0 || o.Done {
+				t.Errorf("saved %+v, want its queue item and build", o)
+			}
 		}
-	}
-	if reads != 3 || stops != 3 {
-		t.Errorf("%d reads and %d stops, want 3 of each", reads, stops)
-	}
-	for _, job := range strings.Split(regions, "\n") {
-		if b := h.srv.Builds(job); len(b) != 1 || !b[0].Aborted {
-			t.Errorf("%s: builds %+v, want its one build stopped", job, b)
+		p := h.post(killed)
+		p.postWant(ExitOK)
+		var reads, stops int
+		for _, r := range h.srv.Requests()[sent:] {
+			switch {
+			case r.Method == "GET" && strings.HasSuffix(r.Path, "/1/api/json"):
+				reads++
+			case r.Method == "POST" && strings.HasSuffix(r.Path, "/1/stop"):
+				stops++
+			case strings.HasSuffix(r.Path, "/crumbIssuer/api/json"):
+				// The crumb a password's POST needs.
+			default:
+				t.Errorf("post mode sent %s %s", r.Method, r.Path)
+			}
 		}
-		if !strings.Contains(p.stdout.String(), "Asked Jenkins to stop "+job+" #1") {
-			t.Errorf("post mode does not say it stopped %s:\n%s", job, p.stdout.String())
+		if reads != 3 || stops != 3 {
+			t.Errorf("%d reads and %d stops, want 3 of each", reads, stops)
 		}
-	}
-	p.assertNoSecrets()
+		for _, job := range strings.Split(regions, "\n") {
+			if b := h.srv.Builds(job); len(b) != 1 || !b[0].Aborted {
+				t.Errorf("%s: builds %+v, want its one build stopped", job, b)
+			}
+			if !strings.Contains(p.stdout.String(), "Asked Jenkins to stop "+job+" #1") {
+				t.Errorf("post mode does not say it stopped %s:\n%s", job, p.stdout.String())
+			}
+		}
+		p.assertNoSecrets()
+	})
 }
 
 // TestPostSavesOnlyOwned: a step that only follows builds saves none, even
@@ -143,51 +146,55 @@ func TestPost(t *testing.T) {
 // step triggered.
 func TestPostSavesOnlyOwned(t *testing.T) {
 	t.Parallel()
-	h0 := newHarness(t, jenkinstest.Options{WFAPI: true})
-	threeRegions(h0)
-	h0.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start")
-	h0.runWant(ExitOK)
-	h := h0.again()
-	state := filepath.Join(h.dir, "state")
-	h.set("JENKINS_FOLLOW", h0.outputs()["JENKINS_BUILDS"], "JENKINS_WAIT_FOR", "start", "JENKINS_ABORT_ON_STOP", "true",
-		"GITHUB_ACTIONS", "true", "GITHUB_STATE", state)
-	h.runWant(ExitOK)
-	for _, rec := range stateRecords(t, state) {
-		if len(rec.Builds) != 0 {
-			t.Errorf("a step that triggered nothing saved %+v", rec)
+	synctest.Test(t, func(t *testing.T) {
+		h0 := newHarness(t, jenkinstest.Options{WFAPI: true})
+		threeRegions(h0)
+		h0.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start")
+		h0.runWant(ExitOK)
+		h := h0.again()
+		state := filepath.Join(h.dir, "state")
+		h.set("JENKINS_FOLLOW", h0.outputs()["JENKINS_BUILDS"], "JENKINS_WAIT_FOR", "start", "JENKINS_ABORT_ON_STOP", "true",
+			"GITHUB_ACTIONS", "true", "GITHUB_STATE", state)
+		h.runWant(ExitOK)
+		for _, rec := range stateRecords(t, state) {
+			if len(rec.Builds) != 0 {
+				t.Errorf("a step that triggered nothing saved %+v", rec)
+			}
 		}
-	}
+	})
 }
 
 // TestPostStateBesideDotenv: off GitHub the record is a file beside the
 // dotenv file, which the post mode reads and leaves as the step left it.
 func TestPostStateBesideDotenv(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, jenkinstest.Options{WFAPI: true})
-	threeRegions(h)
-	h.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start")
-	h.runWant(ExitOK)
-	dotenv := h.env["JENKINS_DOTENV"]
-	before, err := os.ReadFile(dotenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, found, err := backstop.Load(func(string) string { return "" }, dotenv)
-	if err != nil || !found || !rec.Ended {
-		t.Fatalf("record beside the dotenv: %+v, %v, %v", rec, found, err)
-	}
-	sent := len(h.srv.Requests())
-	p := h.again()
-	for k, v := range h.env {
-		p.env[k] = v
-	}
-	p.postWant(ExitOK)
-	if n := len(h.srv.Requests()) - sent; n != 0 {
-		t.Errorf("post mode sent %d requests", n)
-	}
-	if after, _ := os.ReadFile(dotenv); string(after) != string(before) {
-		t.Errorf("post mode changed the dotenv file:\n%s\nwas:\n%s", after, before)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{WFAPI: true})
+		threeRegions(h)
+		h.set("JENKINS_JOB", regions, "JENKINS_PARAMETERS", "V=1", "JENKINS_WAIT_FOR", "start")
+		h.runWant(ExitOK)
+		dotenv := h.env["JENKINS_DOTENV"]
+		before, err := os.ReadFile(dotenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, found, err := backstop.Load(func(string) string { return "" }, dotenv)
+		if err != nil || !found || !rec.Ended {
+			t.Fatalf("record beside the dotenv: %+v, %v, %v", rec, found, err)
+		}
+		sent := len(h.srv.Requests())
+		p := h.again()
+		for k, v := range h.env {
+			p.env[k] = v
+		}
+		p.postWant(ExitOK)
+		if n := len(h.srv.Requests()) - sent; n != 0 {
+			t.Errorf("post mode sent %d requests", n)
+		}
+		if after, _ := os.ReadFile(dotenv); string(after) != string(before) {
+			t.Errorf("post mode changed the dotenv file:\n%s\nwas:\n%s", after, before)
+		}
+	})
 }
 
 // TestPostWithoutState: act runs a docker action's post-entrypoint without

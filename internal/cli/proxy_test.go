@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/config"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // Names under which the tests reach the fake. Go's proxy selection never
@@ -28,13 +30,14 @@ const (
 )
 
 // mapDial connects to the loopback address for the tests' host names.
-func mapDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err == nil && (host == tlsHost || host == plainHost) {
-		addr = net.JoinHostPort("127.0.0.1", port)
+func mapDial(n *memnet.Network) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err == nil && (host == tlsHost || host == plainHost) {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		return n.DialContext(ctx, network, addr)
 	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
 }
 
 // forwardProxy is a small HTTP proxy: CONNECT tunnels for https, absolute
@@ -47,10 +50,11 @@ type forwardProxy struct {
 	auth     int      // requests that showed the proxy an Authorization header
 }
 
-func newForwardProxy(t *testing.T) *forwardProxy {
+func newForwardProxy(t *testing.T, n *memnet.Network) *forwardProxy {
 	p := &forwardProxy{}
-	upstream := &http.Transport{DialContext: mapDial}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	upstream := &http.Transport{DialContext: mapDial(n)}
+	t.Cleanup(upstream.CloseIdleConnections)
+	p.Server = n.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		if r.Method == http.MethodConnect {
 			p.seen = append(p.seen, "CONNECT "+r.Host)
@@ -63,7 +67,7 @@ func newForwardProxy(t *testing.T) *forwardProxy {
 		}
 		p.mu.Unlock()
 		if r.Method == http.MethodConnect {
-			tunnel(w, r)
+			tunnel(w, r, n)
 			return
 		}
 		out := r.Clone(r.Context())
@@ -87,8 +91,8 @@ func newForwardProxy(t *testing.T) *forwardProxy {
 	return p
 }
 
-func tunnel(w http.ResponseWriter, r *http.Request) {
-	dst, err := mapDial(r.Context(), "tcp", r.Host)
+func tunnel(w http.ResponseWriter, r *http.Request, n *memnet.Network) {
+	dst, err := mapDial(n)(r.Context(), "tcp", r.Host)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -140,69 +144,73 @@ func TestProxies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var h *harness
-			var host string
-			if tt.tls {
-				h, host = newTLSHarness(t, jenkinstest.Options{}), tlsHost
-				h.set("JENKINS_CA_CERT", string(h.srv.CAPEM()))
-			} else {
-				h, host = newHarness(t, jenkinstest.Options{}), plainHost
-			}
-			proxy := newForwardProxy(t)
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 3)})
-			h.set("JENKINS_JOB", "deploy", "JENKINS_URL", strings.Replace(h.srv.URL(), "127.0.0.1", host, 1))
-			h.set(tt.env(proxy.URL)...)
-			code := Run(context.Background(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, Clock: h.clock, HTTPClient: builtClient(t, h.env)})
-			if code != ExitOK {
-				t.Fatalf("exit %d\n%s%s", code, h.stdout.String(), h.stderr.String())
-			}
-			seen := proxy.requests()
-			fake := len(h.srv.Requests())
-			switch {
-			case !tt.via && len(seen) > 0:
-				t.Errorf("the proxy saw %d requests: %q", len(seen), seen)
-			case tt.via && tt.tls && (len(seen) == 0 || seen[0] != "CONNECT "+host+":"+portOf(t, h.srv.URL())):
-				t.Errorf("no tunnel through the proxy: %q", seen)
-			case tt.via && !tt.tls && len(seen) != fake:
-				t.Errorf("the proxy forwarded %d requests, the fake got %d: %q", len(seen), fake, seen)
-			}
-			if tt.via {
-				for _, got := range proxy.proxyAut {
-					if got != tt.auth {
-						t.Errorf("Proxy-Authorization %q, want %q", got, tt.auth)
+			synctest.Test(t, func(t *testing.T) {
+				var h *harness
+				var host string
+				if tt.tls {
+					h, host = newTLSHarness(t, jenkinstest.Options{}), tlsHost
+					h.set("JENKINS_CA_CERT", string(h.srv.CAPEM()))
+				} else {
+					h, host = newHarness(t, jenkinstest.Options{}), plainHost
+				}
+				proxy := newForwardProxy(t, h.net)
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 3)})
+				h.set("JENKINS_JOB", "deploy", "JENKINS_URL", strings.Replace(h.srv.URL(), "127.0.0.1", host, 1))
+				h.set(tt.env(proxy.URL)...)
+				code := Run(context.Background(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: builtClient(t, h.net, h.env)})
+				if code != ExitOK {
+					t.Fatalf("exit %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+				}
+				seen := proxy.requests()
+				fake := len(h.srv.Requests())
+				switch {
+				case !tt.via && len(seen) > 0:
+					t.Errorf("the proxy saw %d requests: %q", len(seen), seen)
+				case tt.via && tt.tls && (len(seen) == 0 || seen[0] != "CONNECT "+host+":"+portOf(t, h.srv.URL())):
+					t.Errorf("no tunnel through the proxy: %q", seen)
+				case tt.via && !tt.tls && len(seen) != fake:
+					t.Errorf("the proxy forwarded %d requests, the fake got %d: %q", len(seen), fake, seen)
+				}
+				if tt.via {
+					for _, got := range proxy.proxyAut {
+						if got != tt.auth {
+							t.Errorf("Proxy-Authorization %q, want %q", got, tt.auth)
+						}
+					}
+					if tt.tls && proxy.auth > 0 {
+						t.Errorf("the proxy saw Jenkins credentials outside the tunnel")
 					}
 				}
-				if tt.tls && proxy.auth > 0 {
-					t.Errorf("the proxy saw Jenkins credentials outside the tunnel")
+				if got := strings.Contains(h.stderr.String(), "credentials are sent over plain http://"); got != tt.warns {
+					t.Errorf("plain-http warning %v, want %v:\n%s", got, tt.warns, h.stderr.String())
 				}
-			}
-			if got := strings.Contains(h.stderr.String(), "credentials are sent over plain http://"); got != tt.warns {
-				t.Errorf("plain-http warning %v, want %v:\n%s", got, tt.warns, h.stderr.String())
-			}
-			if strings.Contains(h.everything(), proxyPass) {
-				t.Error("the proxy's password was printed")
-			}
-			h.assertNoSecrets()
+				if strings.Contains(h.everything(), proxyPass) {
+					t.Error("the proxy's password was printed")
+				}
+				h.assertNoSecrets()
+			})
 		})
 	}
 }
 
 func TestUnreachableProxy(t *testing.T) {
 	t.Parallel()
-	h := newTLSHarness(t, jenkinstest.Options{})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
-	h.set("JENKINS_JOB", "deploy", "JENKINS_CA_CERT", string(h.srv.CAPEM()),
-		"JENKINS_URL", strings.Replace(h.srv.URL(), "127.0.0.1", tlsHost, 1), "HTTPS_PROXY", "http://user:pr0xy-secret-pass@127.0.0.1:1")
-	code := Run(context.Background(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, Clock: h.clock, HTTPClient: builtClient(t, h.env)})
-	if code != ExitJenkins {
-		t.Fatalf("exit %d\n%s", code, h.stderr.String())
-	}
-	if msg := h.stderr.String(); !strings.Contains(msg, "proxyconnect") || strings.Contains(msg, "pr0xy-secret-pass") {
-		t.Errorf("stderr = %q", msg)
-	}
-	if n := len(h.srv.Requests()); n != 0 {
-		t.Errorf("%d requests reached Jenkins", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newTLSHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy"})
+		h.set("JENKINS_JOB", "deploy", "JENKINS_CA_CERT", string(h.srv.CAPEM()),
+			"JENKINS_URL", strings.Replace(h.srv.URL(), "127.0.0.1", tlsHost, 1), "HTTPS_PROXY", "http://user:pr0xy-secret-pass@127.0.0.1:1")
+		code := Run(context.Background(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, HTTPClient: builtClient(t, h.net, h.env)})
+		if code != ExitJenkins {
+			t.Fatalf("exit %d\n%s", code, h.stderr.String())
+		}
+		if msg := h.stderr.String(); !strings.Contains(msg, "proxyconnect") || strings.Contains(msg, "pr0xy-secret-pass") {
+			t.Errorf("stderr = %q", msg)
+		}
+		if n := len(h.srv.Requests()); n != 0 {
+			t.Errorf("%d requests reached Jenkins", n)
+		}
+	})
 }
 
 func portOf(t *testing.T, raw string) string {
@@ -215,18 +223,18 @@ func portOf(t *testing.T, raw string) string {
 
 // builtClient is the client the command builds from environ, with host
 // names resolved by mapDial.
-func builtClient(t *testing.T, environ map[string]string) *http.Client {
+func builtClient(t *testing.T, n *memnet.Network, environ map[string]string) *http.Client {
 	t.Helper()
 	cfg, err := config.Load(environ)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, err := newHTTPClient(cfg, environ)
+	hc, err := newHTTPClient(cfg, environ, n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr := hc.Transport.(*http.Transport)
-	tr.DialContext = mapDial
+	tr.DialContext = mapDial(n)
 	t.Cleanup(tr.CloseIdleConnections)
 	return hc
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -42,29 +43,31 @@ func TestQueueTimeout(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, jenkinstest.Options{})
-			for job, wait := range tt.jobs {
-				h.srv.AddJob(jenkinstest.JobSpec{FullName: job, Script: waiting(wait, 20*time.Minute)})
-			}
-			h.set("JENKINS_QUEUE_TIMEOUT", "10m").set(tt.env...)
-			h.runWant(tt.code)
-			if errs := errorLines(h.stderr.String()); tt.line != "" && (len(errs) != 1 || errs[0] != tt.line) {
-				t.Errorf("error lines %q, want %q", errs, tt.line)
-			}
-			if got := h.outputs()["JENKINS_RESULT"]; got != tt.result {
-				t.Errorf("result %q, want %s", got, tt.result)
-			}
-			for job, n := range tt.builds {
-				if got := len(h.srv.Builds(job)); got != n {
-					t.Errorf("%s has %d builds, want %d", job, got, n)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, jenkinstest.Options{})
+				for job, wait := range tt.jobs {
+					h.srv.AddJob(jenkinstest.JobSpec{FullName: job, Script: waiting(wait, 20*time.Minute)})
 				}
-			}
-			h.clock.Advance(time.Hour) // whatever is still queued would start now
-			for job, n := range tt.builds {
-				if got := len(h.srv.Builds(job)); got != n {
-					t.Errorf("%s has %d builds an hour later, want %d: its item was not cancelled", job, got, n)
+				h.set("JENKINS_QUEUE_TIMEOUT", "10m").set(tt.env...)
+				h.runWant(tt.code)
+				if errs := errorLines(h.stderr.String()); tt.line != "" && (len(errs) != 1 || errs[0] != tt.line) {
+					t.Errorf("error lines %q, want %q", errs, tt.line)
 				}
-			}
+				if got := h.outputs()["JENKINS_RESULT"]; got != tt.result {
+					t.Errorf("result %q, want %s", got, tt.result)
+				}
+				for job, n := range tt.builds {
+					if got := len(h.srv.Builds(job)); got != n {
+						t.Errorf("%s has %d builds, want %d", job, got, n)
+					}
+				}
+				time.Sleep(time.Hour) // whatever is still queued would start now
+				for job, n := range tt.builds {
+					if got := len(h.srv.Builds(job)); got != n {
+						t.Errorf("%s has %d builds an hour later, want %d: its item was not cancelled", job, got, n)
+					}
+				}
+			})
 		})
 	}
 }
@@ -73,19 +76,21 @@ func TestQueueTimeout(t *testing.T) {
 // did not trigger, times the step out but stays in the queue.
 func TestFollowedItemOutlivesQueueTimeout(t *testing.T) {
 	t.Parallel()
-	queueURL, _, h0 := startBuild(t, "deploy", waiting(time.Hour, time.Minute), 2*time.Minute)
-	h := h0.again()
-	h.set("JENKINS_FOLLOW", queueURL, "JENKINS_QUEUE_TIMEOUT", "10m")
-	h.runWant(ExitTimeout)
-	want := "error: deploy was still in the queue after 10m (queue_timeout): Waiting for next available executor on ‘linux’; " +
-		"queue item 1 was left in the queue (this step did not trigger it; set abort_on_stop to true to cancel it)"
-	if errs := errorLines(h.stderr.String()); len(errs) != 1 || errs[0] != want {
-		t.Errorf("error lines %q, want %q", errs, want)
-	}
-	h.clock.Advance(time.Hour)
-	if len(h.srv.Builds("deploy")) != 1 {
-		t.Error("the followed item was cancelled")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		queueURL, _, h0 := startBuild(t, "deploy", waiting(time.Hour, time.Minute), 2*time.Minute)
+		h := h0.again()
+		h.set("JENKINS_FOLLOW", queueURL, "JENKINS_QUEUE_TIMEOUT", "10m")
+		h.runWant(ExitTimeout)
+		want := "error: deploy was still in the queue after 10m (queue_timeout): Waiting for next available executor on ‘linux’; " +
+			"queue item 1 was left in the queue (this step did not trigger it; set abort_on_stop to true to cancel it)"
+		if errs := errorLines(h.stderr.String()); len(errs) != 1 || errs[0] != want {
+			t.Errorf("error lines %q, want %q", errs, want)
+		}
+		time.Sleep(time.Hour)
+		if len(h.srv.Builds("deploy")) != 1 {
+			t.Error("the followed item was cancelled")
+		}
+	})
 }
 
 func errorLines(stderr string) []string {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -198,34 +199,36 @@ func TestSecretsNeverWritten(t *testing.T) {
 				}
 				t.Run(mode+"/"+cr.name+"/"+sc.name, func(t *testing.T) {
 					t.Parallel()
-					var srv atomic.Pointer[jenkinstest.Server]
-					opts := jenkinstest.Options{Users: map[string]jenkinstest.User{"alice": {APIToken: oddToken}, "bob": {Password: oddPassword}}}
-					if sc.fault != nil {
-						opts.Fault = sc.fault(&srv)
-					}
-					h := newHarness(t, opts)
-					srv.Store(h.srv)
-					h.set("JENKINS_JOB", "deploy", "JENKINS_PARAMETERS", "TARGET=prod\nV=1.2.3", "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
-					h.set(cr.env(h.srv.URL())...)
-					if github {
-						ghOut, summary := filepath.Join(h.dir, "github_output"), filepath.Join(h.dir, "step_summary.md")
-						for _, f := range []string{ghOut, summary} {
-							if err := os.WriteFile(f, nil, 0o600); err != nil {
-								t.Fatal(err)
-							}
+					synctest.Test(t, func(t *testing.T) {
+						var srv atomic.Pointer[jenkinstest.Server]
+						opts := jenkinstest.Options{Users: map[string]jenkinstest.User{"alice": {APIToken: oddToken}, "bob": {Password: oddPassword}}}
+						if sc.fault != nil {
+							opts.Fault = sc.fault(&srv)
 						}
-						h.set("GITHUB_ACTIONS", "true", "GITHUB_OUTPUT", ghOut, "GITHUB_STEP_SUMMARY", summary)
-					}
-					sc.setup(h)
-					h.runWant(sc.code)
-					runs.Add(1)
-					h.assertNoSecrets(forms...)
-					if m := sessionCookie.FindString(h.everything()); m != "" {
-						t.Errorf("a session cookie was printed: %s", m)
-					}
-					if github && !strings.HasPrefix(h.stdout.String(), "::add-mask::") {
-						t.Errorf("secrets not masked before anything else:\n%s", h.stdout.String())
-					}
+						h := newHarness(t, opts)
+						srv.Store(h.srv)
+						h.set("JENKINS_JOB", "deploy", "JENKINS_PARAMETERS", "TARGET=prod\nV=1.2.3", "JENKINS_JUNIT", filepath.Join(h.dir, "junit.xml"))
+						h.set(cr.env(h.srv.URL())...)
+						if github {
+							ghOut, summary := filepath.Join(h.dir, "github_output"), filepath.Join(h.dir, "step_summary.md")
+							for _, f := range []string{ghOut, summary} {
+								if err := os.WriteFile(f, nil, 0o600); err != nil {
+									t.Fatal(err)
+								}
+							}
+							h.set("GITHUB_ACTIONS", "true", "GITHUB_OUTPUT", ghOut, "GITHUB_STEP_SUMMARY", summary)
+						}
+						sc.setup(h)
+						h.runWant(sc.code)
+						runs.Add(1)
+						h.assertNoSecrets(forms...)
+						if m := sessionCookie.FindString(h.everything()); m != "" {
+							t.Errorf("a session cookie was printed: %s", m)
+						}
+						if github && !strings.HasPrefix(h.stdout.String(), "::add-mask::") {
+							t.Errorf("secrets not masked before anything else:\n%s", h.stdout.String())
+						}
+					})
 				})
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -23,7 +24,7 @@ import (
 func newTLSHarness(t *testing.T, opts jenkinstest.Options) *harness {
 	t.Helper()
 	h := newHarness(t, opts)
-	opts.Clock = h.clock
+	opts.Net = h.net
 	opts.ContextPath = "/jenkins"
 	opts.RootURL = "https://localhost:8443/jenkins/"
 	opts.Users = map[string]jenkinstest.User{"alice": {APIToken: secretToken}}
@@ -37,7 +38,7 @@ func newTLSHarness(t *testing.T, opts jenkinstest.Options) *harness {
 // (ca_cert, insecure, proxies), as in production.
 func (h *harness) runBuilt(want int) {
 	h.t.Helper()
-	code := Run(context.Background(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, Clock: h.clock})
+	code := Run(context.Background(), Env{Environ: h.env, Stdout: &h.stdout, Stderr: &h.stderr, Net: h.net})
 	if code != want {
 		h.t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, want, h.stdout.String(), h.stderr.String())
 	}
@@ -83,29 +84,31 @@ func TestTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newTLSHarness(t, jenkinstest.Options{})
-			h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 3)})
-			h.set("JENKINS_JOB", "deploy")
-			if tt.env != nil {
-				h.set(tt.env(h)...)
-			}
-			h.runBuilt(tt.code)
-			stderr := h.stderr.String()
-			for _, want := range tt.stderr {
-				if !strings.Contains(stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			synctest.Test(t, func(t *testing.T) {
+				h := newTLSHarness(t, jenkinstest.Options{})
+				h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 3)})
+				h.set("JENKINS_JOB", "deploy")
+				if tt.env != nil {
+					h.set(tt.env(h)...)
 				}
-			}
-			if tt.code != ExitOK && strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
-				t.Errorf("want one line on stderr:\n%s", stderr)
-			}
-			if n := len(h.srv.Builds("deploy")); n != tt.builds {
-				t.Errorf("%d builds, want %d", n, tt.builds)
-			}
-			if tt.code == ExitOK && !strings.HasPrefix(h.outputs()["JENKINS_BUILD_URL"], "https://127.0.0.1:") {
-				t.Errorf("build_url = %q", h.outputs()["JENKINS_BUILD_URL"])
-			}
-			h.assertNoSecrets()
+				h.runBuilt(tt.code)
+				stderr := h.stderr.String()
+				for _, want := range tt.stderr {
+					if !strings.Contains(stderr, want) {
+						t.Errorf("stderr lacks %q:\n%s", want, stderr)
+					}
+				}
+				if tt.code != ExitOK && strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+					t.Errorf("want one line on stderr:\n%s", stderr)
+				}
+				if n := len(h.srv.Builds("deploy")); n != tt.builds {
+					t.Errorf("%d builds, want %d", n, tt.builds)
+				}
+				if tt.code == ExitOK && !strings.HasPrefix(h.outputs()["JENKINS_BUILD_URL"], "https://127.0.0.1:") {
+					t.Errorf("build_url = %q", h.outputs()["JENKINS_BUILD_URL"])
+				}
+				h.assertNoSecrets()
+			})
 		})
 	}
 }
@@ -113,14 +116,16 @@ func TestTLS(t *testing.T) {
 // TestInsecureWarnsOnEveryRun runs twice with the same inputs.
 func TestInsecureWarnsOnEveryRun(t *testing.T) {
 	t.Parallel()
-	h := newTLSHarness(t, jenkinstest.Options{})
-	h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
-	h.set("JENKINS_JOB", "deploy", "JENKINS_INSECURE", "true")
-	h.runBuilt(ExitOK)
-	h.runBuilt(ExitOK)
-	if n := strings.Count(h.stderr.String(), "warning: insecure is true"); n != 2 {
-		t.Errorf("%d warnings in two runs:\n%s", n, h.stderr.String())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newTLSHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 5*time.Second, 2)})
+		h.set("JENKINS_JOB", "deploy", "JENKINS_INSECURE", "true")
+		h.runBuilt(ExitOK)
+		h.runBuilt(ExitOK)
+		if n := strings.Count(h.stderr.String(), "warning: insecure is true"); n != 2 {
+			t.Errorf("%d warnings in two runs:\n%s", n, h.stderr.String())
+		}
+	})
 }
 
 // newCAPEM makes a CA certificate that signed nothing the fake serves.

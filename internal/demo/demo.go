@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // job is the job the demo triggers: in a folder, with a space in its name,
@@ -38,17 +38,17 @@ type Demo struct {
 	dotenv  string
 }
 
-// Start serves the fake Jenkins on a loopback port, reading time from clk,
+// Start serves the fake Jenkins on n, or on a loopback port when n is nil,
 // and prepares a temporary directory for the outputs and artifacts.
 // githubActions is passed through so that the demo shows GitHub's log
 // format when it runs in a workflow.
-func Start(clk clock.Clock, githubActions string) (*Demo, error) {
+func Start(n *memnet.Network, githubActions string) (*Demo, error) {
 	dir, err := os.MkdirTemp("", "jenkins-trigger-demo")
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	srv := jenkinstest.New(jenkinstest.Options{
-		Clock:       clk,
+		Net:         n,
 		ContextPath: "/jenkins",
 		RootURL:     "https://jenkins.example.com/jenkins/",
 		Users:       map[string]jenkinstest.User{user: {APIToken: apiToken}},

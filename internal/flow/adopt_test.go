@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
@@ -45,38 +46,40 @@ func (*spawner) close(_ context.Context, v view) view { return v }
 // step when it ends worst, and is in the builds output and the verdicts.
 func TestTrackerAddsBuildsToTheSet(t *testing.T) {
 	t.Parallel()
-	h := newStepHarness(t, jenkinstest.Options{})
-	up := h.job("up", script("SUCCESS", 30*time.Second))
-	down := h.job("down", script("FAILURE", time.Minute))
-	spawn := func(w watch) tracker {
-		if w.job.Path != up.Path {
-			return nil
+	synctest.Test(t, func(t *testing.T) {
+		h := newStepHarness(t, jenkinstest.Options{})
+		up := h.job("up", script("SUCCESS", 30*time.Second))
+		down := h.job("down", script("FAILURE", time.Minute))
+		spawn := func(w watch) tracker {
+			if w.job.Path != up.Path {
+				return nil
+			}
+			return &spawner{client: w.client, adopt: w.adopt, job: down}
 		}
-		return &spawner{client: w.client, adopt: w.adopt, job: down}
-	}
-	s := newStep(Options{Policy: policy(), Targets: []Target{{Job: up}}}, Deps{Client: h.client, Report: h.rep, Clock: h.clock}, append(trackerKinds[:], spawn))
-	s.show = presentationOf(true)
-	out := s.run(t.Context())
-	if len(out.Builds) != 2 || out.Builds[0].Result != build.Success || out.Builds[1].Result != build.Failure {
-		t.Fatalf("builds %+v, want up's success and down's failure", out.Builds)
-	}
-	if d := out.Builds[1]; d.Job.Path != down.Path || d.Owned || d.Number != 1 {
-		t.Errorf("adopted build %+v, want down #1, not owned", d)
-	}
-	if out.End() != EndFailed {
-		t.Errorf("end %v, want the adopted build's failure", out.End())
-	}
-	var entries []buildsEntry
-	if err := json.Unmarshal([]byte(h.rep.outputs[contract.OutputBuilds]), &entries); err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 2 || entries[1].Job != "down" || entries[1].Result == nil || *entries[1].Result != "FAILURE" {
-		t.Errorf("builds output %s", h.rep.outputs[contract.OutputBuilds])
-	}
-	if len(h.rep.verdicts) != 2 {
-		t.Errorf("verdicts %+v, want one for each build", h.rep.verdicts)
-	}
-	assertNothingLeft(t, h, "up", "down")
+		s := newStep(Options{Policy: policy(), Targets: []Target{{Job: up}}}, Deps{Client: h.client, Report: h.rep}, append(trackerKinds[:], spawn))
+		s.show = presentationOf(true)
+		out := s.run(t.Context())
+		if len(out.Builds) != 2 || out.Builds[0].Result != build.Success || out.Builds[1].Result != build.Failure {
+			t.Fatalf("builds %+v, want up's success and down's failure", out.Builds)
+		}
+		if d := out.Builds[1]; d.Job.Path != down.Path || d.Owned || d.Number != 1 {
+			t.Errorf("adopted build %+v, want down #1, not owned", d)
+		}
+		if out.End() != EndFailed {
+			t.Errorf("end %v, want the adopted build's failure", out.End())
+		}
+		var entries []buildsEntry
+		if err := json.Unmarshal([]byte(h.rep.outputs[contract.OutputBuilds]), &entries); err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 || entries[1].Job != "down" || entries[1].Result == nil || *entries[1].Result != "FAILURE" {
+			t.Errorf("builds output %s", h.rep.outputs[contract.OutputBuilds])
+		}
+		if len(h.rep.verdicts) != 2 {
+			t.Errorf("verdicts %+v, want one for each build", h.rep.verdicts)
+		}
+		assertNothingLeft(t, h, "up", "down")
+	})
 }
 
 // handOver stands for the downstream trackers of two builds that both
@@ -106,35 +109,37 @@ func (*handOver) close(_ context.Context, v view) view { return v }
 // upstream, and does not decide the step.
 func TestAdoptedOnce(t *testing.T) {
 	t.Parallel()
-	h := newStepHarness(t, jenkinstest.Options{})
-	a := h.job("a", script("SUCCESS", 30*time.Second))
-	b := h.job("b", script("SUCCESS", 30*time.Second))
-	down := h.job("down", script("FAILURE", time.Minute))
-	id, err := h.client.Trigger(t.Context(), down, jenkins.TriggerRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	announced := 0
-	hand := func(w watch) tracker {
-		if w.job.Path == down.Path {
-			return nil
+	synctest.Test(t, func(t *testing.T) {
+		h := newStepHarness(t, jenkinstest.Options{})
+		a := h.job("a", script("SUCCESS", 30*time.Second))
+		b := h.job("b", script("SUCCESS", 30*time.Second))
+		down := h.job("down", script("FAILURE", time.Minute))
+		id, err := h.client.Trigger(t.Context(), down, jenkins.TriggerRequest{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return &handOver{adopt: w.adopt, target: Target{Job: down, Follow: &jenkins.Location{Queue: id}, Upstream: "up"}, announce: func() {
-			mu.Lock()
-			announced++
-			mu.Unlock()
-		}}
-	}
-	s := newStep(Options{Policy: policy(), Targets: []Target{{Job: a}, {Job: b}}}, Deps{Client: h.client, Report: h.rep, Clock: h.clock}, append(trackerKinds[:], hand))
-	out := s.run(t.Context())
-	if len(out.Builds) != 3 || announced != 1 {
-		t.Fatalf("builds %+v, announced %d times; want a, b and down once", out.Builds, announced)
-	}
-	if d := out.Builds[2]; d.Job.Path != down.Path || d.Upstream != "up" || d.Result != build.Failure {
-		t.Errorf("adopted build %+v, want down's failure with its upstream", d)
-	}
-	if out.End() != EndOK || out.Deciding() != 0 {
-		t.Errorf("end %v deciding %d: the downstream failure decided the step", out.End(), out.Deciding())
-	}
+		var mu sync.Mutex
+		announced := 0
+		hand := func(w watch) tracker {
+			if w.job.Path == down.Path {
+				return nil
+			}
+			return &handOver{adopt: w.adopt, target: Target{Job: down, Follow: &jenkins.Location{Queue: id}, Upstream: "up"}, announce: func() {
+				mu.Lock()
+				announced++
+				mu.Unlock()
+			}}
+		}
+		s := newStep(Options{Policy: policy(), Targets: []Target{{Job: a}, {Job: b}}}, Deps{Client: h.client, Report: h.rep}, append(trackerKinds[:], hand))
+		out := s.run(t.Context())
+		if len(out.Builds) != 3 || announced != 1 {
+			t.Fatalf("builds %+v, announced %d times; want a, b and down once", out.Builds, announced)
+		}
+		if d := out.Builds[2]; d.Job.Path != down.Path || d.Upstream != "up" || d.Result != build.Failure {
+			t.Errorf("adopted build %+v, want down's failure with its upstream", d)
+		}
+		if out.End() != EndOK || out.Deciding() != 0 {
+			t.Errorf("end %v deciding %d: the downstream failure decided the step", out.End(), out.Deciding())
+		}
+	})
 }

@@ -94,7 +94,7 @@ func newDownstreamTracker(w watch) tracker {
 	}
 	pace := backoff.NewExponentialBackOff()
 	pace.InitialInterval, pace.Multiplier, pace.MaxInterval = time.Second, 2, 8*time.Second
-	pace.RandomizationFactor, pace.MaxElapsedTime, pace.Clock = 0, 0, w.clock
+	pace.RandomizationFactor, pace.MaxElapsedTime = 0, 0
 	return &downstreamTracker{
 		subject: w.subject, client: w.client, adopt: w.adopt, console: w.policy.Log,
 		url: w.client.URL(jenkins.BuildPath(w.job, w.number)), seen: map[jenkins.Location]bool{}, awaited: map[string]int{}, pace: pace,

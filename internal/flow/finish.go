@@ -69,6 +69,7 @@ func (r *run) downloadArtifacts(ctx context.Context) {
 		},
 		Ledger: r.fetch.ledger,
 		Build:  fmt.Sprintf("%s #%d", r.job.Name, r.number),
+		Limit:  r.fetch.limit,
 	})
 	r.artifacts = files
 	if len(unmatched) > 0 {
@@ -99,6 +100,8 @@ func (r *run) artifactsDir() string {
 type fetchShared struct {
 	// ledger keeps every file written, so that no two builds write one.
 	ledger *artifacts.Ledger
+	// limit bounds the downloads in flight over all the step's builds.
+	limit *artifacts.Limiter
 }
 
 // archive is a build's artifacts as artifacts.Fetch reads them.

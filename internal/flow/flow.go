@@ -18,7 +18,6 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -58,7 +57,6 @@ type Options struct {
 type Deps struct {
 	Client Client
 	Report report.Reporter
-	Clock  clock.Clock
 	// Schedule tunes polling; the zero value means defaultSchedule.
 	Schedule Schedule
 	// Saver, when set, keeps the builds the step owns for the post mode.

@@ -38,7 +38,7 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 		}
 		r.build = b
 	}
-	r.jenkins.saw(r.build.Date.Date, r.Clock.Now())
+	r.jenkins.saw(r.build.Date.Date, time.Now())
 	r.readFollowedParams(ctx)
 	trackers := trackersOf(r.kinds, r.watch())
 	v := view{build: r.build, stages: r.stages, input: r.input}
@@ -57,7 +57,7 @@ func (r *run) followBuild(ctx context.Context) (build.Result, error) {
 func (r *run) watch() watch {
 	w := watch{
 		subject: subject{job: r.job, number: r.number, log: r.log},
-		client:  r.Client, clock: r.Clock, policy: r.opts.Policy, streams: r.streams, adopt: r.adopt,
+		client:  r.Client, policy: r.opts.Policy, streams: r.streams, adopt: r.adopt,
 	}
 	if r.show.label || r.target.downstream() {
 		w.label = r.label()
@@ -69,12 +69,12 @@ func (r *run) watch() watch {
 // every tracker drained, pacing the ticks by what the build writes and by
 // when Jenkins expects it to end.
 func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
-	p := r.Schedule.pacer(r.Clock, r.remaining(v.build))
+	p := r.Schedule.pacer(r.remaining(v.build))
 	if !r.opts.Policy.Log && !r.target.downstream() {
 		r.log.Status("Waiting for %s #%d to finish", r.job.Name, r.number)
 	}
 	for {
-		*v = view{now: r.Clock.Now(), build: v.build, stages: v.stages, input: v.input}
+		*v = view{now: time.Now(), build: v.build, stages: v.stages, input: v.input}
 		for _, t := range trackers {
 			next, err := t.poll(ctx, *v)
 			if err != nil {
@@ -90,7 +90,7 @@ func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
 		}
 		r.beat.building(r.label(), r.startedAt(v.build), v.build.EstimatedDuration, v.input)
 		r.beat.tick(v.wrote)
-		if err := r.Clock.Sleep(ctx, p.next(v.wrote)); err != nil {
+		if err := sleep(ctx, p.next(v.wrote)); err != nil {
 			return err
 		}
 	}
@@ -115,7 +115,7 @@ func (r *run) remaining(b *jenkins.Build) time.Duration {
 
 // startedAt is when the build started, on our clock.
 func (r *run) startedAt(b *jenkins.Build) time.Time {
-	return r.Clock.Now().Add(r.untilJenkins(b.Timestamp))
+	return time.Now().Add(r.untilJenkins(b.Timestamp))
 }
 
 // readFollowedParams reads the parameters of a build this step was given

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
@@ -122,18 +122,19 @@ func (r *recorder) all() string {
 	return strings.Join(r.lines, "\n")
 }
 
-var epoch = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+// epoch is when every synctest bubble's clock starts.
+var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
 	testUser  = "alice"
 	testToken = "11be0c4a1f0d2e3b4c5d6e7f8091a2b3c4"
 )
 
-// stepHarness is a fake Jenkins on a virtual clock, a client for it, and a
-// recorder: what a step needs, without the command around it.
+// stepHarness is a fake Jenkins on an in-memory network, a client for it,
+// and a recorder: what a step needs, without the command around it. Make
+// it inside a synctest bubble, whose time the fake and the step share.
 type stepHarness struct {
 	t      *testing.T
-	clock  *clock.Virtual
 	srv    *jenkinstest.Server
 	client *jenkins.Client
 	rep    *recorder
@@ -142,15 +143,16 @@ type stepHarness struct {
 
 func newStepHarness(t *testing.T, opts jenkinstest.Options) *stepHarness {
 	t.Helper()
-	h := &stepHarness{t: t, clock: clock.NewVirtual(epoch), rep: newRecorder()}
-	opts.Clock, opts.ContextPath = h.clock, "/jenkins"
+	h := &stepHarness{t: t, rep: newRecorder()}
+	opts.Net, opts.ContextPath = &memnet.Network{}, "/jenkins"
 	opts.Users = map[string]jenkinstest.User{testUser: {APIToken: testToken}}
 	h.srv = jenkinstest.New(opts)
 	t.Cleanup(h.srv.Close)
 	base, _ := url.Parse(h.srv.URL())
-	h.http = &http.Transport{MaxConnsPerHost: 4}
+	h.http = opts.Net.Transport()
+	h.http.MaxConnsPerHost = 4
 	t.Cleanup(h.http.CloseIdleConnections)
-	h.client = jenkins.New(base, &http.Client{Transport: h.http}, jenkins.Options{User: testUser, Token: testToken, Clock: h.clock})
+	h.client = jenkins.New(base, &http.Client{Transport: h.http}, jenkins.Options{User: testUser, Token: testToken})
 	return h
 }
 
@@ -190,7 +192,7 @@ func (h *stepHarness) trigger(p build.Policy, jobs ...jenkins.Job) Outcome {
 }
 
 func (h *stepHarness) run(opts Options) Outcome {
-	return Run(h.t.Context(), opts, Deps{Client: h.client, Report: h.rep, Clock: h.clock})
+	return Run(h.t.Context(), opts, Deps{Client: h.client, Report: h.rep})
 }
 
 // requests counts the requests whose path contains part.

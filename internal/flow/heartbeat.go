@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
@@ -19,8 +18,7 @@ const heartbeatEvery = 30 * time.Second
 // paused at an input. It says it from what each run last handed it, so it
 // costs no request.
 type heartbeat struct {
-	clock clock.Clock
-	rep   report.Reporter
+	rep report.Reporter
 
 	// each says where each build stands; otherwise it says how long the
 	// step's one build runs.
@@ -43,8 +41,8 @@ type standing struct {
 	input        inputWait
 }
 
-func newHeartbeat(c clock.Clock, rep report.Reporter, each bool) *heartbeat {
-	return &heartbeat{clock: c, rep: rep, each: each}
+func newHeartbeat(rep report.Reporter, each bool) *heartbeat {
+	return &heartbeat{rep: rep, each: each}
 }
 
 // join adds a build, not started yet, to those the heartbeat tells of.
@@ -95,7 +93,7 @@ func (h *heartbeat) set(i int, s standing) {
 // tick notes whether a build wrote something, and after heartbeatEvery of
 // silence from all of them says where they stand.
 func (h *heartbeat) tick(wrote bool) {
-	now := h.clock.Now()
+	now := time.Now()
 	h.mu.Lock()
 	if wrote || h.quietSince.IsZero() {
 		h.quietSince = now

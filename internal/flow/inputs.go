@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -68,7 +67,6 @@ func (w inputWait) summary(now time.Time) *report.InputWait {
 type inputTracker struct {
 	subject
 	client  inputsClient
-	clock   clock.Clock
 	onInput build.InputPolicy
 	// pending is set when something said the build may wait for input
 	// and the inputs were not read since: an input line of the console, or
@@ -86,7 +84,7 @@ type inputTracker struct {
 }
 
 func newInputTracker(w watch) tracker {
-	return &inputTracker{subject: w.subject, client: w.client, clock: w.clock, onInput: w.policy.OnInput}
+	return &inputTracker{subject: w.subject, client: w.client, onInput: w.policy.OnInput}
 }
 
 func (t *inputTracker) poll(ctx context.Context, v view) (view, error) {
@@ -145,7 +143,7 @@ func (t *inputTracker) close(ctx context.Context, v view) view {
 // each one once.
 func (t *inputTracker) read(ctx context.Context, v view) (view, error) {
 	t.lastRead, t.pending = v.now, false
-	readCtx, cancel := clock.WithTimeout(ctx, t.clock, pipelineReadTimeout)
+	readCtx, cancel := context.WithTimeout(ctx, pipelineReadTimeout)
 	defer cancel()
 	inputs, err := t.client.PendingInputs(readCtx, t.job, t.number)
 	page := t.client.URL(jenkins.InputPagePath(t.job, t.number))

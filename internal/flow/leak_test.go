@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -51,30 +52,32 @@ func TestNoGoroutineOutlivesARun(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancelCause(t.Context())
-			defer cancel(nil)
-			opts := jenkinstest.Options{}
-			if tt.fault != nil {
-				opts.Fault = tt.fault(cancel)
-			}
-			h := newStepHarness(t, opts)
-			result := "SUCCESS"
-			if tt.end == EndFailed {
-				result = "FAILURE"
-			}
-			a := h.job("a", script(result, 30*time.Second))
-			b := h.job("b", script("SUCCESS", time.Minute), func(s *jenkinstest.JobSpec) { s.RefuseTrigger = tt.refuse })
-			p := policy()
-			if tt.timeout > 0 {
-				p.Timeout = tt.timeout
-			}
-			before := goleak.IgnoreCurrent()
-			out := Run(ctx, Options{Targets: []Target{{Job: a}, {Job: b}}, Policy: p}, Deps{Client: h.client, Report: h.rep, Clock: h.clock})
-			if tt.stopped != (out.Stopped != nil) || !tt.stopped && out.End() != tt.end {
-				t.Fatalf("outcome %+v, want end %v", out, tt.end)
-			}
-			h.http.CloseIdleConnections()
-			goleak.VerifyNone(t, before)
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancelCause(t.Context())
+				defer cancel(nil)
+				opts := jenkinstest.Options{}
+				if tt.fault != nil {
+					opts.Fault = tt.fault(cancel)
+				}
+				h := newStepHarness(t, opts)
+				result := "SUCCESS"
+				if tt.end == EndFailed {
+					result = "FAILURE"
+				}
+				a := h.job("a", script(result, 30*time.Second))
+				b := h.job("b", script("SUCCESS", time.Minute), func(s *jenkinstest.JobSpec) { s.RefuseTrigger = tt.refuse })
+				p := policy()
+				if tt.timeout > 0 {
+					p.Timeout = tt.timeout
+				}
+				before := goleak.IgnoreCurrent()
+				out := Run(ctx, Options{Targets: []Target{{Job: a}, {Job: b}}, Policy: p}, Deps{Client: h.client, Report: h.rep})
+				if tt.stopped != (out.Stopped != nil) || !tt.stopped && out.End() != tt.end {
+					t.Fatalf("outcome %+v, want end %v", out, tt.end)
+				}
+				h.http.CloseIdleConnections()
+				goleak.VerifyNone(t, before)
+			})
 		})
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -24,14 +23,14 @@ const maxQueueNotFound = 10
 // awaitStart follows the run's queue item until it becomes a build. A
 // cancelled item ends the run with build.Cancelled.
 func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
-	sched := r.Schedule.queue(r.Clock)
+	sched := r.Schedule.queue()
 	var since int
 	if r.board != nil {
 		since = r.board.reads()
 	}
 	lastWhy := ""
 	notFound := 0
-	waitingSince := r.Clock.Now()
+	waitingSince := time.Now()
 	for {
 		item, err := r.lookUp(ctx, since)
 		if err == nil && item.InQueueSince > 0 {
@@ -78,7 +77,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 		}
 		wait := sched.next(due)
 		if r.opts.Policy.QueueTimeout > 0 {
-			left := r.queueDeadline(waitingSince).Sub(r.Clock.Now())
+			left := time.Until(r.queueDeadline(waitingSince))
 			if left <= 0 && item != nil && !item.Left() {
 				return r.queueTimedOut(ctx, item.Why)
 			}
@@ -87,7 +86,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 				wait = min(wait, left)
 			}
 		}
-		if err := r.Clock.Sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return build.None, err
 		}
 	}
@@ -111,7 +110,7 @@ func (r *run) lookUp(ctx context.Context, since int) (*jenkins.QueueItem, error)
 	}
 	item, err := r.Client.QueueItem(ctx, r.queue)
 	if err == nil {
-		r.jenkins.saw(item.Date.Date, r.Clock.Now())
+		r.jenkins.saw(item.Date.Date, time.Now())
 	}
 	return item, err
 }
@@ -166,7 +165,6 @@ const boardReuse = 2 * time.Second
 // would read its own.
 type queueBoard struct {
 	client queueLister
-	clock  clock.Clock
 
 	mu      sync.Mutex
 	listing *jenkins.Queue
@@ -192,7 +190,7 @@ func (b *queueBoard) reads() int {
 func (b *queueBoard) look(ctx context.Context, id int, since int) (*jenkins.Waiting, time.Time, time.Time, error) {
 	for {
 		b.mu.Lock()
-		now := b.clock.Now()
+		now := time.Now()
 		if q, at := b.listing, b.at; q != nil && b.seq > since && now.Sub(at) <= boardReuse {
 			b.mu.Unlock()
 			return find(q, id), q.Date.Date, at, nil

@@ -38,7 +38,7 @@ func (e *QueueTimeoutError) Error() string {
 func (r *run) queueDeadline(waitingSince time.Time) time.Time {
 	limit := r.opts.Policy.QueueTimeout
 	if !r.owned && r.inQueueSince > 0 {
-		now := r.Clock.Now()
+		now := time.Now()
 		return now.Add(r.untilJenkins(r.inQueueSince)).Add(limit)
 	}
 	return waitingSince.Add(limit)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -35,7 +34,6 @@ type run struct {
 // reaches another run.
 type env struct {
 	Client   Client
-	Clock    clock.Clock
 	Schedule Schedule
 	opts     Options
 	show     presentation
@@ -210,10 +208,10 @@ func (r *run) abort(ctx context.Context) {
 	r.log.Status("Asked Jenkins to stop %s #%d", r.job.Name, r.number)
 }
 
-// graceContext outlives ctx by graceTimeout, on the clock, for what must
+// graceContext outlives ctx by graceTimeout, for what must
 // still reach Jenkins once the step is stopped.
 func (r *run) graceContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return clock.WithTimeout(context.WithoutCancel(ctx), r.Clock, graceTimeout)
+	return context.WithTimeout(context.WithoutCancel(ctx), graceTimeout)
 }
 
 // startRaceTries bounds how often a queue item that left the queue is read
@@ -239,7 +237,7 @@ func (r *run) buildOfLeftItem(ctx context.Context, id int) int {
 		case item.Executable != nil && item.Executable.Number > 0:
 			return item.Executable.Number
 		}
-		if r.Clock.Sleep(ctx, time.Second) != nil {
+		if sleep(ctx, time.Second) != nil {
 			return 0
 		}
 	}
@@ -249,7 +247,7 @@ func (r *run) buildOfLeftItem(ctx context.Context, id int) int {
 
 // untilJenkins is how long, on our clock, until ms on Jenkins'.
 func (r *run) untilJenkins(ms int64) time.Duration {
-	return r.jenkins.until(ms, r.Clock.Now())
+	return r.jenkins.until(ms, time.Now())
 }
 
 // queued records the queue item the run follows from now on.

@@ -1,11 +1,10 @@
 package flow
 
 import (
+	"context"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
 // Schedule shapes how often Jenkins is asked about a queue item and a build.
@@ -61,14 +60,13 @@ func (s Schedule) flow() time.Duration {
 // tells it.
 const dateResolution = time.Second
 
-func (s Schedule) backOff(c clock.Clock, initial time.Duration) *backoff.ExponentialBackOff {
+func (s Schedule) backOff(initial time.Duration) *backoff.ExponentialBackOff {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = initial
 	b.MaxInterval = s.Max
 	b.Multiplier = s.Multiplier
 	b.RandomizationFactor = 0
 	b.MaxElapsedTime = 0
-	b.Clock = c
 	b.Reset()
 	return b
 }
@@ -83,8 +81,8 @@ type queuePacer struct {
 // queue starts a schedule for a queue item. An item not started when its
 // quiet period is over waits for an executor, usually for long, so its
 // backoff starts a step later than a quiet console's.
-func (s Schedule) queue(c clock.Clock) *queuePacer {
-	return &queuePacer{s: s, b: s.backOff(c, time.Duration(float64(s.Flow)*s.Multiplier))}
+func (s Schedule) queue() *queuePacer {
+	return &queuePacer{s: s, b: s.backOff(time.Duration(float64(s.Flow) * s.Multiplier))}
 }
 
 // next returns the wait before the next poll of an item whose quiet period
@@ -101,7 +99,6 @@ func (q *queuePacer) next(due time.Duration) time.Duration {
 // pacer schedules the polls of a running build.
 type pacer struct {
 	s     Schedule
-	clock clock.Clock
 	quiet *backoff.ExponentialBackOff
 	// busy is set when the latest poll brought output.
 	busy bool
@@ -114,10 +111,10 @@ type pacer struct {
 
 // pacer starts a schedule for a build expected to finish in remaining
 // (zero or less: no estimate).
-func (s Schedule) pacer(c clock.Clock, remaining time.Duration) *pacer {
-	p := &pacer{s: s, clock: c, quiet: s.backOff(c, s.flow())}
+func (s Schedule) pacer(remaining time.Duration) *pacer {
+	p := &pacer{s: s, quiet: s.backOff(s.flow())}
 	if remaining > 0 {
-		p.end = c.Now().Add(remaining)
+		p.end = time.Now().Add(remaining)
 	}
 	return p
 }
@@ -150,7 +147,7 @@ func (p *pacer) aim(d time.Duration) time.Duration {
 	if p.end.IsZero() {
 		return d
 	}
-	left := p.end.Sub(p.clock.Now())
+	left := time.Until(p.end)
 	if left > 0 {
 		if left-d < p.s.Near && left <= p.s.Max {
 			return left
@@ -158,7 +155,7 @@ func (p *pacer) aim(d time.Duration) time.Duration {
 		return d
 	}
 	if p.late == nil {
-		p.late = p.s.backOff(p.clock, p.s.Near)
+		p.late = p.s.backOff(p.s.Near)
 	}
 	return min(d, p.late.NextBackOff())
 }
@@ -192,4 +189,16 @@ func (j jenkinsClock) now(ours time.Time) time.Time {
 // until is how long, when ours reads ours, until ms on Jenkins' clock.
 func (j jenkinsClock) until(ms int64, ours time.Time) time.Duration {
 	return time.UnixMilli(ms).Sub(j.now(ours))
+}
+
+// sleep waits for d or until ctx ends, and then returns ctx's error.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

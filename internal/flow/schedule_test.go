@@ -3,9 +3,8 @@ package flow
 import (
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
 var testSchedule = Schedule{Flow: time.Second, Near: 250 * time.Millisecond, Max: 12 * time.Second, Multiplier: 2}
@@ -34,17 +33,18 @@ func TestPacer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-			p := testSchedule.pacer(clk, tt.remaining)
-			var got []time.Duration
-			for _, c := range tt.polls {
-				d := p.next(c == 'x')
-				got = append(got, d)
-				clk.Advance(d)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("waits %v, want %v", got, tt.want)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				p := testSchedule.pacer(tt.remaining)
+				var got []time.Duration
+				for _, c := range tt.polls {
+					d := p.next(c == 'x')
+					got = append(got, d)
+					time.Sleep(d)
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("waits %v, want %v", got, tt.want)
+				}
+			})
 		})
 	}
 }
@@ -64,7 +64,7 @@ func TestQueuePacer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			q := testSchedule.queue(clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)))
+			q := testSchedule.queue()
 			var got []time.Duration
 			for _, due := range tt.dues {
 				got = append(got, q.next(due))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
@@ -28,7 +27,6 @@ const stageEvery = 2 * time.Second
 type stagesTracker struct {
 	subject
 	client    stagesClient
-	clock     clock.Clock
 	everyTick bool
 	// pending is set when the console showed a mark not yet acted on.
 	pending bool
@@ -42,7 +40,7 @@ type stagesTracker struct {
 }
 
 func newStagesTracker(w watch) tracker {
-	return &stagesTracker{subject: w.subject, client: w.client, clock: w.clock, everyTick: !w.policy.Log}
+	return &stagesTracker{subject: w.subject, client: w.client, everyTick: !w.policy.Log}
 }
 
 func (s *stagesTracker) poll(ctx context.Context, v view) (view, error) {
@@ -60,7 +58,7 @@ func (s *stagesTracker) poll(ctx context.Context, v view) (view, error) {
 // read reads the stages and tells what changed since the last read.
 func (s *stagesTracker) read(ctx context.Context, v view) (view, error) {
 	s.lastRead = v.now
-	readCtx, cancel := clock.WithTimeout(ctx, s.clock, pipelineReadTimeout)
+	readCtx, cancel := context.WithTimeout(ctx, pipelineReadTimeout)
 	defer cancel()
 	stages, err := s.client.Stages(readCtx, s.job, s.number)
 	switch {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/artifacts"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
@@ -29,8 +28,10 @@ type step struct {
 	beat   *heartbeat
 	ends   *ends
 	ledger *artifacts.Ledger
-	owns   *ownedLedger
-	begin  time.Time
+	// downloads bounds the artifact downloads of all the step's builds.
+	downloads *artifacts.Limiter
+	owns      *ownedLedger
+	begin     time.Time
 
 	// mu guards found: what each build's run returned, by index, which
 	// grows as builds join the set; parents: by index, the build that
@@ -50,20 +51,18 @@ func Run(ctx context.Context, opts Options, d Deps) Outcome {
 }
 
 func newStep(opts Options, d Deps, kinds []func(watch) tracker) *step {
-	if d.Clock == nil {
-		d.Clock = clock.Real{}
-	}
 	if d.Schedule == (Schedule{}) {
 		d.Schedule = defaultSchedule
 	}
 	if opts.Policy.Log {
 		d.Schedule = d.Schedule.sharedBy(len(opts.Targets))
 	}
-	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets) > 1), kinds: kinds, begin: d.Clock.Now()}
-	s.beat = newHeartbeat(d.Clock, d.Report, s.show.beatEach)
+	s := &step{Deps: d, opts: opts, show: presentationOf(len(opts.Targets) > 1), kinds: kinds, begin: time.Now()}
+	s.beat = newHeartbeat(d.Report, s.show.beatEach)
 	s.ledger = artifacts.NewLedger()
+	s.downloads = artifacts.NewLimiter(artifacts.StepDownloads)
 	if s.show.shareQueue {
-		s.board = &queueBoard{client: d.Client, clock: d.Clock}
+		s.board = &queueBoard{client: d.Client}
 	}
 	s.ends = newEnds(s)
 	s.owns = newOwnedLedger(d.Saver, d.Report)
@@ -71,7 +70,7 @@ func newStep(opts Options, d Deps, kinds []func(watch) tracker) *step {
 }
 
 func (s *step) run(ctx context.Context) Outcome {
-	ctx, cancel := clock.WithTimeoutCause(ctx, s.Clock, s.opts.Policy.Timeout, ErrTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.Policy.Timeout, ErrTimeout)
 	defer cancel()
 	out, found := s.do(ctx)
 	out.NameBuilds = s.show.nameBuilds
@@ -130,11 +129,11 @@ func (s *step) envOf(i int, t Target, adopt func(Target, func()) bool) env {
 		opts.Policy = downstreamPolicy(opts.Policy)
 	}
 	return env{
-		Client: s.Client, Clock: s.Clock, Schedule: s.Schedule, opts: opts, show: s.show, kinds: s.kinds,
+		Client: s.Client, Schedule: s.Schedule, opts: opts, show: s.show, kinds: s.kinds,
 		streams: s.Report, board: s.board, adopt: adopt,
 		beat:  beat{h: s.beat, i: i},
 		slot:  slot{i: i, ends: s.ends, owns: s.owns},
-		fetch: fetchShared{ledger: s.ledger},
+		fetch: fetchShared{ledger: s.ledger, limit: s.downloads},
 	}
 }
 
@@ -175,7 +174,7 @@ func (s *step) logger(label func() string, downstream bool) logger {
 func (s *step) do(ctx context.Context) (Outcome, []findings) {
 	following, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	group := clock.NewGroup(s.Clock)
+	var group sync.WaitGroup
 	var adoptFrom func(parent int) func(Target, func()) bool
 	adoptFrom = func(parent int) func(Target, func()) bool {
 		return func(t Target, announce func()) bool {
@@ -188,7 +187,7 @@ func (s *step) do(ctx context.Context) (Outcome, []findings) {
 			r := s.join(t, parent, adoptFrom)
 			// Which builds of its job are still to come is not known.
 			r.sharedJob = true
-			s.follow(following, group, r)
+			s.follow(following, &group, r)
 			return true
 		}
 	}
@@ -200,7 +199,7 @@ func (s *step) do(ctx context.Context) (Outcome, []findings) {
 		return out, nil
 	}
 	sharedJobs(runs)
-	s.start(following, stop, group, runs)
+	s.start(following, stop, &group, runs)
 	group.Wait()
 	return s.outcome(ctx), s.found
 }
@@ -224,7 +223,7 @@ func (s *step) checked(ctx context.Context, runs []*run) (Outcome, bool) {
 // start triggers the jobs one after another, and follows each build in
 // group as soon as it is queued. A trigger that fails stops the builds
 // already followed, and what is left is not triggered.
-func (s *step) start(ctx context.Context, stop context.CancelCauseFunc, group *clock.Group, runs []*run) {
+func (s *step) start(ctx context.Context, stop context.CancelCauseFunc, group *sync.WaitGroup, runs []*run) {
 	for i, r := range runs {
 		if ctx.Err() != nil {
 			s.settle(i, r.end(ctx, build.None, nil))
@@ -261,7 +260,7 @@ func (s *step) outcome(ctx context.Context) Outcome {
 
 // follow follows the run's build in a goroutine of group, and reports its
 // end.
-func (s *step) follow(ctx context.Context, group *clock.Group, r *run) {
+func (s *step) follow(ctx context.Context, group *sync.WaitGroup, r *run) {
 	i := r.slot.i
 	group.Go(func() {
 		f := r.follow(ctx)
@@ -298,7 +297,7 @@ func stoppedEarly(cause error) Outcome {
 // the targets' order, is the step's error.
 func (s *step) prepare(ctx context.Context, runs []*run) error {
 	errs := make([]error, len(runs))
-	group := clock.NewGroup(s.Clock)
+	var group sync.WaitGroup
 	for i, r := range runs {
 		group.Go(func() { errs[i] = r.prepare(ctx) })
 	}

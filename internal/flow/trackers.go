@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 )
 
@@ -69,7 +68,6 @@ func trackersOf(kinds []func(watch) tracker, w watch) []tracker {
 type watch struct {
 	subject
 	client Client
-	clock  clock.Clock
 	policy build.Policy
 	// streams opens the build's console.
 	streams streams

@@ -24,7 +24,7 @@ func (r *run) trigger(ctx context.Context) error {
 	r.log.Status("Triggering %s %s", r.job.Name, what)
 	// When the trigger was sent, on Jenkins' clock: the Date of the answer
 	// that gave the job's definition, or, without one, ours.
-	sentAt := r.Clock.Now()
+	sentAt := time.Now()
 	if r.info != nil && !r.info.Date.IsZero() {
 		sentAt = r.info.Date
 	}
@@ -119,7 +119,7 @@ func (r *run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost err
 			return 0, fmt.Errorf("%w; %d queued or started builds of %s match it, so it was not sent again: check %s",
 				lost, len(found), r.job.Name, r.Client.URL(r.job.Path))
 		}
-		if err := r.Clock.Sleep(ctx, lostSearchWaits[i]); err != nil {
+		if err := sleep(ctx, lostSearchWaits[i]); err != nil {
 			return 0, fmt.Errorf("%w; and then: %w", lost, err)
 		}
 	}

@@ -12,7 +12,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // memFile is an ArtifactWriter in memory.
@@ -73,15 +76,16 @@ func breakAt(w http.ResponseWriter, data []byte, n int) {
 
 // refusesCredentials stands for S3 or a resource domain: it answers 400 to
 // any request that carries an Authorization header or a cookie.
-func refusesCredentials(t *testing.T, h http.HandlerFunc) *httptest.Server {
+func refusesCredentials(t *testing.T, n *memnet.Network, host string, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := &httptest.Server{Listener: n.Listen(host), Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" || r.Header.Get("Cookie") != "" || r.Header.Get("Jenkins-Crumb") != "" {
 			http.Error(w, "credentials sent to another origin: "+r.Header.Get("Authorization")+r.Header.Get("Cookie"), http.StatusBadRequest)
 			return
 		}
 		h(w, r)
-	}))
+	})}}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts
 }
@@ -147,25 +151,27 @@ func TestDownloadArtifact(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var calls atomic.Int32
-			c, _ := hostile(t, tt.handler(t, &calls))
-			if tt.idle > 0 {
-				c.opts.RequestTimeout = tt.idle
-			}
-			var f memFile
-			n, err := c.DownloadArtifact(context.Background(), testJob, 1, tt.rel, 0, &f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n != int64(len(data)) || !bytes.Equal(f.Bytes(), data) {
-				t.Fatalf("got %d bytes (%d held), want %d, or they differ", n, f.Len(), len(data))
-			}
-			if f.restarts != tt.restarts {
-				t.Errorf("%d restarts, want %d", f.restarts, tt.restarts)
-			}
-			if got := calls.Load(); tt.calls > 1 && got != tt.calls {
-				t.Errorf("%d requests, want %d", got, tt.calls)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				var calls atomic.Int32
+				c, _ := hostile(t, tt.handler(t, &calls))
+				if tt.idle > 0 {
+					c.opts.RequestTimeout = tt.idle
+				}
+				var f memFile
+				n, err := c.DownloadArtifact(context.Background(), testJob, 1, tt.rel, 0, &f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != int64(len(data)) || !bytes.Equal(f.Bytes(), data) {
+					t.Fatalf("got %d bytes (%d held), want %d, or they differ", n, f.Len(), len(data))
+				}
+				if f.restarts != tt.restarts {
+					t.Errorf("%d restarts, want %d", f.restarts, tt.restarts)
+				}
+				if got := calls.Load(); tt.calls > 1 && got != tt.calls {
+					t.Errorf("%d requests, want %d", got, tt.calls)
+				}
+			})
 		})
 	}
 }
@@ -174,27 +180,29 @@ func TestDownloadArtifact(t *testing.T) {
 // long it takes in all; only a stretch without progress is.
 func TestDownloadSlowButMoving(t *testing.T) {
 	t.Parallel()
-	var f memFile
-	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "20")
-		for i := range 20 {
-			w.Write([]byte("x"))
-			w.(http.Flusher).Flush()
-			// Once the client has the piece, the next takes a while. A
-			// client that gave up ends the wait, so the test fails
-			// rather than hangs.
-			for f.size() <= i && r.Context().Err() == nil {
-				runtime.Gosched()
+	synctest.Test(t, func(t *testing.T) {
+		var f memFile
+		c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "20")
+			for i := range 20 {
+				w.Write([]byte("x"))
+				w.(http.Flusher).Flush()
+				// Once the client has the piece, the next takes a while. A
+				// client that gave up ends the wait, so the test fails
+				// rather than hangs.
+				for f.size() <= i && r.Context().Err() == nil {
+					runtime.Gosched()
+				}
+				time.Sleep(30 * time.Millisecond)
 			}
-			clockOf(r).Advance(30 * time.Millisecond)
+		})
+		// 20 pieces 30 ms apart: twice the 300 ms deadline in all.
+		c.opts.RequestTimeout = 300 * time.Millisecond
+		if _, err := c.DownloadArtifact(context.Background(), testJob, 1, "slow.txt", 0, &f); err != nil || f.String() != strings.Repeat("x", 20) {
+			t.Fatalf("err = %v, got %q", err, f.String())
 		}
+		n.check(t, false)
 	})
-	// 20 pieces 30 ms apart: twice the 300 ms deadline in all.
-	c.opts.RequestTimeout = 300 * time.Millisecond
-	if _, err := c.DownloadArtifact(context.Background(), testJob, 1, "slow.txt", 0, &f); err != nil || f.String() != strings.Repeat("x", 20) {
-		t.Fatalf("err = %v, got %q", err, f.String())
-	}
-	n.check(t, false)
 }
 
 func TestDownloadFailures(t *testing.T) {
@@ -221,13 +229,15 @@ func TestDownloadFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _ := hostile(t, tt.handler)
-			var f memFile
-			_, err := c.DownloadArtifact(context.Background(), testJob, 1, tt.rel, 0, &f)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.rel) {
-				t.Fatalf("err = %v, want %q naming %s", err, tt.want, tt.rel)
-			}
-			assertClean(t, err)
+			synctest.Test(t, func(t *testing.T) {
+				c, _ := hostile(t, tt.handler)
+				var f memFile
+				_, err := c.DownloadArtifact(context.Background(), testJob, 1, tt.rel, 0, &f)
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.rel) {
+					t.Fatalf("err = %v, want %q naming %s", err, tt.want, tt.rel)
+				}
+				assertClean(t, err)
+			})
 		})
 	}
 }
@@ -240,45 +250,48 @@ func TestDownloadRedirects(t *testing.T) {
 	data := content(200 << 10)
 	tests := []struct {
 		name string
-		// host rewrites the target server's URL.
-		host    func(string) string
+		// host is the target server's.
+		host    string
 		expired int32 // how many signatures are refused
 	}{
-		{"another host", func(u string) string { return strings.Replace(u, "127.0.0.1", "localhost", 1) }, 0},
-		{"same host, another port", func(u string) string { return u }, 0},
-		{"expired presigned URL", func(u string) string { return u }, 1},
+		{"another host", "127.0.0.2", 0},
+		{"same host, another port", "127.0.0.1", 0},
+		{"expired presigned URL", "127.0.0.1", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			store := refusesCredentials(t, func(w http.ResponseWriter, r *http.Request) {
-				var sig int32
-				fmt.Sscan(r.URL.Query().Get("X-Amz-Signature"), &sig)
-				if sig <= tt.expired {
-					http.Error(w, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", http.StatusForbidden)
-					return
+			synctest.Test(t, func(t *testing.T) {
+				n := &memnet.Network{}
+				store := refusesCredentials(t, n, tt.host, func(w http.ResponseWriter, r *http.Request) {
+					var sig int32
+					fmt.Sscan(r.URL.Query().Get("X-Amz-Signature"), &sig)
+					if sig <= tt.expired {
+						http.Error(w, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", http.StatusForbidden)
+						return
+					}
+					serveFile(data)(w, r)
+				})
+				var asked atomic.Int32
+				c, _ := hostileOn(t, n, func(w http.ResponseWriter, r *http.Request) {
+					// A session cookie the jar would send to any port of the host.
+					http.SetCookie(w, &http.Cookie{Name: "JSESSIONID.abc", Value: "node0session0123456789"})
+					target := fmt.Sprintf("%s/bucket/app.bin?X-Amz-Signature=%d", store.URL, asked.Add(1))
+					http.Redirect(w, r, target, http.StatusFound)
+				})
+				// The cookie reaches the jar before the download.
+				c.http.Jar.SetCookies(c.base, []*http.Cookie{{Name: "JSESSIONID.abc", Value: "node0session0123456789"}})
+				var f memFile
+				if _, err := c.DownloadArtifact(context.Background(), testJob, 1, "app.bin", 0, &f); err != nil {
+					t.Fatal(err)
 				}
-				serveFile(data)(w, r)
+				if !bytes.Equal(f.Bytes(), data) {
+					t.Fatalf("got %d bytes, want %d", f.Len(), len(data))
+				}
+				if got, want := asked.Load(), tt.expired+1; got != want {
+					t.Errorf("asked Jenkins %d times, want %d", got, want)
+				}
 			})
-			var asked atomic.Int32
-			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-				// A session cookie the jar would send to any port of the host.
-				http.SetCookie(w, &http.Cookie{Name: "JSESSIONID.abc", Value: "node0session0123456789"})
-				target := fmt.Sprintf("%s/bucket/app.bin?X-Amz-Signature=%d", tt.host(store.URL), asked.Add(1))
-				http.Redirect(w, r, target, http.StatusFound)
-			})
-			// The cookie reaches the jar before the download.
-			c.http.Jar.SetCookies(c.base, []*http.Cookie{{Name: "JSESSIONID.abc", Value: "node0session0123456789"}})
-			var f memFile
-			if _, err := c.DownloadArtifact(context.Background(), testJob, 1, "app.bin", 0, &f); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(f.Bytes(), data) {
-				t.Fatalf("got %d bytes, want %d", f.Len(), len(data))
-			}
-			if got, want := asked.Load(), tt.expired+1; got != want {
-				t.Errorf("asked Jenkins %d times, want %d", got, want)
-			}
 		})
 	}
 }
@@ -287,29 +300,34 @@ func TestDownloadRedirects(t *testing.T) {
 // names it without its query, which for a presigned URL is a credential.
 func TestDownloadForeignErrorHidesSignature(t *testing.T) {
 	t.Parallel()
-	store := refusesCredentials(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
-	c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, store.URL+"/bucket/app.bin?X-Amz-Signature=s3cr3tsig", http.StatusFound)
+	synctest.Test(t, func(t *testing.T) {
+		n := &memnet.Network{}
+		store := refusesCredentials(t, n, "127.0.0.2", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+		c, _ := hostileOn(t, n, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, store.URL+"/bucket/app.bin?X-Amz-Signature=s3cr3tsig", http.StatusFound)
+		})
+		var f memFile
+		_, err := c.DownloadArtifact(context.Background(), testJob, 1, "app.bin", 0, &f)
+		if !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "s3cr3tsig") || !strings.Contains(err.Error(), "redirected from Jenkins") {
+			t.Fatalf("err = %v, want a 404 from the redirect target without its signature", err)
+		}
 	})
-	var f memFile
-	_, err := c.DownloadArtifact(context.Background(), testJob, 1, "app.bin", 0, &f)
-	if !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "s3cr3tsig") || !strings.Contains(err.Error(), "redirected from Jenkins") {
-		t.Fatalf("err = %v, want a 404 from the redirect target without its signature", err)
-	}
 }
 
 func TestArtifacts(t *testing.T) {
 	t.Parallel()
-	c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/jenkins/job/deploy/7/api/json" || r.URL.Query().Get("tree") != "artifacts[relativePath]" {
-			t.Errorf("asked for %s", r.URL)
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/jenkins/job/deploy/7/api/json" || r.URL.Query().Get("tree") != "artifacts[relativePath]" {
+				t.Errorf("asked for %s", r.URL)
+			}
+			jsonAnswer(`{"_class":"x","artifacts":[{"displayPath":null,"fileName":"a.zip","relativePath":"dist/a.zip"}]}`)(w, r)
+		})
+		got, err := c.Artifacts(context.Background(), testJob, 7)
+		if err != nil || len(got) != 1 || got[0] != "dist/a.zip" {
+			t.Fatalf("got %v, %v", got, err)
 		}
-		jsonAnswer(`{"_class":"x","artifacts":[{"displayPath":null,"fileName":"a.zip","relativePath":"dist/a.zip"}]}`)(w, r)
 	})
-	got, err := c.Artifacts(context.Background(), testJob, 7)
-	if err != nil || len(got) != 1 || got[0] != "dist/a.zip" {
-		t.Fatalf("got %v, %v", got, err)
-	}
 }
 
 func TestArtifactPath(t *testing.T) {

@@ -24,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/secret"
 )
 
@@ -34,7 +33,6 @@ type Options struct {
 	Token      string // API token or password
 	BuildToken string // the job's "Trigger builds remotely" token
 	UserAgent  string
-	Clock      clock.Clock
 	// RequestTimeout bounds each request. A console read gets four times
 	// as long in all, and this long without progress; an upload or an
 	// artifact download gets it only as an idle deadline while its body
@@ -89,7 +87,6 @@ type Client struct {
 	// the hops that have left Jenkins' origin.
 	direct, foreign *http.Client
 	opts            Options
-	clock           clock.Clock
 	// answered turns true at Jenkins' first HTTP answer, whatever its
 	// status; see Options.FirstContactBudget.
 	answered atomic.Bool
@@ -117,9 +114,6 @@ type crumb struct {
 // a crumb is bound to goes along, and with redirects restricted: a POST
 // never follows one, and nothing follows one to another origin.
 func New(base *url.URL, hc *http.Client, opts Options) *Client {
-	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
-	}
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 30 * time.Second
 	}
@@ -152,7 +146,7 @@ func New(base *url.URL, hc *http.Client, opts Options) *Client {
 	foreign := direct
 	foreign.Jar = nil
 	foreign.Transport = withoutClientCert(hc.Transport)
-	return &Client{base: &b, http: &c, direct: &direct, foreign: &foreign, opts: opts, clock: opts.Clock, secrets: secretForms(opts)}
+	return &Client{base: &b, http: &c, direct: &direct, foreign: &foreign, opts: opts, secrets: secretForms(opts)}
 }
 
 // scrub hides the credentials, and the session cookies Jenkins bound to
@@ -274,8 +268,7 @@ func (c *Client) do(ctx context.Context, r request, handle func(*http.Response) 
 }
 
 // exchange sends r to u through hc. own says u is Jenkins, which gets the
-// credentials; shown is how errors name u. Its deadlines run on the
-// client's clock.
+// credentials; shown is how errors name u.
 func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, shown string, own bool, r request, handle func(*http.Response) error) error {
 	if r.deadline == (deadline{}) {
 		r.deadline.total = c.opts.RequestTimeout
@@ -283,12 +276,12 @@ func (c *Client) exchange(ctx context.Context, hc *http.Client, u *url.URL, show
 	reqCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(context.Canceled)
 	if r.deadline.total > 0 {
-		t := c.clock.AfterFunc(r.deadline.total, func() { cancel(errRequestDeadline) })
+		t := time.AfterFunc(r.deadline.total, func() { cancel(errRequestDeadline) })
 		defer t.Stop()
 	}
 	var idle *idleTimer
 	if r.deadline.idle > 0 {
-		idle = &idleTimer{t: c.clock.AfterFunc(r.deadline.idle, func() { cancel(errRequestDeadline) }), d: r.deadline.idle}
+		idle = &idleTimer{t: time.AfterFunc(r.deadline.idle, func() { cancel(errRequestDeadline) }), d: r.deadline.idle}
 		defer idle.t.Stop()
 	}
 	var connected atomic.Bool
@@ -436,7 +429,7 @@ func (c *Client) remember(token string) {
 
 // idleTimer cancels an exchange that makes no progress for d.
 type idleTimer struct {
-	t clock.Timer
+	t *time.Timer
 	d time.Duration
 }
 
@@ -521,7 +514,7 @@ func (c *Client) statusError(method, shown string, resp *http.Response, own bool
 		URL:          shown,
 		Status:       resp.StatusCode,
 		Body:         c.scrub(excerpt([]byte(c.scrub(string(body))))),
-		RetryAfter:   parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()),
+		RetryAfter:   parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		NoValidCrumb: resp.StatusCode == http.StatusForbidden && strings.Contains(string(body), "No valid crumb"),
 		XError:       c.scrub(resp.Header.Get("X-Error")),
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -60,20 +61,22 @@ func TestBuildSteps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _, clk := fake(t, tt.opts, fakeToken, nil, downstreamJobs()...)
-			ctx := context.Background()
-			up := mustJob(t, c, "team/up")
-			if _, err := c.Trigger(ctx, up, TriggerRequest{}); err != nil {
-				t.Fatal(err)
-			}
-			clk.Advance(10 * time.Second)
-			got, err := c.BuildSteps(ctx, nil, up, 1)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("error %v, want %v", err, tt.wantErr)
-			}
-			if names := downstreamNames(got); !reflect.DeepEqual(names, tt.want) {
-				t.Errorf("got %q, want %q", names, tt.want)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				c, _ := fake(t, tt.opts, fakeToken, nil, downstreamJobs()...)
+				ctx := context.Background()
+				up := mustJob(t, c, "team/up")
+				if _, err := c.Trigger(ctx, up, TriggerRequest{}); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(10 * time.Second)
+				got, err := c.BuildSteps(ctx, nil, up, 1)
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("error %v, want %v", err, tt.wantErr)
+				}
+				if names := downstreamNames(got); !reflect.DeepEqual(names, tt.want) {
+					t.Errorf("got %q, want %q", names, tt.want)
+				}
+			})
 		})
 	}
 }
@@ -115,17 +118,19 @@ func TestBuildStepsHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{steps: tt.answer})
-			got, err := c.BuildSteps(context.Background(), nil, pipeJob, 7)
-			if (err != nil) != tt.anyErr || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Fatalf("error %v, want %v", err, tt.wantErr)
-			}
-			if names := downstreamNames(got); !reflect.DeepEqual(names, tt.want) {
-				t.Errorf("got %q, want %q", names, tt.want)
-			}
-			if n := s.count(steps); n != 1 {
-				t.Errorf("%d requests, want 1", n)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{steps: tt.answer})
+				got, err := c.BuildSteps(context.Background(), nil, pipeJob, 7)
+				if (err != nil) != tt.anyErr || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+					t.Fatalf("error %v, want %v", err, tt.wantErr)
+				}
+				if names := downstreamNames(got); !reflect.DeepEqual(names, tt.want) {
+					t.Errorf("got %q, want %q", names, tt.want)
+				}
+				if n := s.count(steps); n != 1 {
+					t.Errorf("%d requests, want 1", n)
+				}
+			})
 		})
 	}
 }
@@ -166,28 +171,30 @@ func TestResolveRunURL(t *testing.T) {
 
 func TestTriggeredBuilds(t *testing.T) {
 	t.Parallel()
-	c, _, clk := fake(t, jenkinstest.Options{}, fakeToken, nil, downstreamJobs()...)
-	ctx := context.Background()
-	free := mustJob(t, c, "free")
-	if _, err := c.Trigger(ctx, free, TriggerRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	// The fake's root URL (http://localhost:8080/jenkins/) is not where it
-	// is served: the URLs are read under it.
-	root := mustURL(t, "http://localhost:8080/jenkins/")
-	clk.Advance(2 * time.Second)
-	got, err := c.TriggeredBuilds(ctx, root, free, 1)
-	if err != nil || len(got) != 0 {
-		t.Fatalf("while the blocking child runs: %v %v", got, err)
-	}
-	clk.Advance(10 * time.Second)
-	got, err = c.TriggeredBuilds(ctx, root, free, 1)
-	if want := []string{"team/my child #1", "other #-"}; err != nil || !reflect.DeepEqual(downstreamNames(got), want) {
-		t.Errorf("got %q, %v; want %q", downstreamNames(got), err, want)
-	}
-	if _, err := c.TriggeredBuilds(ctx, nil, free, 1); err == nil {
-		t.Error("URLs under an unknown root were accepted")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := fake(t, jenkinstest.Options{}, fakeToken, nil, downstreamJobs()...)
+		ctx := context.Background()
+		free := mustJob(t, c, "free")
+		if _, err := c.Trigger(ctx, free, TriggerRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		// The fake's root URL (http://localhost:8080/jenkins/) is not where it
+		// is served: the URLs are read under it.
+		root := mustURL(t, "http://localhost:8080/jenkins/")
+		time.Sleep(2 * time.Second)
+		got, err := c.TriggeredBuilds(ctx, root, free, 1)
+		if err != nil || len(got) != 0 {
+			t.Fatalf("while the blocking child runs: %v %v", got, err)
+		}
+		time.Sleep(10 * time.Second)
+		got, err = c.TriggeredBuilds(ctx, root, free, 1)
+		if want := []string{"team/my child #1", "other #-"}; err != nil || !reflect.DeepEqual(downstreamNames(got), want) {
+			t.Errorf("got %q, %v; want %q", downstreamNames(got), err, want)
+		}
+		if _, err := c.TriggeredBuilds(ctx, nil, free, 1); err == nil {
+			t.Error("URLs under an unknown root were accepted")
+		}
+	})
 }
 
 func TestTriggerActionsStayOnJenkins(t *testing.T) {
@@ -231,34 +238,36 @@ func actionsWith(buildURL string, n int, projectURL string) TriggerActions {
 
 func TestUpstreams(t *testing.T) {
 	t.Parallel()
-	jobs := downstreamJobs()
-	jobs[2].Concurrent = false // so that its second build waits in the queue
-	c, _, clk := fake(t, jenkinstest.Options{}, fakeToken, nil, jobs...)
-	ctx := context.Background()
-	up, child := mustJob(t, c, "team/up"), mustJob(t, c, "team/my child")
-	if _, err := c.Trigger(ctx, child, TriggerRequest{}); err != nil { // child #1 runs 0-3 s
-		t.Fatal(err)
-	}
-	if _, err := c.Trigger(ctx, up, TriggerRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(2 * time.Second)
-	root := mustURL(t, "http://localhost:8080/jenkins/")
-	queued, err := c.QueuedChildren(ctx, root)
-	if err != nil || len(queued) != 1 || queued[0].Job != child || len(queued[0].Upstreams) != 1 || !queued[0].Upstreams[0].Is(up, 1) {
-		t.Fatalf("queued children: %+v, %v", queued, err)
-	}
-	clk.Advance(10 * time.Second)
-	ups, err := c.Upstreams(ctx, child, 2)
-	want := []Upstream{{Project: "team/up", Build: 1, URL: "job/team/job/up/"}}
-	if err != nil || !reflect.DeepEqual(ups, want) {
-		t.Errorf("upstreams of #2: %+v, %v", ups, err)
-	}
-	recent, err := c.RecentUpstreams(ctx, child, 10)
-	wantRecent := []CausedBuild{{Number: 2, Upstreams: want}, {Number: 1}}
-	if err != nil || !reflect.DeepEqual(recent, wantRecent) {
-		t.Errorf("recent: %+v, %v", recent, err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		jobs := downstreamJobs()
+		jobs[2].Concurrent = false // so that its second build waits in the queue
+		c, _ := fake(t, jenkinstest.Options{}, fakeToken, nil, jobs...)
+		ctx := context.Background()
+		up, child := mustJob(t, c, "team/up"), mustJob(t, c, "team/my child")
+		if _, err := c.Trigger(ctx, child, TriggerRequest{}); err != nil { // child #1 runs 0-3 s
+			t.Fatal(err)
+		}
+		if _, err := c.Trigger(ctx, up, TriggerRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		root := mustURL(t, "http://localhost:8080/jenkins/")
+		queued, err := c.QueuedChildren(ctx, root)
+		if err != nil || len(queued) != 1 || queued[0].Job != child || len(queued[0].Upstreams) != 1 || !queued[0].Upstreams[0].Is(up, 1) {
+			t.Fatalf("queued children: %+v, %v", queued, err)
+		}
+		time.Sleep(10 * time.Second)
+		ups, err := c.Upstreams(ctx, child, 2)
+		want := []Upstream{{Project: "team/up", Build: 1, URL: "job/team/job/up/"}}
+		if err != nil || !reflect.DeepEqual(ups, want) {
+			t.Errorf("upstreams of #2: %+v, %v", ups, err)
+		}
+		recent, err := c.RecentUpstreams(ctx, child, 10)
+		wantRecent := []CausedBuild{{Number: 2, Upstreams: want}, {Number: 1}}
+		if err != nil || !reflect.DeepEqual(recent, wantRecent) {
+			t.Errorf("recent: %+v, %v", recent, err)
+		}
+	})
 }
 
 func TestUpstreamIs(t *testing.T) {
@@ -320,29 +329,31 @@ func TestParseConsoleMentions(t *testing.T) {
 // consoles print.
 func TestConsoleMentionsFromTheFake(t *testing.T) {
 	t.Parallel()
-	c, _, clk := fake(t, jenkinstest.Options{}, fakeToken, nil, downstreamJobs()...)
-	ctx := context.Background()
-	// One after the other: a child asked for while another request's item
-	// for it still waits is merged into that one, as Jenkins does.
-	for _, name := range []string{"team/up", "free"} {
-		if _, err := c.Trigger(ctx, mustJob(t, c, name), TriggerRequest{}); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := fake(t, jenkinstest.Options{}, fakeToken, nil, downstreamJobs()...)
+		ctx := context.Background()
+		// One after the other: a child asked for while another request's item
+		// for it still waits is merged into that one, as Jenkins does.
+		for _, name := range []string{"team/up", "free"} {
+			if _, err := c.Trigger(ctx, mustJob(t, c, name), TriggerRequest{}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Minute)
 		}
-		clk.Advance(time.Minute)
-	}
-	want := map[string][]ConsoleMention{
-		"team/up": {{Name: "team » my child"}, {Name: "team » my child", Build: 1}, {Name: "team » my child", Build: 1, Result: "SUCCESS"}, {Name: "other"}},
-		"free":    {{Name: "team » my child"}, {Name: "team » my child", Build: 2}, {Name: "team » my child", Build: 2, Result: "SUCCESS"}, {Name: "other"}},
-	}
-	for name, w := range want {
-		var text strings.Builder
-		if _, err := c.ProgressiveText(ctx, mustJob(t, c, name), 1, 0, &text); err != nil {
-			t.Fatal(err)
+		want := map[string][]ConsoleMention{
+			"team/up": {{Name: "team » my child"}, {Name: "team » my child", Build: 1}, {Name: "team » my child", Build: 1, Result: "SUCCESS"}, {Name: "other"}},
+			"free":    {{Name: "team » my child"}, {Name: "team » my child", Build: 2}, {Name: "team » my child", Build: 2, Result: "SUCCESS"}, {Name: "other"}},
 		}
-		if got := ParseConsoleMentions(text.String()); !reflect.DeepEqual(got, w) {
-			t.Errorf("%s: got %+v, want %+v\n%s", name, got, w, text.String())
+		for name, w := range want {
+			var text strings.Builder
+			if _, err := c.ProgressiveText(ctx, mustJob(t, c, name), 1, 0, &text); err != nil {
+				t.Fatal(err)
+			}
+			if got := ParseConsoleMentions(text.String()); !reflect.DeepEqual(got, w) {
+				t.Errorf("%s: got %+v, want %+v\n%s", name, got, w, text.String())
+			}
 		}
-	}
+	})
 }
 
 func FuzzParseConsoleMentions(f *testing.F) {

@@ -12,11 +12,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 const (
@@ -28,13 +29,12 @@ const (
 // doorHeaders are what a Cloudflare Access front door wants.
 var doorHeaders = map[string]string{"CF-Access-Client-Id": "42.access", "CF-Access-Client-Secret": "door-s3cret-value"}
 
-// fake serves a fake Jenkins, under a context path, on a virtual clock,
+// fake serves a fake Jenkins, under a context path, on an in-memory network,
 // and returns a client for it as user alice with secret (a token or the
 // password) and the given front-door headers.
-func fake(t *testing.T, opts jenkinstest.Options, secret string, headers map[string]string, jobs ...jenkinstest.JobSpec) (*Client, *jenkinstest.Server, *clock.Virtual) {
+func fake(t *testing.T, opts jenkinstest.Options, secret string, headers map[string]string, jobs ...jenkinstest.JobSpec) (*Client, *jenkinstest.Server) {
 	t.Helper()
-	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	opts.Clock, opts.ContextPath = clk, "/jenkins"
+	opts.Net, opts.ContextPath = &memnet.Network{}, "/jenkins"
 	opts.Users = map[string]jenkinstest.User{fakeUser: {APIToken: fakeToken, Password: fakePassword}}
 	srv := jenkinstest.New(opts)
 	t.Cleanup(srv.Close)
@@ -46,10 +46,10 @@ func fake(t *testing.T, opts jenkinstest.Options, secret string, headers map[str
 	for k, v := range headers {
 		h.Set(k, v)
 	}
-	transport := &http.Transport{}
+	transport := opts.Net.Transport()
 	t.Cleanup(transport.CloseIdleConnections)
-	c := New(base, &http.Client{Transport: transport}, Options{User: fakeUser, Token: secret, Headers: h, Clock: clk, RetryBudget: time.Second})
-	return c, srv, clk
+	c := New(base, &http.Client{Transport: transport}, Options{User: fakeUser, Token: secret, Headers: h, RetryBudget: time.Second})
+	return c, srv
 }
 
 // TestHeadersReachJenkinsOnly: through a front door that wants its
@@ -64,40 +64,42 @@ func TestHeadersReachJenkinsOnly(t *testing.T) {
 	for _, secret := range []string{fakeToken, fakePassword} {
 		t.Run(map[string]string{fakeToken: "token", fakePassword: "password"}[secret], func(t *testing.T) {
 			t.Parallel()
-			opts := jenkinstest.Options{
-				FrontDoor:        &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: jenkinstest.RefuseCloudflareForbidden},
-				ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore,
-			}
-			c, srv, clk := fake(t, opts, secret, doorHeaders, job)
-			app, _ := ParseJob(c.base, "team/app")
-			ctx := context.Background()
-			if _, err := c.JobInfo(ctx, app); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.Trigger(ctx, app, TriggerRequest{}); err != nil {
-				t.Fatal(err)
-			}
-			clk.Advance(time.Minute)
-			var f memFile
-			if n, err := c.DownloadArtifact(ctx, app, 1, "dist/app.bin", 0, &f); err != nil || n != 1<<20 {
-				t.Fatalf("download: %d bytes, %v", n, err)
-			}
-			for _, r := range srv.Requests() {
-				if r.FrontDoor {
-					t.Errorf("the front door refused %s %s", r.Method, r.Path)
+			synctest.Test(t, func(t *testing.T) {
+				opts := jenkinstest.Options{
+					FrontDoor:        &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: jenkinstest.RefuseCloudflareForbidden},
+					ArtifactRedirect: jenkinstest.ArtifactRedirectObjectStore,
 				}
-			}
-			foreign := srv.ArtifactOriginRequests()
-			if len(foreign) == 0 {
-				t.Fatal("the download never reached the object store")
-			}
-			for _, d := range foreign {
-				for name := range d.Header {
-					if _, door := doorHeaders[name]; door || name == "Authorization" || name == "Cookie" || name == "Jenkins-Crumb" {
-						t.Errorf("the object store got %s", name)
+				c, srv := fake(t, opts, secret, doorHeaders, job)
+				app, _ := ParseJob(c.base, "team/app")
+				ctx := context.Background()
+				if _, err := c.JobInfo(ctx, app); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.Trigger(ctx, app, TriggerRequest{}); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Minute)
+				var f memFile
+				if n, err := c.DownloadArtifact(ctx, app, 1, "dist/app.bin", 0, &f); err != nil || n != 1<<20 {
+					t.Fatalf("download: %d bytes, %v", n, err)
+				}
+				for _, r := range srv.Requests() {
+					if r.FrontDoor {
+						t.Errorf("the front door refused %s %s", r.Method, r.Path)
 					}
 				}
-			}
+				foreign := srv.ArtifactOriginRequests()
+				if len(foreign) == 0 {
+					t.Fatal("the download never reached the object store")
+				}
+				for _, d := range foreign {
+					for name := range d.Header {
+						if _, door := doorHeaders[name]; door || name == "Authorization" || name == "Cookie" || name == "Jenkins-Crumb" {
+							t.Errorf("the object store got %s", name)
+						}
+					}
+				}
+			})
 		})
 	}
 }
@@ -111,25 +113,27 @@ func TestFrontDoorRefusals(t *testing.T) {
 	for _, refusal := range []jenkinstest.Refusal{jenkinstest.RefuseIAP, jenkinstest.RefuseCloudflareLogin, jenkinstest.RefuseCloudflareForbidden, jenkinstest.RefuseWAFLoginPage} {
 		t.Run(refusal.String(), func(t *testing.T) {
 			t.Parallel()
-			door := &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: refusal}
-			c, srv, _ := fake(t, jenkinstest.Options{FrontDoor: door}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
-			app, _ := ParseJob(c.base, "app")
-			_, readErr := c.JobInfo(context.Background(), app)
-			_, triggerErr := c.Trigger(context.Background(), app, TriggerRequest{})
-			for _, err := range []error{readErr, triggerErr} {
-				var fd *FrontDoorError
-				var lost *AnswerLostError
-				if !errors.As(err, &fd) || errors.As(err, &lost) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) {
-					t.Fatalf("err = %#v (%v), want a *FrontDoorError and nothing else", err, err)
+			synctest.Test(t, func(t *testing.T) {
+				door := &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: refusal}
+				c, srv := fake(t, jenkinstest.Options{FrontDoor: door}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
+				app, _ := ParseJob(c.base, "app")
+				_, readErr := c.JobInfo(context.Background(), app)
+				_, triggerErr := c.Trigger(context.Background(), app, TriggerRequest{})
+				for _, err := range []error{readErr, triggerErr} {
+					var fd *FrontDoorError
+					var lost *AnswerLostError
+					if !errors.As(err, &fd) || errors.As(err, &lost) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) {
+						t.Fatalf("err = %#v (%v), want a *FrontDoorError and nothing else", err, err)
+					}
+					if msg := err.Error(); !strings.Contains(msg, "came from something in front of Jenkins, not from Jenkins") ||
+						!strings.Contains(msg, "headers input") || strings.Contains(msg, "user and token") || strings.Contains(msg, "\n") {
+						t.Errorf("message: %s", msg)
+					}
 				}
-				if msg := err.Error(); !strings.Contains(msg, "came from something in front of Jenkins, not from Jenkins") ||
-					!strings.Contains(msg, "headers input") || strings.Contains(msg, "user and token") || strings.Contains(msg, "\n") {
-					t.Errorf("message: %s", msg)
+				if builds := srv.Builds("app"); len(builds) != 0 {
+					t.Errorf("%d builds behind a closed door", len(builds))
 				}
-			}
-			if builds := srv.Builds("app"); len(builds) != 0 {
-				t.Errorf("%d builds behind a closed door", len(builds))
-			}
+			})
 		})
 	}
 }
@@ -138,15 +142,17 @@ func TestFrontDoorRefusals(t *testing.T) {
 // stay Jenkins' errors.
 func TestJenkinsOwnRefusals(t *testing.T) {
 	t.Parallel()
-	c, _, _ := fake(t, jenkinstest.Options{}, "wrong-token-value", nil, jenkinstest.JobSpec{FullName: "app"})
-	app, _ := ParseJob(c.base, "app")
-	if _, err := c.JobInfo(context.Background(), app); !errors.Is(err, ErrUnauthorized) {
-		t.Errorf("bad token: %v, want Jenkins' 401", err)
-	}
-	anon := New(c.base, c.http, Options{Clock: c.clock})
-	if _, err := anon.JobInfo(context.Background(), app); !errors.Is(err, ErrForbidden) {
-		t.Errorf("anonymous: %v, want Jenkins' 403", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := fake(t, jenkinstest.Options{}, "wrong-token-value", nil, jenkinstest.JobSpec{FullName: "app"})
+		app, _ := ParseJob(c.base, "app")
+		if _, err := c.JobInfo(context.Background(), app); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("bad token: %v, want Jenkins' 401", err)
+		}
+		anon := New(c.base, c.http, Options{})
+		if _, err := anon.JobInfo(context.Background(), app); !errors.Is(err, ErrForbidden) {
+			t.Errorf("anonymous: %v, want Jenkins' 403", err)
+		}
+	})
 }
 
 func TestFromJenkins(t *testing.T) {
@@ -183,57 +189,61 @@ func TestFromJenkins(t *testing.T) {
 
 func TestNoSuchJob(t *testing.T) {
 	t.Parallel()
-	var jobs []jenkinstest.JobSpec
-	for _, name := range []string{"team/deploy-eu", "team/deploy-us", "team/build", "a", "b", "c", "d", "e", "f", "g"} {
-		jobs = append(jobs, jenkinstest.JobSpec{FullName: name})
-	}
-	c, srv, _ := fake(t, jenkinstest.Options{}, fakeToken, nil, jobs...)
-	for _, tt := range []struct {
-		job, want string
-	}{
-		{"team/deploy-ue", "no job team/deploy-ue, or this user may not see it (did you mean deploy-eu, deploy-us?)"},
-		{"team/zzz", "no job team/zzz, or this user may not see it; folder team has deploy-eu, deploy-us, build"},
-		{"zzz", "no job zzz, or this user may not see it; Jenkins' top level has team, a, b, c, d and 3 more"},
-		{"nope/x", "no job nope/x, or this user may not see it; folder nope does not exist either"},
-		{"a,b", "no job a,b, or this user may not see it (did you mean a, b?); to trigger several jobs, put one job a line"},
-	} {
-		job, _ := ParseJob(c.base, tt.job)
-		_, err := c.JobInfo(context.Background(), job)
-		var missing *NoSuchJobError
-		if !errors.As(err, &missing) || err.Error() != tt.want || !errors.Is(err, ErrNotFound) {
-			t.Errorf("%s: %v, want %q", tt.job, err, tt.want)
+	synctest.Test(t, func(t *testing.T) {
+		var jobs []jenkinstest.JobSpec
+		for _, name := range []string{"team/deploy-eu", "team/deploy-us", "team/build", "a", "b", "c", "d", "e", "f", "g"} {
+			jobs = append(jobs, jenkinstest.JobSpec{FullName: name})
 		}
-	}
-	// Without a user, a 404 may only hide the job from anonymous callers:
-	// no folder is read.
-	before := len(srv.Requests())
-	anon := New(c.base, c.http, Options{Clock: c.clock})
-	job, _ := ParseJob(c.base, "team/deploy-ue")
-	if _, err := anon.JobInfo(context.Background(), job); err == nil || errors.As(err, new(*NoSuchJobError)) {
-		t.Errorf("anonymous: %v", err)
-	}
-	if n := len(srv.Requests()) - before; n != 1 {
-		t.Errorf("%d requests for an anonymous 404, want 1", n)
-	}
+		c, srv := fake(t, jenkinstest.Options{}, fakeToken, nil, jobs...)
+		for _, tt := range []struct {
+			job, want string
+		}{
+			{"team/deploy-ue", "no job team/deploy-ue, or this user may not see it (did you mean deploy-eu, deploy-us?)"},
+			{"team/zzz", "no job team/zzz, or this user may not see it; folder team has deploy-eu, deploy-us, build"},
+			{"zzz", "no job zzz, or this user may not see it; Jenkins' top level has team, a, b, c, d and 3 more"},
+			{"nope/x", "no job nope/x, or this user may not see it; folder nope does not exist either"},
+			{"a,b", "no job a,b, or this user may not see it (did you mean a, b?); to trigger several jobs, put one job a line"},
+		} {
+			job, _ := ParseJob(c.base, tt.job)
+			_, err := c.JobInfo(context.Background(), job)
+			var missing *NoSuchJobError
+			if !errors.As(err, &missing) || err.Error() != tt.want || !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: %v, want %q", tt.job, err, tt.want)
+			}
+		}
+		// Without a user, a 404 may only hide the job from anonymous callers:
+		// no folder is read.
+		before := len(srv.Requests())
+		anon := New(c.base, c.http, Options{})
+		job, _ := ParseJob(c.base, "team/deploy-ue")
+		if _, err := anon.JobInfo(context.Background(), job); err == nil || errors.As(err, new(*NoSuchJobError)) {
+			t.Errorf("anonymous: %v", err)
+		}
+		if n := len(srv.Requests()) - before; n != 1 {
+			t.Errorf("%d requests for an anonymous 404, want 1", n)
+		}
+	})
 }
 
 // TestNoSuchJobFolderUnread: when the folder's names cannot be read, the
 // 404 stands alone, with no claim about what the folder holds.
 func TestNoSuchJobFolderUnread(t *testing.T) {
 	t.Parallel()
-	c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Jenkins", "2.528")
-		if strings.Contains(r.URL.Path, "/job/") {
-			http.NotFound(w, r)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Jenkins", "2.528")
+			if strings.Contains(r.URL.Path, "/job/") {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("X-You-Are-Authenticated-As", hostileUser)
+			http.Error(w, "alice is missing the Overall/Read permission", http.StatusForbidden)
+		})
+		_, err := c.JobInfo(context.Background(), testJob)
+		if want := "no job " + testJob.Name + ", or this user may not see it"; err == nil || err.Error() != want {
+			t.Errorf("err = %v, want %q", err, want)
 		}
-		w.Header().Set("X-You-Are-Authenticated-As", hostileUser)
-		http.Error(w, "alice is missing the Overall/Read permission", http.StatusForbidden)
 	})
-	_, err := c.JobInfo(context.Background(), testJob)
-	if want := "no job " + testJob.Name + ", or this user may not see it"; err == nil || err.Error() != want {
-		t.Errorf("err = %v, want %q", err, want)
-	}
 }
 
 func TestJobFolder(t *testing.T) {
@@ -253,35 +263,37 @@ func TestJobFolder(t *testing.T) {
 // where each item stands, or what each will build.
 func TestQueueListing(t *testing.T) {
 	t.Parallel()
-	slow := func(map[string]string) jenkinstest.Script {
-		return jenkinstest.Script{QuietPeriod: time.Minute, Duration: time.Second}
-	}
-	c, _, clk := fake(t, jenkinstest.Options{}, fakeToken, nil,
-		jenkinstest.JobSpec{FullName: "a", Script: slow}, jenkinstest.JobSpec{FullName: "b", Params: []jenkinstest.ParamDef{{Name: "V", Type: "string"}}, Script: slow})
-	a, _ := ParseJob(c.base, "a")
-	b, _ := ParseJob(c.base, "b")
-	ctx := context.Background()
-	if _, err := c.Trigger(ctx, a, TriggerRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Trigger(ctx, b, TriggerRequest{Params: []build.Param{{Name: "V", Value: "1"}}}); err != nil {
-		t.Fatal(err)
-	}
-	q, err := c.Queue(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(q.Items) != 2 || q.Items[0].Why == nil || q.Items[0].Timestamp != clk.Now().Add(time.Minute).UnixMilli() ||
-		!q.Date.Date.Equal(clk.Now().Truncate(time.Second)) || q.Items[0].Task.URL != "" {
-		t.Errorf("queue = %+v", q)
-	}
-	tasks, err := c.QueueTasks(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tasks.Items) != 2 || tasks.Items[1].Params != "\nV=1" || !strings.HasSuffix(tasks.Items[0].Task.URL, "/job/a/") || tasks.Items[0].InQueueSince != clk.Now().UnixMilli() {
-		t.Errorf("tasks = %+v", tasks)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		slow := func(map[string]string) jenkinstest.Script {
+			return jenkinstest.Script{QuietPeriod: time.Minute, Duration: time.Second}
+		}
+		c, _ := fake(t, jenkinstest.Options{}, fakeToken, nil,
+			jenkinstest.JobSpec{FullName: "a", Script: slow}, jenkinstest.JobSpec{FullName: "b", Params: []jenkinstest.ParamDef{{Name: "V", Type: "string"}}, Script: slow})
+		a, _ := ParseJob(c.base, "a")
+		b, _ := ParseJob(c.base, "b")
+		ctx := context.Background()
+		if _, err := c.Trigger(ctx, a, TriggerRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Trigger(ctx, b, TriggerRequest{Params: []build.Param{{Name: "V", Value: "1"}}}); err != nil {
+			t.Fatal(err)
+		}
+		q, err := c.Queue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(q.Items) != 2 || q.Items[0].Why == nil || q.Items[0].Timestamp != time.Now().Add(time.Minute).UnixMilli() ||
+			!q.Date.Date.Equal(time.Now().Truncate(time.Second)) || q.Items[0].Task.URL != "" {
+			t.Errorf("queue = %+v", q)
+		}
+		tasks, err := c.QueueTasks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks.Items) != 2 || tasks.Items[1].Params != "\nV=1" || !strings.HasSuffix(tasks.Items[0].Task.URL, "/job/a/") || tasks.Items[0].InQueueSince != time.Now().UnixMilli() {
+			t.Errorf("tasks = %+v", tasks)
+		}
+	})
 }
 
 // TestHeaderValuesScrubbed: a page that echoes the request back, as some
@@ -304,29 +316,31 @@ func TestHeaderValuesScrubbed(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			echoAll := func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/html")
-				w.WriteHeader(http.StatusBadGateway)
-				for _, k := range slices.Sorted(maps.Keys(r.Header)) {
-					io.WriteString(w, k+": "+tt.echo(strings.Join(r.Header[k], ","))+"<br>")
+			synctest.Test(t, func(t *testing.T) {
+				echoAll := func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/html")
+					w.WriteHeader(http.StatusBadGateway)
+					for _, k := range slices.Sorted(maps.Keys(r.Header)) {
+						io.WriteString(w, k+": "+tt.echo(strings.Join(r.Header[k], ","))+"<br>")
+					}
 				}
-			}
-			c, _ := hostile(t, echoAll)
-			c.opts.Headers = http.Header{"Proxy-Authorization": {"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token"}, "X-Waf-Key": {odd}}
-			c.opts.Secrets = []string{"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token", "eyJhbGciOiJSUzI1NiJ9.iap.token", odd}
-			c.secrets = secretForms(c.opts)
-			_, err := c.JobInfo(context.Background(), testJob)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !strings.Contains(err.Error(), "X-Waf-Key: ***") && !strings.Contains(err.Error(), `X-Waf-Key: "***"`) {
-				t.Errorf("the error does not show the echo, masked: %v", err)
-			}
-			for _, secret := range []string{"eyJhbGciOiJSUzI1NiJ9.iap.token", "sk_live", "4f9a"} {
-				if strings.Contains(err.Error(), secret) {
-					t.Errorf("the error shows %q: %v", secret, err)
+				c, _ := hostile(t, echoAll)
+				c.opts.Headers = http.Header{"Proxy-Authorization": {"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token"}, "X-Waf-Key": {odd}}
+				c.opts.Secrets = []string{"Bearer eyJhbGciOiJSUzI1NiJ9.iap.token", "eyJhbGciOiJSUzI1NiJ9.iap.token", odd}
+				c.secrets = secretForms(c.opts)
+				_, err := c.JobInfo(context.Background(), testJob)
+				if err == nil {
+					t.Fatal("no error")
 				}
-			}
+				if !strings.Contains(err.Error(), "X-Waf-Key: ***") && !strings.Contains(err.Error(), `X-Waf-Key: "***"`) {
+					t.Errorf("the error does not show the echo, masked: %v", err)
+				}
+				for _, secret := range []string{"eyJhbGciOiJSUzI1NiJ9.iap.token", "sk_live", "4f9a"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("the error shows %q: %v", secret, err)
+					}
+				}
+			})
 		})
 	}
 }
@@ -351,18 +365,20 @@ func TestTriggerRedirectsOfJenkins(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Location", strings.ReplaceAll(tt.location, "{host}", strings.Split(r.Host, ":")[0]))
-				w.WriteHeader(tt.status)
+			synctest.Test(t, func(t *testing.T) {
+				c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Location", strings.ReplaceAll(tt.location, "{host}", strings.Split(r.Host, ":")[0]))
+					w.WriteHeader(tt.status)
+				})
+				id, err := c.Trigger(context.Background(), testJob, TriggerRequest{Parameterized: true})
+				var fd *FrontDoorError
+				if got := errors.As(err, &fd); got != tt.door {
+					t.Fatalf("id %d, err = %v; a front door's: %v, want %v", id, err, got, tt.door)
+				}
+				if !tt.door && id != 7 {
+					t.Errorf("id %d, want 7", id)
+				}
 			})
-			id, err := c.Trigger(context.Background(), testJob, TriggerRequest{Parameterized: true})
-			var fd *FrontDoorError
-			if got := errors.As(err, &fd); got != tt.door {
-				t.Fatalf("id %d, err = %v; a front door's: %v, want %v", id, err, got, tt.door)
-			}
-			if !tt.door && id != 7 {
-				t.Errorf("id %d, want 7", id)
-			}
 		})
 	}
 }
@@ -371,18 +387,20 @@ func TestTriggerRedirectsOfJenkins(t *testing.T) {
 // away with a redirect to its login is not taken for done.
 func TestStopThroughClosedDoor(t *testing.T) {
 	t.Parallel()
-	door := &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: jenkinstest.RefuseCloudflareLogin}
-	c, _, _ := fake(t, jenkinstest.Options{FrontDoor: door}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
-	app, _ := ParseJob(c.base, "app")
-	for name, err := range map[string]error{
-		"stop":   c.StopBuild(context.Background(), app, 1),
-		"cancel": c.CancelQueueItem(context.Background(), 1),
-	} {
-		var fd *FrontDoorError
-		if !errors.As(err, &fd) {
-			t.Errorf("%s: err = %v, want a *FrontDoorError", name, err)
+	synctest.Test(t, func(t *testing.T) {
+		door := &jenkinstest.FrontDoor{Headers: doorHeaders, Refusal: jenkinstest.RefuseCloudflareLogin}
+		c, _ := fake(t, jenkinstest.Options{FrontDoor: door}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
+		app, _ := ParseJob(c.base, "app")
+		for name, err := range map[string]error{
+			"stop":   c.StopBuild(context.Background(), app, 1),
+			"cancel": c.CancelQueueItem(context.Background(), 1),
+		} {
+			var fd *FrontDoorError
+			if !errors.As(err, &fd) {
+				t.Errorf("%s: err = %v, want a *FrontDoorError", name, err)
+			}
 		}
-	}
+	})
 }
 
 // fixedToken is a TokenSource of one token.
@@ -404,19 +422,21 @@ func TestOIDCHeader(t *testing.T) {
 	} {
 		t.Run(tt.header, func(t *testing.T) {
 			t.Parallel()
-			door := map[string]string{tt.header: tt.want}
-			c, srv, _ := fake(t, jenkinstest.Options{FrontDoor: &jenkinstest.FrontDoor{Headers: door}}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
-			c.opts.OIDC, c.opts.OIDCHeader = fixedToken(token), tt.header
-			app, _ := ParseJob(c.base, "app")
-			if _, err := c.JobInfo(context.Background(), app); err != nil {
-				t.Fatal(err)
-			}
-			if len(srv.Requests()) == 0 || srv.Requests()[0].FrontDoor {
-				t.Errorf("the front door refused the token")
-			}
-			if got := c.scrub("echo: " + token); strings.Contains(got, token) {
-				t.Errorf("the token sent is not scrubbed: %s", got)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				door := map[string]string{tt.header: tt.want}
+				c, srv := fake(t, jenkinstest.Options{FrontDoor: &jenkinstest.FrontDoor{Headers: door}}, fakeToken, nil, jenkinstest.JobSpec{FullName: "app"})
+				c.opts.OIDC, c.opts.OIDCHeader = fixedToken(token), tt.header
+				app, _ := ParseJob(c.base, "app")
+				if _, err := c.JobInfo(context.Background(), app); err != nil {
+					t.Fatal(err)
+				}
+				if len(srv.Requests()) == 0 || srv.Requests()[0].FrontDoor {
+					t.Errorf("the front door refused the token")
+				}
+				if got := c.scrub("echo: " + token); strings.Contains(got, token) {
+					t.Errorf("the token sent is not scrubbed: %s", got)
+				}
+			})
 		})
 	}
 }

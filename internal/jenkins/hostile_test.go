@@ -16,10 +16,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // Recognisable credentials that no error may carry, in any form.
@@ -53,17 +54,22 @@ func (n *tally) check(t *testing.T, retried bool) {
 }
 
 // hostile serves h under a context path and returns a client for it with
-// a retry budget on a virtual clock, and a tally of what happened. Its
+// a retry budget, and a tally of what happened. Its
 // request deadline is generous, so that only the tests that shorten it to
 // short meet it, however loaded the machine.
 func hostile(t *testing.T, h http.HandlerFunc) (*Client, *tally) {
 	t.Helper()
+	return hostileOn(t, &memnet.Network{}, h)
+}
+
+// hostileOn is hostile on nw, where other servers of the test listen.
+func hostileOn(t *testing.T, nw *memnet.Network, h http.HandlerFunc) (*Client, *tally) {
+	t.Helper()
 	n := &tally{}
-	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	// A server notices a client hanging up only once it has read the
 	// request's body; stop ends the handlers that never do.
 	stop := make(chan struct{})
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := nw.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/jenkins/crumbIssuer/") {
 			http.NotFound(w, r)
 			return
@@ -78,15 +84,15 @@ func hostile(t *testing.T, h http.HandlerFunc) (*Client, *tally) {
 			case <-ctx.Done():
 			}
 		}()
-		h(w, r.WithContext(context.WithValue(ctx, clockKey{}, clk)))
+		h(w, r.WithContext(ctx))
 	}))
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { close(stop) })
 	base, _ := url.Parse(ts.URL + "/jenkins")
-	hc := &http.Client{Transport: readTakesTime{next: ts.Client().Transport, clock: clk, perRead: time.Millisecond}}
+	t.Cleanup(ts.Client().CloseIdleConnections)
+	hc := &http.Client{Transport: readTakesTime{next: ts.Client().Transport, perRead: time.Millisecond}}
 	return New(base, hc, Options{
 		User: hostileUser, Token: hostileToken, BuildToken: hostileBuildToken,
-		Clock:          clk,
 		RequestTimeout: 5 * time.Second,
 		RetryBudget:    1500 * time.Millisecond,
 		OnRetry:        func(error, time.Duration) { n.retries.Add(1) },
@@ -103,17 +109,9 @@ func jsonAnswer(body string) http.HandlerFunc {
 	}
 }
 
-// clockKey puts the client's virtual clock in a hostile request's context.
-type clockKey struct{}
-
-// clockOf is the client's clock, which a hostile handler moves to take
-// time.
-func clockOf(r *http.Request) *clock.Virtual { return r.Context().Value(clockKey{}).(*clock.Virtual) }
-
 // silent accepts the request and says nothing until the client gives up:
-// it lets time pass until the client's next timer, its deadline.
+// the bubble's time then passes to the client's next timer, its deadline.
 func silent(w http.ResponseWriter, r *http.Request) {
-	clockOf(r).AdvanceToNext()
 	<-r.Context().Done()
 }
 
@@ -140,12 +138,11 @@ func endless(w http.ResponseWriter, r *http.Request) {
 }
 
 // readTakesTime is a transport whose streamed answers (of no announced
-// length) take perRead on the clock for each read of their body, as a slow
+// length) take perRead for each read of their body, as a slow
 // link would: a body that never ends then meets the client's deadlines at
 // a pace the client sets itself.
 type readTakesTime struct {
 	next    http.RoundTripper
-	clock   *clock.Virtual
 	perRead time.Duration
 }
 
@@ -163,7 +160,7 @@ type slowRead struct {
 }
 
 func (s *slowRead) Read(p []byte) (int, error) {
-	s.t.clock.Advance(s.t.perRead)
+	time.Sleep(s.t.perRead)
 	return s.ReadCloser.Read(p)
 }
 
@@ -249,19 +246,21 @@ func TestHostileJSONAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, n := hostile(t, tt.handler)
-			if tt.timeout > 0 {
-				c.opts.RequestTimeout = tt.timeout
-			}
-			_, err := c.JobInfo(context.Background(), testJob)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want %q", err, tt.want)
-			}
-			n.check(t, tt.retried)
-			if strings.Count(err.Error(), "GET http") != 1 {
-				t.Errorf("the request should be named once: %v", err)
-			}
-			assertClean(t, err)
+			synctest.Test(t, func(t *testing.T) {
+				c, n := hostile(t, tt.handler)
+				if tt.timeout > 0 {
+					c.opts.RequestTimeout = tt.timeout
+				}
+				_, err := c.JobInfo(context.Background(), testJob)
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want %q", err, tt.want)
+				}
+				n.check(t, tt.retried)
+				if strings.Count(err.Error(), "GET http") != 1 {
+					t.Errorf("the request should be named once: %v", err)
+				}
+				assertClean(t, err)
+			})
 		})
 	}
 }
@@ -311,20 +310,22 @@ func TestHostileConsoleAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, n := hostile(t, tt.handler)
-			if tt.retried { // the retried ones wait for the deadline
-				c.opts.RequestTimeout = short
-			}
-			var out countingWriter
-			_, err := c.ProgressiveText(context.Background(), testJob, 1, 0, &out)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want %q", err, tt.want)
-			}
-			n.check(t, tt.retried)
-			if tt.maxBytes >= 0 && out.n > tt.maxBytes {
-				t.Errorf("wrote %d bytes, more than %d", out.n, tt.maxBytes)
-			}
-			assertClean(t, err)
+			synctest.Test(t, func(t *testing.T) {
+				c, n := hostile(t, tt.handler)
+				if tt.retried { // the retried ones wait for the deadline
+					c.opts.RequestTimeout = short
+				}
+				var out countingWriter
+				_, err := c.ProgressiveText(context.Background(), testJob, 1, 0, &out)
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want %q", err, tt.want)
+				}
+				n.check(t, tt.retried)
+				if tt.maxBytes >= 0 && out.n > tt.maxBytes {
+					t.Errorf("wrote %d bytes, more than %d", out.n, tt.maxBytes)
+				}
+				assertClean(t, err)
+			})
 		})
 	}
 }
@@ -342,55 +343,58 @@ func TestUploadIdleDeadline(t *testing.T) {
 	t.Parallel()
 	t.Run("server stops reading", func(t *testing.T) {
 		t.Parallel()
-		// Large enough to fill the sockets' buffers on most machines; where
-		// it does not, the deadline for the answer ends it instead.
-		big := filepath.Join(t.TempDir(), "big.bin")
-		if err := os.WriteFile(big, make([]byte, 16<<20), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		c, _ := hostile(t, silent)
-		c.opts.RequestTimeout = short
-		_, err := c.Trigger(context.Background(), testJob, TriggerRequest{Files: []build.File{{Name: "F", Path: big}}})
-		var lost *AnswerLostError
-		if !errors.As(err, &lost) || !isRequestTimeout(err) {
-			t.Fatalf("err = %v, want a lost answer after the idle deadline", err)
-		}
-		assertClean(t, err)
+		synctest.Test(t, func(t *testing.T) {
+			// Large enough to fill the sockets' buffers on most machines; where
+			// it does not, the deadline for the answer ends it instead.
+			big := filepath.Join(t.TempDir(), "big.bin")
+			if err := os.WriteFile(big, make([]byte, 16<<20), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, _ := hostile(t, silent)
+			c.opts.RequestTimeout = short
+			_, err := c.Trigger(context.Background(), testJob, TriggerRequest{Files: []build.File{{Name: "F", Path: big}}})
+			var lost *AnswerLostError
+			if !errors.As(err, &lost) || !isRequestTimeout(err) {
+				t.Fatalf("err = %v, want a lost answer after the idle deadline", err)
+			}
+			assertClean(t, err)
+		})
 	})
 	t.Run("slow but moving", func(t *testing.T) {
 		t.Parallel()
-		var got atomic.Int64
-		c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-			n, _ := io.Copy(io.Discard, r.Body)
-			got.Store(n)
-			w.Header().Set("Location", "/jenkins/queue/item/7/")
-			w.WriteHeader(http.StatusCreated)
+		synctest.Test(t, func(t *testing.T) {
+			var got atomic.Int64
+			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				n, _ := io.Copy(io.Discard, r.Body)
+				got.Store(n)
+				w.Header().Set("Location", "/jenkins/queue/item/7/")
+				w.WriteHeader(http.StatusCreated)
+			})
+			// 25 pieces 20 ms apart: longer than the 400 ms deadline in all.
+			c.opts.RequestTimeout = 400 * time.Millisecond
+			err := c.do(context.Background(), request{method: http.MethodPost, path: "/job/deploy/buildWithParameters", deadline: c.streamDeadline(),
+				body: func() (io.Reader, int64, error) {
+					return &trickle{left: 25, every: 20 * time.Millisecond}, 25, nil
+				},
+			}, discard)
+			if err != nil || got.Load() != 25 {
+				t.Fatalf("err = %v, server got %d bytes", err, got.Load())
+			}
 		})
-		// 25 pieces 20 ms apart: longer than the 400 ms deadline in all.
-		c.opts.RequestTimeout = 400 * time.Millisecond
-		err := c.do(context.Background(), request{method: http.MethodPost, path: "/job/deploy/buildWithParameters", deadline: c.streamDeadline(),
-			body: func() (io.Reader, int64, error) {
-				return &trickle{left: 25, every: 20 * time.Millisecond, clock: c.clock.(*clock.Virtual)}, 25, nil
-			},
-		}, discard)
-		if err != nil || got.Load() != 25 {
-			t.Fatalf("err = %v, server got %d bytes", err, got.Load())
-		}
 	})
 }
 
-// trickle yields one byte every so often, on the clock.
+// trickle yields one byte every so often.
 type trickle struct {
 	left  int
 	every time.Duration
-	clock *clock.Virtual
 }
 
 func (r *trickle) Read(p []byte) (int, error) {
 	if r.left == 0 {
 		return 0, io.EOF
 	}
-	r.clock.Advance(r.every)
+	time.Sleep(r.every)
 	r.left--
 	p[0] = 'x'
 	return 1, nil
@@ -406,7 +410,7 @@ func TestCertificateErrorNamesHostAndIsNotRetried(t *testing.T) {
 	t.Cleanup(ts.Close)
 	base, _ := url.Parse(ts.URL + "/jenkins")
 	var retries atomic.Int32
-	c := New(base, &http.Client{Transport: &http.Transport{}}, Options{Token: hostileToken, Clock: clock.NewVirtual(time.Unix(0, 0)), RequestTimeout: 5 * time.Second,
+	c := New(base, &http.Client{Transport: &http.Transport{}}, Options{Token: hostileToken, RequestTimeout: 5 * time.Second,
 		OnRetry: func(error, time.Duration) { retries.Add(1) }})
 	_, err := c.JobInfo(context.Background(), testJob)
 	var ce *CertificateError
@@ -427,11 +431,15 @@ func TestCertificateErrorNamesHostAndIsNotRetried(t *testing.T) {
 // and retried.
 func TestTransportTimeoutIsRetried(t *testing.T) {
 	t.Parallel()
-	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-	c.http.Transport = &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}
-	c.opts.RequestTimeout = 10 * time.Second
-	_, err := c.JobInfo(context.Background(), testJob)
-	if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") || n.retries.Load() == 0 {
-		t.Fatalf("err = %v after %d retries, want some", err, n.retries.Load())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+		tr := c.http.Transport.(readTakesTime).next.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = 50 * time.Millisecond
+		c.http.Transport = tr
+		c.opts.RequestTimeout = 10 * time.Second
+		_, err := c.JobInfo(context.Background(), testJob)
+		if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") || n.retries.Load() == 0 {
+			t.Fatalf("err = %v after %d retries, want some", err, n.retries.Load())
+		}
+	})
 }

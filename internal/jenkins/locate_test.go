@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
 )
@@ -122,16 +123,18 @@ func TestRootURL(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _, _ := fake(t, tt.opts, fakeToken, nil)
-			root, err := c.RootURL(context.Background())
-			switch {
-			case err != nil:
-				t.Fatal(err)
-			case tt.want == "" && root != nil:
-				t.Errorf("root URL %s, want none", root)
-			case tt.want != "" && (root == nil || root.String() != tt.want):
-				t.Errorf("root URL %v, want %s", root, tt.want)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				c, _ := fake(t, tt.opts, fakeToken, nil)
+				root, err := c.RootURL(context.Background())
+				switch {
+				case err != nil:
+					t.Fatal(err)
+				case tt.want == "" && root != nil:
+					t.Errorf("root URL %s, want none", root)
+				case tt.want != "" && (root == nil || root.String() != tt.want):
+					t.Errorf("root URL %v, want %s", root, tt.want)
+				}
+			})
 		})
 	}
 }

@@ -5,17 +5,16 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // apiToken has the shape of a Jenkins API token, which needs no crumb.
@@ -67,7 +66,7 @@ func (s *stapler) all() []seenRequest {
 func newStapler(t *testing.T, token string, routes map[string]http.HandlerFunc) (*Client, *stapler) {
 	t.Helper()
 	s := &stapler{}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := (&memnet.Network{}).NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path, ok := strings.CutPrefix(r.URL.EscapedPath(), "/jenkins")
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
@@ -87,7 +86,6 @@ func newStapler(t *testing.T, token string, routes map[string]http.HandlerFunc) 
 	s.client = func(token string) *Client {
 		return New(base, ts.Client(), Options{
 			User: "alice", Token: token,
-			Clock:          clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
 			RequestTimeout: 5 * time.Second,
 			RetryBudget:    time.Second,
 		})
@@ -168,26 +166,28 @@ var graphViewStagesWant = []build.Stage{
 
 func TestStagesFromWfapi(t *testing.T) {
 	t.Parallel()
-	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{
-		build7 + "wfapi/describe": answerJSON(200, wfapiDescribe),
+	synctest.Test(t, func(t *testing.T) {
+		c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{
+			build7 + "wfapi/describe": answerJSON(200, wfapiDescribe),
+		})
+		for range 3 {
+			got, err := c.Stages(context.Background(), pipeJob, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, wfapiStagesWant) {
+				t.Fatalf("stages:\n got %+v\nwant %+v", got, wfapiStagesWant)
+			}
+		}
+		if n := s.count(build7 + "wfapi/describe"); n != 3 || s.total() != 3 {
+			t.Errorf("%d requests to wfapi of %d, want 3 of 3: %+v", n, s.total(), s.all())
+		}
+		for _, r := range s.all() {
+			if r.query != "" {
+				t.Errorf("wfapi asked with query %q; it ignores tree=", r.query)
+			}
+		}
 	})
-	for range 3 {
-		got, err := c.Stages(context.Background(), pipeJob, 7)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, wfapiStagesWant) {
-			t.Fatalf("stages:\n got %+v\nwant %+v", got, wfapiStagesWant)
-		}
-	}
-	if n := s.count(build7 + "wfapi/describe"); n != 3 || s.total() != 3 {
-		t.Errorf("%d requests to wfapi of %d, want 3 of 3: %+v", n, s.total(), s.all())
-	}
-	for _, r := range s.all() {
-		if r.query != "" {
-			t.Errorf("wfapi asked with query %q; it ignores tree=", r.query)
-		}
-	}
 }
 
 // TestStagesFromGraphView puts Pipeline Graph View at each name it has had:
@@ -199,123 +199,131 @@ func TestStagesFromGraphView(t *testing.T) {
 	for i, name := range names {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			tree := build7 + name + "/tree"
-			tree8 := strings.Replace(tree, "/7/", "/8/", 1)
-			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{tree: answerJSON(200, graphViewTree), tree8: answerJSON(200, graphViewTree)})
-			got, err := c.Stages(context.Background(), pipeJob, 7)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, graphViewStagesWant) {
-				t.Fatalf("stages:\n got %+v\nwant %+v", got, graphViewStagesWant)
-			}
-			var paths []string
-			for _, r := range s.all() {
-				paths = append(paths, r.path)
-			}
-			want := []string{build7 + "wfapi/describe"}
-			for _, n := range names[:i+1] {
-				want = append(want, build7+n+"/tree")
-			}
-			if !reflect.DeepEqual(paths, want) {
-				t.Fatalf("first call asked\n %q\nwant %q", paths, want)
-			}
-			for range 2 {
-				if _, err := c.Stages(context.Background(), pipeJob, 8); err != nil {
+			synctest.Test(t, func(t *testing.T) {
+				tree := build7 + name + "/tree"
+				tree8 := strings.Replace(tree, "/7/", "/8/", 1)
+				c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{tree: answerJSON(200, graphViewTree), tree8: answerJSON(200, graphViewTree)})
+				got, err := c.Stages(context.Background(), pipeJob, 7)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			if s.total() != len(want)+2 || s.count(tree8) != 2 {
-				t.Errorf("later calls did not go straight to %s: %+v", name, s.all())
-			}
+				if !reflect.DeepEqual(got, graphViewStagesWant) {
+					t.Fatalf("stages:\n got %+v\nwant %+v", got, graphViewStagesWant)
+				}
+				var paths []string
+				for _, r := range s.all() {
+					paths = append(paths, r.path)
+				}
+				want := []string{build7 + "wfapi/describe"}
+				for _, n := range names[:i+1] {
+					want = append(want, build7+n+"/tree")
+				}
+				if !reflect.DeepEqual(paths, want) {
+					t.Fatalf("first call asked\n %q\nwant %q", paths, want)
+				}
+				for range 2 {
+					if _, err := c.Stages(context.Background(), pipeJob, 8); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if s.total() != len(want)+2 || s.count(tree8) != 2 {
+					t.Errorf("later calls did not go straight to %s: %+v", name, s.all())
+				}
+			})
 		})
 	}
 }
 
 func TestStagesNeitherPluginIsRemembered(t *testing.T) {
 	t.Parallel()
-	c, s := newStapler(t, apiToken, nil)
-	for i := range 3 {
-		got, err := c.Stages(context.Background(), pipeJob, 7)
-		if !errors.Is(err, ErrNoStages) || got != nil {
-			t.Fatalf("call %d: %v, %v; want ErrNoStages", i, got, err)
+	synctest.Test(t, func(t *testing.T) {
+		c, s := newStapler(t, apiToken, nil)
+		for i := range 3 {
+			got, err := c.Stages(context.Background(), pipeJob, 7)
+			if !errors.Is(err, ErrNoStages) || got != nil {
+				t.Fatalf("call %d: %v, %v; want ErrNoStages", i, got, err)
+			}
+			if !strings.HasPrefix(err.Error(), "read stages of team/my pipe #7: ") {
+				t.Errorf("error %q does not name the build", err)
+			}
 		}
-		if !strings.HasPrefix(err.Error(), "read stages of team/my pipe #7: ") {
-			t.Errorf("error %q does not name the build", err)
+		if s.total() != 5 {
+			t.Errorf("%d requests, want 5 (wfapi and four graph-view names, once): %+v", s.total(), s.all())
 		}
-	}
-	if s.total() != 5 {
-		t.Errorf("%d requests, want 5 (wfapi and four graph-view names, once): %+v", s.total(), s.all())
-	}
-	// The memory is the Client's: another Client asks again.
-	other := s.client(apiToken)
-	if _, err := other.Stages(context.Background(), pipeJob, 7); !errors.Is(err, ErrNoStages) || s.total() != 10 {
-		t.Errorf("another client: %v after %d requests", err, s.total())
-	}
+		// The memory is the Client's: another Client asks again.
+		other := s.client(apiToken)
+		if _, err := other.Stages(context.Background(), pipeJob, 7); !errors.Is(err, ErrNoStages) || s.total() != 10 {
+			t.Errorf("another client: %v after %d requests", err, s.total())
+		}
+	})
 }
 
 // TestStagesProbeErrors: an answer other than 404 while probing is an error
 // that proves nothing, so the next call goes on from where this one was.
 func TestStagesProbeErrors(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	denied := true
-	c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{
-		build7 + "pipeline-overview/tree": func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			defer mu.Unlock()
-			if denied {
-				// Jenkins' own 403 names who asked and what they lack.
-				w.Header().Set("X-You-Are-Authenticated-As", "alice")
-				w.Header().Set("X-Required-Permission", "hudson.model.Item.Read")
-				w.WriteHeader(http.StatusForbidden)
-				io.WriteString(w, "alice is missing the Job/Read permission")
-				return
-			}
-			answerJSON(200, `{"status":"ok","data":{"complete":true,"stages":[]}}`)(w, r)
-		},
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		denied := true
+		c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{
+			build7 + "pipeline-overview/tree": func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if denied {
+					// Jenkins' own 403 names who asked and what they lack.
+					w.Header().Set("X-You-Are-Authenticated-As", "alice")
+					w.Header().Set("X-Required-Permission", "hudson.model.Item.Read")
+					w.WriteHeader(http.StatusForbidden)
+					io.WriteString(w, "alice is missing the Job/Read permission")
+					return
+				}
+				answerJSON(200, `{"status":"ok","data":{"complete":true,"stages":[]}}`)(w, r)
+			},
+		})
+		_, err := c.Stages(context.Background(), pipeJob, 7)
+		if !errors.Is(err, ErrForbidden) || errors.Is(err, ErrNoStages) {
+			t.Fatalf("err = %v, want the 403", err)
+		}
+		mu.Lock()
+		denied = false
+		mu.Unlock()
+		got, err := c.Stages(context.Background(), pipeJob, 7)
+		if err != nil || got == nil || len(got) != 0 {
+			t.Fatalf("second call: %v, %v", got, err)
+		}
+		want := []string{"wfapi/describe", "stages/tree", "pipeline-overview/tree", "pipeline-overview/tree"}
+		var paths []string
+		for _, r := range s.all() {
+			paths = append(paths, strings.TrimPrefix(r.path, build7))
+		}
+		if !reflect.DeepEqual(paths, want) {
+			t.Errorf("asked %q, want %q", paths, want)
+		}
 	})
-	_, err := c.Stages(context.Background(), pipeJob, 7)
-	if !errors.Is(err, ErrForbidden) || errors.Is(err, ErrNoStages) {
-		t.Fatalf("err = %v, want the 403", err)
-	}
-	mu.Lock()
-	denied = false
-	mu.Unlock()
-	got, err := c.Stages(context.Background(), pipeJob, 7)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("second call: %v, %v", got, err)
-	}
-	want := []string{"wfapi/describe", "stages/tree", "pipeline-overview/tree", "pipeline-overview/tree"}
-	var paths []string
-	for _, r := range s.all() {
-		paths = append(paths, strings.TrimPrefix(r.path, build7))
-	}
-	if !reflect.DeepEqual(paths, want) {
-		t.Errorf("asked %q, want %q", paths, want)
-	}
 }
 
 // TestGraphViewErrorAnswer: graph view's errors come with HTTP 200; the
 // name is still the right one to ask next time.
 func TestGraphViewErrorAnswer(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ body, want string }{
-		{`{"status":"error","message":"No run <b>found</b>"}`, "pipeline graph view: No run found"},
-		{`{"status":"weird"}`, `pipeline graph view answered status "weird"`},
-		{`{}`, `pipeline graph view answered status ""`},
-	} {
-		c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "stages/tree": answerJSON(200, tt.body)})
-		for range 2 {
-			_, err := c.Stages(context.Background(), pipeJob, 7)
-			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || errors.Is(err, ErrNoStages) {
-				t.Errorf("%s: err = %v, want one ending %q", tt.body, err, tt.want)
+	synctest.Test(t, func(t *testing.T) {
+		for _, tt := range []struct{ body, want string }{
+			{`{"status":"error","message":"No run <b>found</b>"}`, "pipeline graph view: No run found"},
+			{`{"status":"weird"}`, `pipeline graph view answered status "weird"`},
+			{`{}`, `pipeline graph view answered status ""`},
+		} {
+			c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{build7 + "stages/tree": answerJSON(200, tt.body)})
+			for range 2 {
+				_, err := c.Stages(context.Background(), pipeJob, 7)
+				if err == nil || !strings.HasSuffix(err.Error(), tt.want) || errors.Is(err, ErrNoStages) {
+					t.Errorf("%s: err = %v, want one ending %q", tt.body, err, tt.want)
+				}
+			}
+			if s.total() != 3 {
+				t.Errorf("%s: %d requests, want wfapi once and stages/tree twice", tt.body, s.total())
 			}
 		}
-		if s.total() != 3 {
-			t.Errorf("%s: %d requests, want wfapi once and stages/tree twice", tt.body, s.total())
-		}
-	}
+	})
 }
 
 func TestStageStatusDone(t *testing.T) {

@@ -176,7 +176,6 @@ func (c *Client) retryBackOff() backoff.BackOff {
 	b.RandomizationFactor = 0.2
 	b.MaxInterval = 15 * time.Second
 	b.MaxElapsedTime = 0
-	b.Clock = c.clock
 	b.Reset()
 	return b
 }
@@ -195,7 +194,7 @@ func (c *Client) retry(ctx context.Context, policy func(error) (retry bool, wait
 // given up on for the time it spent moving.
 func (c *Client) retryProgress(ctx context.Context, policy func(error) (bool, time.Duration), op func() error, progressed func() bool) error {
 	b := c.retryBackOff()
-	start := c.clock.Now()
+	start := time.Now()
 	budgetStart := start
 	for attempt := 1; ; attempt++ {
 		err := op()
@@ -203,7 +202,7 @@ func (c *Client) retryProgress(ctx context.Context, policy func(error) (bool, ti
 		if !retry {
 			return err
 		}
-		now := c.clock.Now()
+		now := time.Now()
 		if progressed != nil && progressed() {
 			b.Reset()
 			budgetStart = now
@@ -227,7 +226,7 @@ func (c *Client) retryProgress(ctx context.Context, policy func(error) (bool, ti
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(err, wait)
 		}
-		if serr := c.clock.Sleep(ctx, wait); serr != nil {
+		if serr := sleep(ctx, wait); serr != nil {
 			return err
 		}
 	}
@@ -303,4 +302,16 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// sleep waits for d or until ctx ends, and then returns ctx's error.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

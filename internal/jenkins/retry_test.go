@@ -8,19 +8,17 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/net/dns/dnsmessage"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 func TestRetryable(t *testing.T) {
@@ -111,11 +109,10 @@ func TestLooksLikeAPIToken(t *testing.T) {
 
 // TestFirstContact: until Jenkins has answered once, a Jenkins that cannot
 // be reached is given up on after FirstContactBudget with one line naming
-// the URL and the cause; the budget is spent on the virtual clock.
+// the URL and the cause; the budget is spent in the bubble's time.
 func TestFirstContact(t *testing.T) {
 	t.Parallel()
-	closed := closedPort(t)
-	// The resolver names the server it asked, which depends on the machine.
+	const closed = "127.0.0.1:1" // nothing listens there on the network
 	tests := []struct {
 		name, base, cause, end string
 	}{
@@ -125,28 +122,29 @@ func TestFirstContact(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			base, _ := url.Parse(tt.base)
-			clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-			start := clk.Now()
-			var retries int
-			c := New(base, &http.Client{Transport: offlineTransport()}, Options{
-				User: hostileUser, Token: hostileToken, Clock: clk,
-				OnRetry: func(error, time.Duration) { retries++ },
+			synctest.Test(t, func(t *testing.T) {
+				base, _ := url.Parse(tt.base)
+				start := time.Now()
+				var retries int
+				c := New(base, &http.Client{Transport: (&memnet.Network{}).Transport()}, Options{
+					User: hostileUser, Token: hostileToken,
+					OnRetry: func(error, time.Duration) { retries++ },
+				})
+				_, err := c.JobInfo(context.Background(), testJob)
+				var ue *UnreachableError
+				if !errors.As(err, &ue) {
+					t.Fatalf("err = %v, want an *UnreachableError", err)
+				}
+				head := fmt.Sprintf("cannot reach Jenkins at %s: %s", tt.base, tt.cause)
+				end := fmt.Sprintf("%s (giving up after %d attempts over 45s)", tt.end, retries+1)
+				if msg := err.Error(); !strings.Contains(msg, head) || !strings.HasSuffix(msg, end) {
+					t.Errorf("err = %q\nwant %q … %q", err, head, end)
+				}
+				if got := time.Since(start); got != 45*time.Second {
+					t.Errorf("gave up after %v of virtual time, want 45s", got)
+				}
+				assertClean(t, err)
 			})
-			_, err := c.JobInfo(context.Background(), testJob)
-			var ue *UnreachableError
-			if !errors.As(err, &ue) {
-				t.Fatalf("err = %v, want an *UnreachableError", err)
-			}
-			head := fmt.Sprintf("cannot reach Jenkins at %s: %s", tt.base, tt.cause)
-			end := fmt.Sprintf("%s (giving up after %d attempts over 45s)", tt.end, retries+1)
-			if msg := err.Error(); !strings.Contains(msg, head) || !strings.HasSuffix(msg, end) {
-				t.Errorf("err = %q\nwant %q … %q", err, head, end)
-			}
-			if got := clk.Now().Sub(start); got != 45*time.Second {
-				t.Errorf("gave up after %v of virtual time, want 45s", got)
-			}
-			assertClean(t, err)
 		})
 	}
 }
@@ -155,36 +153,37 @@ func TestFirstContact(t *testing.T) {
 // survived with the whole RetryBudget, since a restart takes minutes.
 func TestFaultsAfterFirstAnswer(t *testing.T) {
 	t.Parallel()
-	closed := closedPort(t)
-	ts := httptest.NewServer(jsonAnswer(`{"buildable":true}`))
-	t.Cleanup(ts.Close)
-	base, _ := url.Parse(ts.URL + "/jenkins")
-	clk := clock.NewVirtual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	// Jenkins goes away after its first answer: later dials go where
-	// nothing listens. Closing the server instead would free its port for
-	// a parallel test's server to take.
-	var gone atomic.Bool
-	dialer := &net.Dialer{}
-	transport := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if gone.Load() {
-			addr = closed
+	synctest.Test(t, func(t *testing.T) {
+		const closed = "127.0.0.1:1" // nothing listens there on n
+		n := &memnet.Network{}
+		ts := n.NewServer(jsonAnswer(`{"buildable":true}`))
+		t.Cleanup(ts.Close)
+		base, _ := url.Parse(ts.URL + "/jenkins")
+		// Jenkins goes away after its first answer: later dials go where
+		// nothing listens. Closing the server instead would free its port for
+		// a parallel test's server to take.
+		var gone atomic.Bool
+		transport := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if gone.Load() {
+				addr = closed
+			}
+			return n.DialContext(ctx, network, addr)
+		}}
+		c := New(base, &http.Client{Transport: transport}, Options{RetryBudget: 3 * time.Minute})
+		if _, err := c.JobInfo(context.Background(), testJob); err != nil {
+			t.Fatal(err)
 		}
-		return dialer.DialContext(ctx, network, addr)
-	}}
-	c := New(base, &http.Client{Transport: transport}, Options{Clock: clk, RetryBudget: 3 * time.Minute})
-	if _, err := c.JobInfo(context.Background(), testJob); err != nil {
-		t.Fatal(err)
-	}
-	gone.Store(true)
-	start := clk.Now()
-	_, err := c.JobInfo(context.Background(), testJob)
-	var ue *UnreachableError
-	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "giving up after") || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("err = %v, want the whole retry budget spent", err)
-	}
-	if got := clk.Now().Sub(start); got != 3*time.Minute {
-		t.Errorf("gave up after %v of virtual time, want the 3m budget", got)
-	}
+		gone.Store(true)
+		start := time.Now()
+		_, err := c.JobInfo(context.Background(), testJob)
+		var ue *UnreachableError
+		if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "giving up after") || !strings.Contains(err.Error(), "connection refused") {
+			t.Fatalf("err = %v, want the whole retry budget spent", err)
+		}
+		if got := time.Since(start); got != 3*time.Minute {
+			t.Errorf("gave up after %v of virtual time, want the 3m budget", got)
+		}
+	})
 }
 
 // TestRetryAfterWithinBudget: a Retry-After the budget can hold is waited
@@ -204,25 +203,27 @@ func TestRetryAfterWithinBudget(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var calls atomic.Int32
-			var waits []time.Duration
-			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					w.Header().Set("Retry-After", tt.retryAfter)
-					w.WriteHeader(http.StatusServiceUnavailable)
-					return
+			synctest.Test(t, func(t *testing.T) {
+				var calls atomic.Int32
+				var waits []time.Duration
+				c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+					if calls.Add(1) == 1 {
+						w.Header().Set("Retry-After", tt.retryAfter)
+						w.WriteHeader(http.StatusServiceUnavailable)
+						return
+					}
+					jsonAnswer(`{"buildable":true}`)(w, r)
+				})
+				c.opts.RetryBudget = time.Minute
+				c.opts.OnRetry = func(_ error, d time.Duration) { waits = append(waits, d) }
+				_, err := c.JobInfo(context.Background(), testJob)
+				if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
-				jsonAnswer(`{"buildable":true}`)(w, r)
+				if !slices.Equal(waits, tt.wantWaits) {
+					t.Errorf("waits %v, want %v", waits, tt.wantWaits)
+				}
 			})
-			c.opts.RetryBudget = time.Minute
-			c.opts.OnRetry = func(_ error, d time.Duration) { waits = append(waits, d) }
-			_, err := c.JobInfo(context.Background(), testJob)
-			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("err = %v, want %q", err, tt.wantErr)
-			}
-			if !slices.Equal(waits, tt.wantWaits) {
-				t.Errorf("waits %v, want %v", waits, tt.wantWaits)
-			}
 		})
 	}
 }
@@ -231,20 +232,22 @@ func TestRetryAfterWithinBudget(t *testing.T) {
 // how often and how long, and keeps the typed error inside.
 func TestGivingUpNamesAttempts(t *testing.T) {
 	t.Parallel()
-	c, n := hostile(t, echo(http.StatusBadGateway))
-	_, err := c.JobInfo(context.Background(), testJob)
-	var he *HTTPError
-	if !errors.As(err, &he) || he.Status != http.StatusBadGateway {
-		t.Fatalf("err = %v, want a 502 *HTTPError inside", err)
-	}
-	want := fmt.Sprintf("giving up after %d attempts over ", n.requests.Load())
-	if !strings.Contains(err.Error(), want) {
-		t.Errorf("err = %q, want %q", err, want)
-	}
-	if strings.Contains(he.URL, "tree=") {
-		t.Errorf("the URL should be named without its tree: %v", err)
-	}
-	assertClean(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		c, n := hostile(t, echo(http.StatusBadGateway))
+		_, err := c.JobInfo(context.Background(), testJob)
+		var he *HTTPError
+		if !errors.As(err, &he) || he.Status != http.StatusBadGateway {
+			t.Fatalf("err = %v, want a 502 *HTTPError inside", err)
+		}
+		want := fmt.Sprintf("giving up after %d attempts over ", n.requests.Load())
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %q, want %q", err, want)
+		}
+		if strings.Contains(he.URL, "tree=") {
+			t.Errorf("the URL should be named without its tree: %v", err)
+		}
+		assertClean(t, err)
+	})
 }
 
 // TestTriggerRetriesWhatWasNotSent: the trigger is sent again after a 503,
@@ -264,24 +267,26 @@ func TestTriggerRetriesWhatWasNotSent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var posts atomic.Int32
-			c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-				i := int(posts.Add(1)) - 1
-				status := tt.answers[min(i, len(tt.answers)-1)]
-				if status == http.StatusCreated {
-					w.Header().Set("Location", "/jenkins/queue/item/7/")
+			synctest.Test(t, func(t *testing.T) {
+				var posts atomic.Int32
+				c, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+					i := int(posts.Add(1)) - 1
+					status := tt.answers[min(i, len(tt.answers)-1)]
+					if status == http.StatusCreated {
+						w.Header().Set("Location", "/jenkins/queue/item/7/")
+					}
+					w.WriteHeader(status)
+				})
+				c.opts.RetryBudget = time.Minute
+				id, err := c.Trigger(context.Background(), testJob, TriggerRequest{Parameterized: true})
+				if tt.want == "" && (err != nil || id != 7) || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+					t.Fatalf("id %d, err = %v, want %q", id, err, tt.want)
 				}
-				w.WriteHeader(status)
+				if tt.posts > 0 && posts.Load() != tt.posts {
+					t.Errorf("%d POSTs, want %d", posts.Load(), tt.posts)
+				}
+				assertClean(t, err)
 			})
-			c.opts.RetryBudget = time.Minute
-			id, err := c.Trigger(context.Background(), testJob, TriggerRequest{Parameterized: true})
-			if tt.want == "" && (err != nil || id != 7) || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-				t.Fatalf("id %d, err = %v, want %q", id, err, tt.want)
-			}
-			if tt.posts > 0 && posts.Load() != tt.posts {
-				t.Errorf("%d POSTs, want %d", posts.Load(), tt.posts)
-			}
-			assertClean(t, err)
 		})
 	}
 }
@@ -291,69 +296,5 @@ func TestRedact(t *testing.T) {
 	u, _ := url.Parse("https://bob:pw@ci.example.com/jenkins/job/a/api/json?tree=x%5By%5D&token=s3cret&start=5")
 	if got, want := Redact(u), "https://ci.example.com/jenkins/job/a/api/json?start=5&token=%2A%2A%2A"; got != want {
 		t.Errorf("Redact = %q, want %q", got, want)
-	}
-}
-
-// closedPort returns a loopback address where nothing listens: port 1,
-// below the range the system hands out for port 0, so that no server of a
-// parallel test can come to listen there, as it could on a port freed by
-// closing a listener. It skips on a machine that does serve port 1.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	const addr = "127.0.0.1:1"
-	conn, err := net.Dial("tcp", addr)
-	if err == nil {
-		conn.Close()
-		t.Skipf("something listens at %s on this machine", addr)
-	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Skipf("%s does not refuse connections here: %v", addr, err)
-	}
-	return addr
-}
-
-// offlineTransport resolves names through a DNS server in this process
-// that knows none, so that no test asks the machine's resolver.
-func offlineTransport() *http.Transport {
-	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
-		client, server := net.Pipe()
-		go answerNXDomain(server)
-		return client, nil
-	}}
-	return &http.Transport{DialContext: (&net.Dialer{Resolver: r}).DialContext}
-}
-
-// answerNXDomain answers each DNS query over a stream (length-prefixed)
-// with "no such name".
-func answerNXDomain(conn net.Conn) {
-	defer conn.Close()
-	for {
-		var size [2]byte
-		if _, err := io.ReadFull(conn, size[:]); err != nil {
-			return
-		}
-		q := make([]byte, int(size[0])<<8|int(size[1]))
-		if _, err := io.ReadFull(conn, q); err != nil {
-			return
-		}
-		var p dnsmessage.Parser
-		h, err := p.Start(q)
-		if err != nil {
-			return
-		}
-		question, err := p.Question()
-		if err != nil {
-			return
-		}
-		b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RCode: dnsmessage.RCodeNameError})
-		b.StartQuestions()
-		b.Question(question)
-		msg, err := b.Finish()
-		if err != nil {
-			return
-		}
-		if _, err := conn.Write(append([]byte{byte(len(msg) >> 8), byte(len(msg))}, msg...)); err != nil {
-			return
-		}
 	}
 }

@@ -16,9 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
 // TriggerError is a trigger Jenkins refused or answered unusably.
@@ -151,12 +151,12 @@ func (c *Client) trigger(ctx context.Context, job Job, tr TriggerRequest, withPa
 func (c *Client) settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var mu sync.Mutex
-	var settle clock.Timer
+	var settle *time.Timer
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()
 		defer mu.Unlock()
 		if send.Err() == nil {
-			settle = c.clock.AfterFunc(c.opts.SettleTimeout, cancel)
+			settle = time.AfterFunc(c.opts.SettleTimeout, cancel)
 		}
 	})
 	return send, func() {

@@ -375,10 +375,8 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 	s.art.objects = map[string]artifactRef{}
 	s.art.downloads = map[artifactRef][]*ArtifactDownload{}
 	s.art.transfers = map[artifactRef]int{}
-	start := func(l net.Listener, h http.HandlerFunc) *httptest.Server {
-		ts := httptest.NewUnstartedServer(h)
-		_ = ts.Listener.Close()
-		ts.Listener = l
+	start := func(host string, h http.HandlerFunc) *httptest.Server {
+		ts := s.unstarted(h, host)
 		if useTLS {
 			if s.opts.ClientCAs != nil {
 				ts.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
@@ -399,29 +397,24 @@ func (s *Server) startArtifactOrigins(useTLS bool) {
 		if useTLS {
 			host = "::1"
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil && !useTLS {
-			host, name = "127.0.0.1", "localhost"
-			l, err = net.Listen("tcp", "127.0.0.1:0")
+		if s.opts.Net == nil && !useTLS {
+			if l, err := net.Listen("tcp", "127.0.0.2:0"); err != nil {
+				host, name = "127.0.0.1", "localhost"
+			} else {
+				_ = l.Close()
+			}
 		}
-		if err != nil {
-			panic("jenkinstest: listen for the object store on " + host + ": " + err.Error())
-		}
-		s.art.objectStore = start(l, s.serveOrigin(ArtifactRedirectObjectStore, s.decideObject))
+		s.art.objectStore = start(host, s.serveOrigin(ArtifactRedirectObjectStore, s.decideObject))
 		s.art.objectURL = s.art.objectStore.URL
 		if name != "" {
-			_, port, _ := net.SplitHostPort(l.Addr().String())
+			_, port, _ := net.SplitHostPort(s.art.objectStore.Listener.Addr().String())
 			s.art.objectURL = "http://" + net.JoinHostPort(name, port)
 		}
 	case ArtifactRedirectResourceDomain:
 		// The same host as Jenkins, another port.
 		host, _, _ := net.SplitHostPort(s.ts.Listener.Addr().String())
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			panic("jenkinstest: listen for the resource domain: " + err.Error())
-		}
-		s.art.resourceDomain = start(l, s.serveOrigin(ArtifactRedirectResourceDomain, s.decideResource))
-		s.art.resourceHost = l.Addr().String()
+		s.art.resourceDomain = start(host, s.serveOrigin(ArtifactRedirectResourceDomain, s.decideResource))
+		s.art.resourceHost = s.art.resourceDomain.Listener.Addr().String()
 	default:
 		panic("jenkinstest: unknown Options.ArtifactRedirect " + strconv.Quote(s.opts.ArtifactRedirect))
 	}
@@ -482,7 +475,7 @@ type arrivalKey struct{}
 // every request the origin got is listed once.
 func (s *Server) serveOrigin(origin string, decide func(*http.Request) *response) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
+		w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
 		d := newDownload(origin, r)
 		s.art.mu.Lock()
 		s.art.foreign = append(s.art.foreign, d)
@@ -870,7 +863,7 @@ func s3Error(status int, code, msg string, now time.Time) *response {
 // an Authorization header (or a Jenkins session cookie) is a 400, as S3
 // allows one auth mechanism only; an expired URL is a 403.
 func (s *Server) decideObject(r *http.Request) *response {
-	now := s.clock.Now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
@@ -967,7 +960,7 @@ func (s *Server) decodeToken(token string) (dbs, user string, at time.Time, ok b
 // authenticated request is a 400 (ALLOW_AUTHENTICATED_USER=false). An
 // expired token redirects back to Jenkins.
 func (s *Server) decideResource(r *http.Request) *response {
-	now := s.clock.Now()
+	now := time.Now()
 	if strings.Contains(requestPath(r), ";") {
 		return badRequest("Semicolons are not allowed in the request URI")
 	}

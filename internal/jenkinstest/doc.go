@@ -86,10 +86,11 @@
 // a waited child still queued and, from a Pipeline, aborts a running one;
 // a child of a step that does not wait carries on.
 //
-// Time is read only through the injected clock.Clock, and all queue and
-// build state is derived from it on each request by a small discrete-event
-// simulation: there are no goroutines or timers, so on a clock.Virtual a
-// ten-minute build takes milliseconds and every run is deterministic.
+// Time is read only through time.Now, and all queue and build state is
+// derived from it on each request by a small discrete-event simulation:
+// there are no goroutines or timers, so in a testing/synctest bubble (served
+// on Options.Net) a ten-minute build takes milliseconds and every run is
+// deterministic.
 // Console logs are generated on the fly, so a 256 MiB log costs no memory.
 //
 // It does not model: nodes, labels and executors (one implicit executor pool

@@ -12,29 +12,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
-var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+// epoch is when every synctest bubble's clock starts.
+var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
 	alicePassword = "alice-password"
 	aliceToken    = "11aa22bb33cc44dd55ee66ff77889900aa"
 )
 
-// fixture is a fake on a virtual clock and a client that keeps cookies and
-// does not follow redirects.
+// fixture is a fake on an in-memory network and a client that keeps
+// cookies and does not follow redirects. Make it inside a synctest bubble:
+// the fake's time is then the bubble's, moved by time.Sleep.
 type fixture struct {
 	t      *testing.T
-	clk    *clock.Virtual
+	net    *memnet.Network
 	srv    *Server
 	client *http.Client
 }
 
 func newFixture(t *testing.T, opts Options, jobs ...JobSpec) *fixture {
 	t.Helper()
-	clk := clock.NewVirtual(epoch)
-	opts.Clock = clk
+	if opts.Net == nil {
+		opts.Net = &memnet.Network{}
+	}
+	n := opts.Net
 	if opts.Users == nil {
 		opts.Users = map[string]User{"alice": {Password: alicePassword, APIToken: aliceToken}}
 	}
@@ -50,10 +54,10 @@ func newFixture(t *testing.T, opts Options, jobs ...JobSpec) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, clk: clk, srv: srv, client: &http.Client{
-		// Not http.DefaultTransport, whose idle connections every
-		// httptest.Server.Close drops under the other tests' feet.
-		Transport:     &http.Transport{},
+	transport := n.Transport()
+	t.Cleanup(transport.CloseIdleConnections)
+	return &fixture{t: t, net: n, srv: srv, client: &http.Client{
+		Transport:     transport,
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

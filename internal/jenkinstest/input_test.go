@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -44,74 +45,80 @@ func (f *fixture) inputAction(path string) map[string]any {
 
 func TestInputPauseAndProceed(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{WFAPI: true, GraphView: "stages"},
-		JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "approve", OK: "Yes", Cancel: "No"}))})
-	f.post("/job/p/build")
-	f.clk.Advance(4 * time.Second)
-	if a := f.inputAction("/job/p/1/"); a != nil {
-		t.Errorf("InputAction before the input: %v", a)
-	}
-	f.clk.Advance(61 * time.Second) // paused for 60 s
-	b := f.json("/job/p/1/api/json")
-	if b["building"] != true || b["inProgress"] != true || b["result"] != nil || b["duration"] != 0.0 {
-		t.Errorf("paused build %v", b)
-	}
-	a := f.inputAction("/job/p/1/")
-	execs, _ := a["executions"].([]any)
-	if a["waitingForInput"] != true || a["displayName"] != "Paused for Input" || len(execs) != 1 {
-		t.Fatalf("InputAction %v", a)
-	}
-	wantExec := map[string]any{"id": "Approve", "settled": false, "displayName": "Ship it?", "input": map[string]any{
-		"id": "Approve", "message": "Ship it?", "ok": "Yes", "cancel": "No", "submitter": nil, "submitterParameter": nil, "parameters": []any{},
-	}}
-	if !reflect.DeepEqual(execs[0], wantExec) {
-		t.Errorf("execution %v", execs[0])
-	}
-	log := f.get("/job/p/1/consoleText").body
-	if !strings.HasSuffix(log, "[Pipeline] { (Approve)\n[Pipeline] input\nShip it?\nYes or No\n") {
-		t.Errorf("paused log:\n%s", log)
-	}
-	run := f.describe("/job/p/1/wfapi/describe")
-	if run.Status != "PAUSED_PENDING_INPUT" || stageStatuses(run) != "Build:SUCCESS Approve:PAUSED_PENDING_INPUT" ||
-		run.Stages[1].PauseDurationMillis != 60000 || run.Links["pendingInputActions"].Href != "/jenkins/job/p/1/wfapi/pendingInputActions" {
-		t.Errorf("wfapi while paused: %s [%s] %+v", run.Status, stageStatuses(run), run)
-	}
-	var tree graphTreeJSON
-	decode(t, f.get("/job/p/1/stages/tree").body, &tree)
-	if got := flatStates(tree.Data.Stages); got != "Build:success:STAGE Approve:paused:STAGE" {
-		t.Errorf("graph view while paused: %s", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{WFAPI: true, GraphView: "stages"},
+			JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "approve", OK: "Yes", Cancel: "No"}))})
+		f.post("/job/p/build")
+		time.Sleep(4 * time.Second)
+		if a := f.inputAction("/job/p/1/"); a != nil {
+			t.Errorf("InputAction before the input: %v", a)
+		}
+		time.Sleep(61 * time.Second) // paused for 60 s
+		b := f.json("/job/p/1/api/json")
+		if b["building"] != true || b["inProgress"] != true || b["result"] != nil || b["duration"] != 0.0 {
+			t.Errorf("paused build %v", b)
+		}
+		a := f.inputAction("/job/p/1/")
+		execs, _ := a["executions"].([]any)
+		if a["waitingForInput"] != true || a["displayName"] != "Paused for Input" || len(execs) != 1 {
+			t.Fatalf("InputAction %v", a)
+		}
+		wantExec := map[string]any{"id": "Approve", "settled": false, "displayName": "Ship it?", "input": map[string]any{
+			"id": "Approve", "message": "Ship it?", "ok": "Yes", "cancel": "No", "submitter": nil, "submitterParameter": nil, "parameters": []any{},
+		}}
+		if !reflect.DeepEqual(execs[0], wantExec) {
+			t.Errorf("execution %v", execs[0])
+		}
+		log := f.get("/job/p/1/consoleText").body
+		if !strings.HasSuffix(log, "[Pipeline] { (Approve)\n[Pipeline] input\nShip it?\nYes or No\n") {
+			t.Errorf("paused log:\n%s", log)
+		}
+		run := f.describe("/job/p/1/wfapi/describe")
+		if run.Status != "PAUSED_PENDING_INPUT" || stageStatuses(run) != "Build:SUCCESS Approve:PAUSED_PENDING_INPUT" ||
+			run.Stages[1].PauseDurationMillis != 60000 || run.Links["pendingInputActions"].Href != "/jenkins/job/p/1/wfapi/pendingInputActions" {
+			t.Errorf("wfapi while paused: %s [%s] %+v", run.Status, stageStatuses(run), run)
+		}
+		var tree graphTreeJSON
+		decode(t, f.get("/job/p/1/stages/tree").body, &tree)
+		if got := flatStates(tree.Data.Stages); got != "Build:success:STAGE Approve:paused:STAGE" {
+			t.Errorf("graph view while paused: %s", got)
+		}
 
-	r := f.post("/job/p/1/input/Approve/proceedEmpty")
-	if r.status != 200 || r.body != "" {
-		t.Fatalf("proceedEmpty: %d %q", r.status, r.body)
-	}
-	wantStatus(t, "answered twice", f.post("/job/p/1/input/Approve/proceedEmpty"), 404)
-	a = f.inputAction("/job/p/1/")
-	if a["waitingForInput"] != false || a["displayName"] != nil || len(a["executions"].([]any)) != 0 {
-		t.Errorf("InputAction after the answer %v", a)
-	}
-	f.clk.Advance(5 * time.Second) // the remaining 5 s of script
-	b = f.json("/job/p/1/api/json")
-	if b["building"] != false || b["result"] != "SUCCESS" || b["duration"] != 70000.0 {
-		t.Errorf("after the answer: %v %v %v", b["building"], b["result"], b["duration"])
-	}
-	inOrder(t, f.get("/job/p/1/consoleText").body, "Yes or No\nApproved by alice\n", "[Pipeline] { (Deploy)\ndeploying\n", "Finished: SUCCESS\n")
-	if got := f.inputAction("/job/p/1/"); got == nil {
-		t.Error("InputAction gone after the build")
-	}
-	run = f.describe("/job/p/1/wfapi/describe")
-	if stageStatuses(run) != "Build:SUCCESS Approve:SUCCESS Deploy:SUCCESS" || run.Stages[1].DurationMillis != 64000 ||
-		run.Stages[1].PauseDurationMillis != 60000 || run.Stages[2].StartTimeMillis != epoch.Add(68*time.Second).UnixMilli() {
-		t.Errorf("wfapi after: %+v", run)
-	}
-	want := []InputAnswer{{Build: 1, ID: "Approve", Action: "proceedEmpty", By: "alice", At: epoch.Add(65 * time.Second)}}
-	if got := f.srv.InputAnswers("p"); !reflect.DeepEqual(got, want) {
-		t.Errorf("answers %+v", got)
-	}
-	if f.srv.InputAnswers("nope") != nil {
-		t.Error("answers of a missing job")
-	}
+		r := f.post("/job/p/1/input/Approve/proceedEmpty")
+		if r.status != 200 || r.body != "" {
+			t.Fatalf("proceedEmpty: %d %q", r.status, r.body)
+		}
+		wantStatus(t, "answered twice", f.post("/job/p/1/input/Approve/proceedEmpty"), 404)
+		a = f.inputAction("/job/p/1/")
+		if a["waitingForInput"] != false || a["displayName"] != nil || len(a["executions"].([]any)) != 0 {
+			t.Errorf("InputAction after the answer %v", a)
+		}
+		time.Sleep(5 * time.Second) // the remaining 5 s of script
+		b = f.json("/job/p/1/api/json")
+		if b["building"] != false || b["result"] != "SUCCESS" || b["duration"] != 70000.0 {
+			t.Errorf("after the answer: %v %v %v", b["building"], b["result"], b["duration"])
+		}
+		inOrder(t, f.get("/job/p/1/consoleText").body, "Yes or No\nApproved by alice\n", "[Pipeline] { (Deploy)\ndeploying\n", "Finished: SUCCESS\n")
+		if got := f.inputAction("/job/p/1/"); got == nil {
+			t.Error("InputAction gone after the build")
+		}
+		run = f.describe("/job/p/1/wfapi/describe")
+		if stageStatuses(run) != "Build:SUCCESS Approve:SUCCESS Deploy:SUCCESS" || run.Stages[1].DurationMillis != 64000 ||
+			run.Stages[1].PauseDurationMillis != 60000 || run.Stages[2].StartTimeMillis != epoch.Add(68*time.Second).UnixMilli() {
+			t.Errorf("wfapi after: %+v", run)
+		}
+		want := []InputAnswer{{Build: 1, ID: "Approve", Action: "proceedEmpty", By: "alice", At: epoch.Add(65 * time.Second)}}
+		got := f.srv.InputAnswers("p")
+		for i := range got {
+			got[i].At = got[i].At.UTC() // the bubble's time is Local
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("answers %+v", got)
+		}
+		if f.srv.InputAnswers("nope") != nil {
+			t.Error("answers of a missing job")
+		}
+	})
 }
 
 func TestInputEndpoints(t *testing.T) {
@@ -164,77 +171,84 @@ func TestInputEndpoints(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := tt.input
-			in.ID = "approve"
-			f := newFixture(t, Options{WFAPI: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(in))})
-			f.post("/job/p/build")
-			f.clk.Advance(6 * time.Second)
-			c := tt.c
-			c.path = "/job/p/1/" + c.path
-			r := f.do(c)
-			wantStatus(t, c.path, r, tt.status)
-			if got := r.header.Get("X-Error"); got != tt.xError {
-				t.Errorf("X-Error %q, want %q", got, tt.xError)
-			}
-			if tt.location != "" && r.header.Get("Location") != f.srv.URL()+strings.TrimPrefix(tt.location, "/jenkins") {
-				t.Errorf("Location %q", r.header.Get("Location"))
-			}
-			if tt.status == 200 && strings.Contains(c.path, "inputSubmit") && r.body != "null" {
-				t.Errorf("inputSubmit body %q", r.body)
-			}
-			answers := f.srv.InputAnswers("p")
-			if tt.answer == nil {
-				if len(answers) != 0 || f.inputAction("/job/p/1/")["waitingForInput"] != true {
-					t.Errorf("input answered: %+v", answers)
+			synctest.Test(t, func(t *testing.T) {
+				in := tt.input
+				in.ID = "approve"
+				f := newFixture(t, Options{WFAPI: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(in))})
+				f.post("/job/p/build")
+				time.Sleep(6 * time.Second)
+				c := tt.c
+				c.path = "/job/p/1/" + c.path
+				r := f.do(c)
+				wantStatus(t, c.path, r, tt.status)
+				if got := r.header.Get("X-Error"); got != tt.xError {
+					t.Errorf("X-Error %q, want %q", got, tt.xError)
 				}
-				return
-			}
-			want := *tt.answer
-			want.Build, want.ID, want.By, want.At = 1, "Approve", "alice", epoch.Add(6*time.Second)
-			if len(answers) != 1 || !reflect.DeepEqual(answers[0], want) {
-				t.Errorf("answers %+v, want %+v", answers, want)
-			}
-			f.clk.Advance(time.Minute)
-			b := f.json("/job/p/1/api/json")
-			log := f.get("/job/p/1/consoleText").body
-			if b["result"] != tt.wantResult || !strings.HasSuffix(log, "Finished: "+tt.wantResult+"\n") {
-				t.Errorf("result %v, log:\n%s", b["result"], log)
-			}
-			if tt.wantResult == "ABORTED" {
-				// The Approve stage unwinds; Deploy never runs.
-				inOrder(t, log, "[Pipeline] input\nShip it?\nProceed or Abort\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] }\n[Pipeline] // node\n[Pipeline] End of Pipeline\nRejected by alice\nFinished: ABORTED\n")
-				if b["duration"] != 7000.0 || strings.Contains(log, "Deploy") {
-					t.Errorf("aborted build: duration %v", b["duration"])
+				if tt.location != "" && r.header.Get("Location") != f.srv.URL()+strings.TrimPrefix(tt.location, "/jenkins") {
+					t.Errorf("Location %q", r.header.Get("Location"))
 				}
-			} else if !strings.Contains(log, "Approved by alice\n") || !strings.Contains(log, "deploying") {
-				t.Errorf("approved build log:\n%s", log)
-			}
+				if tt.status == 200 && strings.Contains(c.path, "inputSubmit") && r.body != "null" {
+					t.Errorf("inputSubmit body %q", r.body)
+				}
+				answers := f.srv.InputAnswers("p")
+				if tt.answer == nil {
+					if len(answers) != 0 || f.inputAction("/job/p/1/")["waitingForInput"] != true {
+						t.Errorf("input answered: %+v", answers)
+					}
+					return
+				}
+				want := *tt.answer
+				want.Build, want.ID, want.By, want.At = 1, "Approve", "alice", epoch.Add(6*time.Second)
+				if len(answers) == 1 {
+					answers[0].At = answers[0].At.UTC() // the bubble's time is Local
+				}
+				if len(answers) != 1 || !reflect.DeepEqual(answers[0], want) {
+					t.Errorf("answers %+v, want %+v", answers, want)
+				}
+				time.Sleep(time.Minute)
+				b := f.json("/job/p/1/api/json")
+				log := f.get("/job/p/1/consoleText").body
+				if b["result"] != tt.wantResult || !strings.HasSuffix(log, "Finished: "+tt.wantResult+"\n") {
+					t.Errorf("result %v, log:\n%s", b["result"], log)
+				}
+				if tt.wantResult == "ABORTED" {
+					// The Approve stage unwinds; Deploy never runs.
+					inOrder(t, log, "[Pipeline] input\nShip it?\nProceed or Abort\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] }\n[Pipeline] // node\n[Pipeline] End of Pipeline\nRejected by alice\nFinished: ABORTED\n")
+					if b["duration"] != 7000.0 || strings.Contains(log, "Deploy") {
+						t.Errorf("aborted build: duration %v", b["duration"])
+					}
+				} else if !strings.Contains(log, "Approved by alice\n") || !strings.Contains(log, "deploying") {
+					t.Errorf("approved build log:\n%s", log)
+				}
+			})
 		})
 	}
 }
 
 func TestInputConsoleWithParameters(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{
-		Message: "Which env?", Params: []ParamDef{{Name: "ENV", Type: "choice", Choices: []string{"a", "b"}}},
-	}))})
-	f.post("/job/p/build")
-	f.clk.Advance(6 * time.Second)
-	log := f.get("/job/p/1/consoleText").body
-	if !strings.HasSuffix(log, "[Pipeline] input\nInput requested\n") || strings.Contains(log, "Which env?") {
-		t.Errorf("log:\n%s", log)
-	}
-	// The default id is the capitalised MD5 hex of the message.
-	a := f.inputAction("/job/p/1/")
-	exec := a["executions"].([]any)[0].(map[string]any)
-	if want := md5hex("Which env?"); exec["id"] != want { // starts with a digit
-		t.Errorf("id %v, want %s", exec["id"], want)
-	}
-	p := exec["input"].(map[string]any)["parameters"].([]any)[0].(map[string]any)
-	if p["_class"] != "hudson.model.ChoiceParameterDefinition" || p["type"] != "ChoiceParameterDefinition" || p["name"] != "ENV" ||
-		p["defaultParameterValue"].(map[string]any)["value"] != "a" || len(p["choices"].([]any)) != 2 {
-		t.Errorf("parameter %v", p)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{
+			Message: "Which env?", Params: []ParamDef{{Name: "ENV", Type: "choice", Choices: []string{"a", "b"}}},
+		}))})
+		f.post("/job/p/build")
+		time.Sleep(6 * time.Second)
+		log := f.get("/job/p/1/consoleText").body
+		if !strings.HasSuffix(log, "[Pipeline] input\nInput requested\n") || strings.Contains(log, "Which env?") {
+			t.Errorf("log:\n%s", log)
+		}
+		// The default id is the capitalised MD5 hex of the message.
+		a := f.inputAction("/job/p/1/")
+		exec := a["executions"].([]any)[0].(map[string]any)
+		if want := md5hex("Which env?"); exec["id"] != want { // starts with a digit
+			t.Errorf("id %v, want %s", exec["id"], want)
+		}
+		p := exec["input"].(map[string]any)["parameters"].([]any)[0].(map[string]any)
+		if p["_class"] != "hudson.model.ChoiceParameterDefinition" || p["type"] != "ChoiceParameterDefinition" || p["name"] != "ENV" ||
+			p["defaultParameterValue"].(map[string]any)["value"] != "a" || len(p["choices"].([]any)) != 2 {
+			t.Errorf("parameter %v", p)
+		}
+	})
 }
 
 func TestInputIDCapitalisation(t *testing.T) {
@@ -255,71 +269,73 @@ func TestInputIDCapitalisation(t *testing.T) {
 
 func TestParallelInputs(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{WFAPI: true, GraphView: "stages"}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(Script{
-		Duration: 10 * time.Second,
-		Stages: []Stage{
-			{Name: "Gate", Duration: 8 * time.Second},
-			{Name: "eu", Parent: "Gate", Parallel: true, Duration: 8 * time.Second},
-			{Name: "us", Parent: "Gate", Parallel: true, Duration: 8 * time.Second},
-		},
-		Inputs: []Input{
-			{At: 2 * time.Second, Stage: "eu", ID: "eu", Message: "Deploy EU?"},
-			{At: 2 * time.Second, Stage: "us", ID: "us", Message: "Deploy US?", Params: []ParamDef{{Name: "PCT", Type: "string", Default: "10"}}},
-		},
-	})})
-	f.post("/job/p/build")
-	f.clk.Advance(3 * time.Second)
-	pending := f.get("/job/p/1/wfapi/pendingInputActions")
-	var acts []map[string]any
-	decode(t, pending.body, &acts)
-	if len(acts) != 2 || acts[0]["id"] != "Eu" || acts[1]["id"] != "Us" {
-		t.Fatalf("pendingInputActions %s", pending.body)
-	}
-	wantUS := map[string]any{
-		"id": "Us", "proceedText": "Proceed", "message": "Deploy US?",
-		"inputs":              []any{map[string]any{"type": "StringParameterDefinition", "name": "PCT", "definition": map[string]any{"defaultVal": "10"}}},
-		"proceedUrl":          "/jenkins/job/p/1/wfapi/inputSubmit?inputId=Us",
-		"abortUrl":            "/jenkins/job/p/1/input/Us/abort",
-		"redirectApprovalUrl": "/jenkins/job/p/1/input/",
-	}
-	if !reflect.DeepEqual(acts[1], wantUS) {
-		t.Errorf("pending US %v", acts[1])
-	}
-	var next map[string]any
-	decode(t, f.get("/job/p/1/wfapi/nextPendingInputAction").body, &next)
-	if next["id"] != "Eu" {
-		t.Errorf("nextPendingInputAction %v", next)
-	}
-	wantStatus(t, "proceed EU", f.post("/job/p/1/input/Eu/proceedEmpty"), 200)
-	f.clk.Advance(10 * time.Second)
-	// Still paused on US: the timeline has not moved.
-	if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != true || len(a["executions"].([]any)) != 1 {
-		t.Errorf("after one answer %v", a)
-	}
-	run := f.describe("/job/p/1/wfapi/describe")
-	// EU's input is settled, but the pause holds the whole script, so its
-	// branch still runs; Gate is cut off where its branches start.
-	if run.Status != "PAUSED_PENDING_INPUT" || stageStatuses(run) != "Gate:SUCCESS eu:IN_PROGRESS us:PAUSED_PENDING_INPUT" {
-		t.Errorf("wfapi %s [%s]", run.Status, stageStatuses(run))
-	}
-	var tree graphTreeJSON
-	decode(t, f.get("/job/p/1/stages/tree").body, &tree)
-	if got := flatStates(tree.Data.Stages); got != "Gate:paused:STAGE[eu:running:PARALLEL us:paused:PARALLEL]" {
-		t.Errorf("graph %s", got)
-	}
-	wantStatus(t, "proceed US", f.do(call{method: "POST", path: "/job/p/1/input/Us/proceed", form: url.Values{"json": {`{"parameter":[{"name":"PCT","value":"50"}]}`}}}), 200)
-	decode(t, f.get("/job/p/1/wfapi/nextPendingInputAction").body, &next)
-	if next != nil {
-		t.Errorf("nextPendingInputAction after both %v", next)
-	}
-	f.clk.Advance(8 * time.Second)
-	b := f.json("/job/p/1/api/json")
-	if b["building"] != false || b["duration"] != 21000.0 { // 10 s + 11 s paused
-		t.Errorf("end: %v %v", b["building"], b["duration"])
-	}
-	if got := f.srv.InputAnswers("p"); len(got) != 2 || got[0].ID != "Eu" || got[1].Params["PCT"] != "50" {
-		t.Errorf("answers %+v", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{WFAPI: true, GraphView: "stages"}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(Script{
+			Duration: 10 * time.Second,
+			Stages: []Stage{
+				{Name: "Gate", Duration: 8 * time.Second},
+				{Name: "eu", Parent: "Gate", Parallel: true, Duration: 8 * time.Second},
+				{Name: "us", Parent: "Gate", Parallel: true, Duration: 8 * time.Second},
+			},
+			Inputs: []Input{
+				{At: 2 * time.Second, Stage: "eu", ID: "eu", Message: "Deploy EU?"},
+				{At: 2 * time.Second, Stage: "us", ID: "us", Message: "Deploy US?", Params: []ParamDef{{Name: "PCT", Type: "string", Default: "10"}}},
+			},
+		})})
+		f.post("/job/p/build")
+		time.Sleep(3 * time.Second)
+		pending := f.get("/job/p/1/wfapi/pendingInputActions")
+		var acts []map[string]any
+		decode(t, pending.body, &acts)
+		if len(acts) != 2 || acts[0]["id"] != "Eu" || acts[1]["id"] != "Us" {
+			t.Fatalf("pendingInputActions %s", pending.body)
+		}
+		wantUS := map[string]any{
+			"id": "Us", "proceedText": "Proceed", "message": "Deploy US?",
+			"inputs":              []any{map[string]any{"type": "StringParameterDefinition", "name": "PCT", "definition": map[string]any{"defaultVal": "10"}}},
+			"proceedUrl":          "/jenkins/job/p/1/wfapi/inputSubmit?inputId=Us",
+			"abortUrl":            "/jenkins/job/p/1/input/Us/abort",
+			"redirectApprovalUrl": "/jenkins/job/p/1/input/",
+		}
+		if !reflect.DeepEqual(acts[1], wantUS) {
+			t.Errorf("pending US %v", acts[1])
+		}
+		var next map[string]any
+		decode(t, f.get("/job/p/1/wfapi/nextPendingInputAction").body, &next)
+		if next["id"] != "Eu" {
+			t.Errorf("nextPendingInputAction %v", next)
+		}
+		wantStatus(t, "proceed EU", f.post("/job/p/1/input/Eu/proceedEmpty"), 200)
+		time.Sleep(10 * time.Second)
+		// Still paused on US: the timeline has not moved.
+		if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != true || len(a["executions"].([]any)) != 1 {
+			t.Errorf("after one answer %v", a)
+		}
+		run := f.describe("/job/p/1/wfapi/describe")
+		// EU's input is settled, but the pause holds the whole script, so its
+		// branch still runs; Gate is cut off where its branches start.
+		if run.Status != "PAUSED_PENDING_INPUT" || stageStatuses(run) != "Gate:SUCCESS eu:IN_PROGRESS us:PAUSED_PENDING_INPUT" {
+			t.Errorf("wfapi %s [%s]", run.Status, stageStatuses(run))
+		}
+		var tree graphTreeJSON
+		decode(t, f.get("/job/p/1/stages/tree").body, &tree)
+		if got := flatStates(tree.Data.Stages); got != "Gate:paused:STAGE[eu:running:PARALLEL us:paused:PARALLEL]" {
+			t.Errorf("graph %s", got)
+		}
+		wantStatus(t, "proceed US", f.do(call{method: "POST", path: "/job/p/1/input/Us/proceed", form: url.Values{"json": {`{"parameter":[{"name":"PCT","value":"50"}]}`}}}), 200)
+		decode(t, f.get("/job/p/1/wfapi/nextPendingInputAction").body, &next)
+		if next != nil {
+			t.Errorf("nextPendingInputAction after both %v", next)
+		}
+		time.Sleep(8 * time.Second)
+		b := f.json("/job/p/1/api/json")
+		if b["building"] != false || b["duration"] != 21000.0 { // 10 s + 11 s paused
+			t.Errorf("end: %v %v", b["building"], b["duration"])
+		}
+		if got := f.srv.InputAnswers("p"); len(got) != 2 || got[0].ID != "Eu" || got[1].Params["PCT"] != "50" {
+			t.Errorf("answers %+v", got)
+		}
+	})
 }
 
 func TestInputAnsweredBySomeoneElse(t *testing.T) {
@@ -336,59 +352,63 @@ func TestInputAnsweredBySomeoneElse(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(tt.in))})
-			f.post("/job/p/build")
-			f.clk.Advance(34 * time.Second)
-			if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != true {
-				t.Errorf("not waiting before the answer: %v", a)
-			}
-			f.clk.Advance(time.Second)
-			if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != false {
-				t.Errorf("waiting after the answer: %v", a)
-			}
-			wantStatus(t, "answer after someone else", f.post("/job/p/1/input/"+inputID(Input{Message: "Ship it?"})+"/abort"), 404)
-			f.clk.Advance(time.Minute)
-			b := f.json("/job/p/1/api/json")
-			if b["result"] != tt.result || b["duration"] != tt.duration {
-				t.Errorf("result %v duration %v", b["result"], b["duration"])
-			}
-			inOrder(t, f.get("/job/p/1/consoleText").body, tt.line)
-			if got := f.srv.InputAnswers("p"); got != nil {
-				t.Errorf("recorded %+v", got)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(tt.in))})
+				f.post("/job/p/build")
+				time.Sleep(34 * time.Second)
+				if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != true {
+					t.Errorf("not waiting before the answer: %v", a)
+				}
+				time.Sleep(time.Second)
+				if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != false {
+					t.Errorf("waiting after the answer: %v", a)
+				}
+				wantStatus(t, "answer after someone else", f.post("/job/p/1/input/"+inputID(Input{Message: "Ship it?"})+"/abort"), 404)
+				time.Sleep(time.Minute)
+				b := f.json("/job/p/1/api/json")
+				if b["result"] != tt.result || b["duration"] != tt.duration {
+					t.Errorf("result %v duration %v", b["result"], b["duration"])
+				}
+				inOrder(t, f.get("/job/p/1/consoleText").body, tt.line)
+				if got := f.srv.InputAnswers("p"); got != nil {
+					t.Errorf("recorded %+v", got)
+				}
+			})
 		})
 	}
 }
 
 func TestStopPausedBuild(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{WFAPI: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "ok"}))})
-	f.post("/job/p/build")
-	f.post("/job/p/build") // blocked behind the paused build
-	f.clk.Advance(20 * time.Second)
-	q := f.json("/queue/item/2/api/json")
-	if q["_class"] != "hudson.model.Queue$BlockedItem" || !strings.HasPrefix(q["why"].(string), "Build #1 is already in progress") {
-		t.Errorf("queue item %v %v", q["_class"], q["why"])
-	}
-	wantStatus(t, "stop", f.post("/job/p/1/stop"), 302)
-	wantStatus(t, "input after stop", f.post("/job/p/1/input/Ok/proceedEmpty"), 404)
-	f.clk.Advance(time.Second)
-	b := f.json("/job/p/1/api/json")
-	if b["building"] != false || b["result"] != "ABORTED" || b["duration"] != 21000.0 {
-		t.Errorf("after stop %v %v %v", b["building"], b["result"], b["duration"])
-	}
-	log := f.get("/job/p/1/consoleText").body
-	inOrder(t, log, "Proceed or Abort\nAborted by alice\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] }\n", "Finished: ABORTED\n")
-	if strings.Contains(log, "Rejected") || strings.Contains(log, "Approved") {
-		t.Errorf("log:\n%s", log)
-	}
-	run := f.describe("/job/p/1/wfapi/describe")
-	if run.Status != "ABORTED" || stageStatuses(run) != "Build:SUCCESS Approve:ABORTED" || run.Stages[1].PauseDurationMillis != 15000 {
-		t.Errorf("wfapi %s [%s] %+v", run.Status, stageStatuses(run), run.Stages)
-	}
-	if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != false {
-		t.Errorf("InputAction %v", a)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{WFAPI: true}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "ok"}))})
+		f.post("/job/p/build")
+		f.post("/job/p/build") // blocked behind the paused build
+		time.Sleep(20 * time.Second)
+		q := f.json("/queue/item/2/api/json")
+		if q["_class"] != "hudson.model.Queue$BlockedItem" || !strings.HasPrefix(q["why"].(string), "Build #1 is already in progress") {
+			t.Errorf("queue item %v %v", q["_class"], q["why"])
+		}
+		wantStatus(t, "stop", f.post("/job/p/1/stop"), 302)
+		wantStatus(t, "input after stop", f.post("/job/p/1/input/Ok/proceedEmpty"), 404)
+		time.Sleep(time.Second)
+		b := f.json("/job/p/1/api/json")
+		if b["building"] != false || b["result"] != "ABORTED" || b["duration"] != 21000.0 {
+			t.Errorf("after stop %v %v %v", b["building"], b["result"], b["duration"])
+		}
+		log := f.get("/job/p/1/consoleText").body
+		inOrder(t, log, "Proceed or Abort\nAborted by alice\n[Pipeline] }\n[Pipeline] // stage\n[Pipeline] }\n", "Finished: ABORTED\n")
+		if strings.Contains(log, "Rejected") || strings.Contains(log, "Approved") {
+			t.Errorf("log:\n%s", log)
+		}
+		run := f.describe("/job/p/1/wfapi/describe")
+		if run.Status != "ABORTED" || stageStatuses(run) != "Build:SUCCESS Approve:ABORTED" || run.Stages[1].PauseDurationMillis != 15000 {
+			t.Errorf("wfapi %s [%s] %+v", run.Status, stageStatuses(run), run.Stages)
+		}
+		if a := f.inputAction("/job/p/1/"); a["waitingForInput"] != false {
+			t.Errorf("InputAction %v", a)
+		}
+	})
 }
 
 func TestInputActionVisibility(t *testing.T) {
@@ -409,33 +429,37 @@ func TestInputActionVisibility(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, Options{LegacyInputAction: tt.legacy}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(script)})
-			f.post("/job/p/build")
-			f.clk.Advance(6 * time.Second)
-			body := f.get("/job/p/1/api/json" + tt.query).body
-			if !strings.Contains(body, tt.want) {
-				t.Errorf("want %s in\n%s", tt.want, body)
-			}
-			if tt.query == "?tree=actions[waitingForInput]" && !strings.Contains(body, `{},`) {
-				t.Errorf("no {} for a non-exported action: %s", body)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, Options{LegacyInputAction: tt.legacy}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(script)})
+				f.post("/job/p/build")
+				time.Sleep(6 * time.Second)
+				body := f.get("/job/p/1/api/json" + tt.query).body
+				if !strings.Contains(body, tt.want) {
+					t.Errorf("want %s in\n%s", tt.want, body)
+				}
+				if tt.query == "?tree=actions[waitingForInput]" && !strings.Contains(body, `{},`) {
+					t.Errorf("no {} for a non-exported action: %s", body)
+				}
+			})
 		})
 	}
 }
 
 func TestInputRequestRecords(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "x"}))})
-	f.post("/job/p/build")
-	f.clk.Advance(6 * time.Second)
-	f.post("/job/p/1/input/x/abort")
-	f.post("/job/p/1/input/X/abort")
-	reqs := f.srv.Requests()
-	got := []string{}
-	for _, r := range reqs[len(reqs)-2:] {
-		got = append(got, r.Method+" "+r.Path+" "+http.StatusText(r.Status))
-	}
-	if want := []string{"POST /jenkins/job/p/1/input/x/abort Not Found", "POST /jenkins/job/p/1/input/X/abort OK"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("records %v", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{}, JobSpec{FullName: "p", Pipeline: true, Script: fixed(approvalScript(Input{ID: "x"}))})
+		f.post("/job/p/build")
+		time.Sleep(6 * time.Second)
+		f.post("/job/p/1/input/x/abort")
+		f.post("/job/p/1/input/X/abort")
+		reqs := f.srv.Requests()
+		got := []string{}
+		for _, r := range reqs[len(reqs)-2:] {
+			got = append(got, r.Method+" "+r.Path+" "+http.StatusText(r.Status))
+		}
+		if want := []string{"POST /jenkins/job/p/1/input/x/abort Not Found", "POST /jenkins/job/p/1/input/X/abort OK"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("records %v", got)
+		}
+	})
 }

@@ -142,7 +142,7 @@ func (s *Server) AddJob(spec JobSpec) {
 // DeleteJob removes a job, as if deleted in the UI: its URLs answer 404 and
 // its queued items are cancelled. It reports whether the job existed.
 func (s *Server) DeleteJob(fullName string) bool {
-	now := s.clock.Now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)

@@ -63,7 +63,7 @@ func (s *Server) bearer(r *http.Request) (user string, refused bool) {
 	if !ok {
 		return "", true
 	}
-	now := s.clock.Now().Unix()
+	now := time.Now().Unix()
 	claim := a.UsernameClaim
 	if claim == "" {
 		claim = "sub"
@@ -137,6 +137,10 @@ func (s *Server) jwtKey(kid string) *rsa.PublicKey {
 		return k
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
+	if s.opts.Net != nil {
+		hc.Transport = s.opts.Net.Transport()
+		defer hc.CloseIdleConnections()
+	}
 	resp, err := hc.Get(s.opts.JWT.JWKSURL)
 	if err != nil {
 		return nil

@@ -14,14 +14,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // Issuer is an OIDC issuer like GitHub's token service: it signs RS256 ID
 // tokens with a key of its own, serves that key as a JWKS, and mints a
 // token for any audience at a request URL like the one GitHub hands a job
 // in ACTIONS_ID_TOKEN_REQUEST_URL, to a caller that shows the request
-// token, as GitHub's does. Its tokens are dated on its clock.
+// token, as GitHub's does.
 type Issuer struct {
 	opts IssuerOptions
 	key  *rsa.PrivateKey
@@ -36,8 +36,9 @@ type Issuer struct {
 
 // IssuerOptions configure an Issuer.
 type IssuerOptions struct {
-	// Clock dates the tokens; nil means clock.Real{}.
-	Clock clock.Clock
+	// Net, when set, is the network it serves on instead of a loopback
+	// port.
+	Net *memnet.Network
 	// Lifetime is how long a minted token holds; 0 means 5 minutes.
 	Lifetime time.Duration
 	// Subject is every token's sub claim; "" means GitHub's form for a
@@ -63,9 +64,6 @@ const issuerRequestToken = "ghs-oidc-request-token-of-the-job"
 
 // NewIssuer starts an issuer over plain HTTP.
 func NewIssuer(opts IssuerOptions) *Issuer {
-	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
-	}
 	if opts.Lifetime <= 0 {
 		opts.Lifetime = 5 * time.Minute
 	}
@@ -76,7 +74,12 @@ func NewIssuer(opts IssuerOptions) *Issuer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/jwks", i.serveJWKS)
 	mux.HandleFunc("GET /_apis/token", i.serveToken)
-	i.ts = httptest.NewServer(mux)
+	if opts.Net == nil {
+		i.ts = httptest.NewServer(mux)
+	} else {
+		i.ts = &httptest.Server{Listener: opts.Net.Listen("127.0.0.1"), Config: &http.Server{Handler: mux}}
+		i.ts.Start()
+	}
 	return i
 }
 
@@ -125,10 +128,9 @@ func (i *Issuer) Rotate() {
 	i.keyGen++
 }
 
-// Mint signs a token for audience that holds for lifetime from now on the
-// issuer's clock, as a CI's id_tokens: would hand a job.
+// Mint signs a token for audience that holds for lifetime from now, as a CI's id_tokens: would hand a job.
 func (i *Issuer) Mint(audience string, lifetime time.Duration) string {
-	now := i.opts.Clock.Now()
+	now := time.Now()
 	claims := map[string]any{
 		"iss": i.URL(), "aud": audience, "sub": i.opts.Subject,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(lifetime).Unix(),

@@ -254,7 +254,7 @@ func (s *Server) item(id int, rq *request) *queueItem {
 // CancelQueueItem cancels a queued item as a user would in the UI and
 // reports whether it was still queued.
 func (s *Server) CancelQueueItem(id int) bool {
-	now := s.clock.Now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)

@@ -20,14 +20,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // Options configure a fake Jenkins. The zero value is a secured Jenkins with
 // no users, CSRF protection on and the current (2.5xx) behaviour.
 type Options struct {
-	// Clock is the only source of time; nil means clock.Real{}.
-	Clock clock.Clock
+	// Net, when set, is the network the fake and its artifact origins
+	// serve on, instead of loopback ports: a test in a synctest bubble
+	// needs one.
+	Net *memnet.Network
 	// ContextPath is the servlet context path, e.g. "/jenkins"; "" serves at
 	// the root.
 	ContextPath string
@@ -136,7 +138,6 @@ type RequestRecord struct {
 // Server is a running fake Jenkins.
 type Server struct {
 	opts    Options
-	clock   clock.Clock
 	ctx     string // context path without a trailing slash
 	rootURL string // configured root URL with a trailing slash; "" with NoRootURL
 	version string // X-Jenkins
@@ -170,7 +171,11 @@ type Server struct {
 // New starts a fake Jenkins over plain HTTP.
 func New(opts Options) *Server {
 	s := newServer(opts)
-	s.ts = httptest.NewServer(s.Handler())
+	s.ts = s.unstarted(s.Handler(), "127.0.0.1")
+	s.ts.Start()
+	if opts.Net != nil {
+		s.ts.Client().Transport.(*http.Transport).DialContext = opts.Net.DialContext
+	}
 	s.startArtifactOrigins(false)
 	return s
 }
@@ -179,7 +184,7 @@ func New(opts Options) *Server {
 // certificate; see CertPool and CAPEM.
 func NewTLS(opts Options) *Server {
 	s := newServer(opts)
-	s.ts = httptest.NewUnstartedServer(s.Handler())
+	s.ts = s.unstarted(s.Handler(), "127.0.0.1")
 	if opts.ClientCAs != nil {
 		s.ts.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: opts.ClientCAs}
 		// A handshake refused is what the tests want to see; the server
@@ -187,21 +192,37 @@ func NewTLS(opts Options) *Server {
 		s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 	}
 	s.ts.StartTLS()
+	if opts.Net != nil {
+		s.ts.Client().Transport.(*http.Transport).DialContext = opts.Net.DialContext
+	}
 	s.startArtifactOrigins(true)
 	return s
+}
+
+// unstarted is an httptest server of h on host, on Options.Net if set.
+func (s *Server) unstarted(h http.Handler, host string) *httptest.Server {
+	if s.opts.Net == nil {
+		ts := httptest.NewUnstartedServer(h)
+		if host != "127.0.0.1" {
+			_ = ts.Listener.Close()
+			l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+			if err != nil {
+				panic("jenkinstest: listen on " + host + ": " + err.Error())
+			}
+			ts.Listener = l
+		}
+		return ts
+	}
+	return &httptest.Server{Listener: s.opts.Net.Listen(host), Config: &http.Server{Handler: h}}
 }
 
 func newServer(opts Options) *Server {
 	s := &Server{
 		opts:     opts,
-		clock:    opts.Clock,
 		ctx:      strings.TrimSuffix(opts.ContextPath, "/"),
 		root:     &node{children: map[string]*node{}},
 		items:    map[int]*queueItem{},
 		sessions: map[string]string{},
-	}
-	if s.clock == nil {
-		s.clock = clock.Real{}
 	}
 	if s.ctx != "" && !strings.HasPrefix(s.ctx, "/") {
 		s.ctx = "/" + s.ctx
@@ -297,7 +318,7 @@ func (s *Server) Requests() []RequestRecord {
 // Queued items survive, running builds resume and the queue id counter
 // carries on, as in current Jenkins.
 func (s *Server) Restart(down time.Duration) {
-	now := s.clock.Now()
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
@@ -464,7 +485,7 @@ func requestBase(r *http.Request) string {
 // handles it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// Jenkins' Date header comes from its own clock; so does the fake's.
-	w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	if door := s.opts.FrontDoor; door != nil {
 		if !door.admits(r) {
 			// The door answers for itself: no fault, no Jenkins.
@@ -616,7 +637,7 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *response) {
 
 // decide computes the response for r.
 func (s *Server) decide(r *http.Request) *response {
-	now := s.clock.Now()
+	now := time.Now()
 	raw := r.URL.EscapedPath()
 	if raw == s.ctx {
 		return redirect(r, http.StatusFound, s.ctx+"/")

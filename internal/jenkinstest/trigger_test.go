@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -86,89 +87,95 @@ func TestTriggerMatrix(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, tt.opts, plainJob, paramJob, disabledJob, tokenJob)
-			for i, c := range tt.calls {
-				r := f.do(c)
-				wantStatus(t, c.method+" "+c.path, r, tt.statuses[i])
-				if r.header.Get("X-Jenkins") != "" && r.status < 300 {
-					t.Errorf("trigger answer has X-Jenkins")
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, tt.opts, plainJob, paramJob, disabledJob, tokenJob)
+				for i, c := range tt.calls {
+					r := f.do(c)
+					wantStatus(t, c.method+" "+c.path, r, tt.statuses[i])
+					if r.header.Get("X-Jenkins") != "" && r.status < 300 {
+						t.Errorf("trigger answer has X-Jenkins")
+					}
+					if r.status < 400 && r.body != "" {
+						t.Errorf("body %q, want none", r.body)
+					}
+					if tt.location == nil {
+						continue
+					}
+					want := ""
+					switch kind, arg, _ := strings.Cut(tt.location[i], ":"); kind {
+					case "queue":
+						want = f.srv.URL() + "/queue/item/" + arg + "/"
+					case "job":
+						want = f.srv.URL() + arg
+					}
+					if got := r.header.Get("Location"); got != want {
+						t.Errorf("call %d: Location %q, want %q", i, got, want)
+					}
 				}
-				if r.status < 400 && r.body != "" {
-					t.Errorf("body %q, want none", r.body)
-				}
-				if tt.location == nil {
-					continue
-				}
-				want := ""
-				switch kind, arg, _ := strings.Cut(tt.location[i], ":"); kind {
-				case "queue":
-					want = f.srv.URL() + "/queue/item/" + arg + "/"
-				case "job":
-					want = f.srv.URL() + arg
-				}
-				if got := r.header.Get("Location"); got != want {
-					t.Errorf("call %d: Location %q, want %q", i, got, want)
-				}
-			}
+			})
 		})
 	}
 }
 
 func TestLocationFromHostHeader(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{RootURL: "https://ci.example.com/jenkins/"}, plainJob)
-	r := f.do(call{method: "POST", path: plainPath + "build", host: "proxy.internal:8443"})
-	wantStatus(t, "trigger", r, 201)
-	if got, want := r.header.Get("Location"), "http://proxy.internal:8443/jenkins/queue/item/1/"; got != want {
-		t.Errorf("Location %q, want %q", got, want)
-	}
-	item := f.json("/queue/item/1/api/json")
-	if item["url"] != "queue/item/1/" {
-		t.Errorf("url %v, want relative", item["url"])
-	}
-	task := item["task"].(map[string]any)
-	if task["url"] != "https://ci.example.com/jenkins/job/plain/" {
-		t.Errorf("task url %v, want under the root URL", task["url"])
-	}
-	if root := f.json("/api/json?tree=url"); root["url"] != "https://ci.example.com/jenkins/" {
-		t.Errorf("root url %v", root["url"])
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{RootURL: "https://ci.example.com/jenkins/"}, plainJob)
+		r := f.do(call{method: "POST", path: plainPath + "build", host: "proxy.internal:8443"})
+		wantStatus(t, "trigger", r, 201)
+		if got, want := r.header.Get("Location"), "http://proxy.internal:8443/jenkins/queue/item/1/"; got != want {
+			t.Errorf("Location %q, want %q", got, want)
+		}
+		item := f.json("/queue/item/1/api/json")
+		if item["url"] != "queue/item/1/" {
+			t.Errorf("url %v, want relative", item["url"])
+		}
+		task := item["task"].(map[string]any)
+		if task["url"] != "https://ci.example.com/jenkins/job/plain/" {
+			t.Errorf("task url %v, want under the root URL", task["url"])
+		}
+		if root := f.json("/api/json?tree=url"); root["url"] != "https://ci.example.com/jenkins/" {
+			t.Errorf("root url %v", root["url"])
+		}
+	})
 }
 
 // TestNoRootURL: a Jenkins whose URL was never configured reports url null
 // at its root, and writes every absolute url from the request.
 func TestNoRootURL(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{NoRootURL: true, RootURL: "https://ci.example.com/jenkins/"}, plainJob)
-	wantStatus(t, "trigger", f.post(plainPath+"build"), 201)
-	f.clk.Advance(time.Minute)
-	for _, tt := range []struct {
-		name   string
-		header map[string]string
-		host   string
-		want   string
-	}{
-		{"its own address", nil, "", f.srv.URL() + "/"},
-		{"the Host header", nil, "proxy.internal:8443", "http://proxy.internal:8443/jenkins/"},
-		{"X-Forwarded-*", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ci.example.org:444, inner", "X-Forwarded-Port": "8443"}, "", "https://ci.example.org:8443/jenkins/"},
-		{"X-Forwarded-Host with a port", map[string]string{"X-Forwarded-Host": "ci.example.org:444"}, "", "http://ci.example.org:444/jenkins/"},
-	} {
-		get := func(path string) map[string]any {
-			r := f.do(call{path: path, header: tt.header, host: tt.host})
-			wantStatus(t, path, r, 200)
-			var v map[string]any
-			if err := json.Unmarshal([]byte(r.body), &v); err != nil {
-				t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{NoRootURL: true, RootURL: "https://ci.example.com/jenkins/"}, plainJob)
+		wantStatus(t, "trigger", f.post(plainPath+"build"), 201)
+		time.Sleep(time.Minute)
+		for _, tt := range []struct {
+			name   string
+			header map[string]string
+			host   string
+			want   string
+		}{
+			{"its own address", nil, "", f.srv.URL() + "/"},
+			{"the Host header", nil, "proxy.internal:8443", "http://proxy.internal:8443/jenkins/"},
+			{"X-Forwarded-*", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ci.example.org:444, inner", "X-Forwarded-Port": "8443"}, "", "https://ci.example.org:8443/jenkins/"},
+			{"X-Forwarded-Host with a port", map[string]string{"X-Forwarded-Host": "ci.example.org:444"}, "", "http://ci.example.org:444/jenkins/"},
+		} {
+			get := func(path string) map[string]any {
+				r := f.do(call{path: path, header: tt.header, host: tt.host})
+				wantStatus(t, path, r, 200)
+				var v map[string]any
+				if err := json.Unmarshal([]byte(r.body), &v); err != nil {
+					t.Fatal(err)
+				}
+				return v
 			}
-			return v
+			if root := get("/api/json?tree=url"); root["url"] != nil {
+				t.Errorf("%s: root url %v, want null", tt.name, root["url"])
+			}
+			if b := get(plainPath + "1/api/json?tree=url"); b["url"] != tt.want+"job/plain/1/" {
+				t.Errorf("%s: build url %v, want under %s", tt.name, b["url"], tt.want)
+			}
 		}
-		if root := get("/api/json?tree=url"); root["url"] != nil {
-			t.Errorf("%s: root url %v, want null", tt.name, root["url"])
-		}
-		if b := get(plainPath + "1/api/json?tree=url"); b["url"] != tt.want+"job/plain/1/" {
-			t.Errorf("%s: build url %v, want under %s", tt.name, b["url"], tt.want)
-		}
-	}
+	})
 }
 
 func TestParameterSemantics(t *testing.T) {
@@ -210,35 +217,37 @@ func TestParameterSemantics(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, Options{}, paramJob)
-			tt.c.method = http.MethodPost
-			r := f.do(tt.c)
-			if r.status != 201 {
-				t.Fatalf("status %d: %s", r.status, r.body)
-			}
-			f.clk.Advance(6 * time.Second)
-			builds := f.srv.Builds("folder/param")
-			if len(builds) != 1 {
-				t.Fatalf("%d builds", len(builds))
-			}
-			b := builds[0]
-			if len(b.Params) != len(tt.want) {
-				t.Errorf("params %v, want %v", b.Params, tt.want)
-			}
-			for k, v := range tt.want {
-				if b.Params[k] != v {
-					t.Errorf("%s = %q, want %q", k, b.Params[k], v)
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, Options{}, paramJob)
+				tt.c.method = http.MethodPost
+				r := f.do(tt.c)
+				if r.status != 201 {
+					t.Fatalf("status %d: %s", r.status, r.body)
 				}
-			}
-			if len(b.Files) != len(tt.files) {
-				t.Errorf("files %v, want %v", b.Files, tt.files)
-			}
-			for k, content := range tt.files {
-				up := b.Files[k]
-				if string(up.Content) != content || up.Size != int64(len(content)) || up.SHA256 != sum(content) {
-					t.Errorf("file %s = %+v, want %q", k, up, content)
+				time.Sleep(6 * time.Second)
+				builds := f.srv.Builds("folder/param")
+				if len(builds) != 1 {
+					t.Fatalf("%d builds", len(builds))
 				}
-			}
+				b := builds[0]
+				if len(b.Params) != len(tt.want) {
+					t.Errorf("params %v, want %v", b.Params, tt.want)
+				}
+				for k, v := range tt.want {
+					if b.Params[k] != v {
+						t.Errorf("%s = %q, want %q", k, b.Params[k], v)
+					}
+				}
+				if len(b.Files) != len(tt.files) {
+					t.Errorf("files %v, want %v", b.Files, tt.files)
+				}
+				for k, content := range tt.files {
+					up := b.Files[k]
+					if string(up.Content) != content || up.Size != int64(len(content)) || up.SHA256 != sum(content) {
+						t.Errorf("file %s = %+v, want %q", k, up, content)
+					}
+				}
+			})
 		})
 	}
 }
@@ -253,66 +262,72 @@ func TestDelay(t *testing.T) {
 	} {
 		t.Run(tt.delay, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, Options{}, JobSpec{FullName: "plain", Script: fixed(Script{QuietPeriod: time.Hour, QueueWait: time.Hour})})
-			wantStatus(t, "trigger", f.post(plainPath+"build?delay="+url.QueryEscape(tt.delay)), 201)
-			item := f.json("/queue/item/1/api/json")
-			due := epoch.Add(tt.quiet).UnixMilli()
-			if tt.quiet == 0 {
-				if item["_class"] != "hudson.model.Queue$BuildableItem" {
-					t.Errorf("class %v, want BuildableItem", item["_class"])
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, Options{}, JobSpec{FullName: "plain", Script: fixed(Script{QuietPeriod: time.Hour, QueueWait: time.Hour})})
+				wantStatus(t, "trigger", f.post(plainPath+"build?delay="+url.QueryEscape(tt.delay)), 201)
+				item := f.json("/queue/item/1/api/json")
+				due := epoch.Add(tt.quiet).UnixMilli()
+				if tt.quiet == 0 {
+					if item["_class"] != "hudson.model.Queue$BuildableItem" {
+						t.Errorf("class %v, want BuildableItem", item["_class"])
+					}
+					return
 				}
-				return
-			}
-			if item["_class"] != "hudson.model.Queue$WaitingItem" || int64(item["timestamp"].(float64)) != due {
-				t.Errorf("item %v, want waiting until %d", item, due)
-			}
+				if item["_class"] != "hudson.model.Queue$WaitingItem" || int64(item["timestamp"].(float64)) != due {
+					t.Errorf("item %v, want waiting until %d", item, due)
+				}
+			})
 		})
 	}
 }
 
 func TestLargeUploadIsStreamed(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{}, paramJob)
-	const size = 3 << 20
-	chunk := strings.Repeat("x", 1<<16)
-	h := sha256.New()
-	r := f.do(call{method: "POST", path: paramPath + "buildWithParameters", multipart: func(w *multipart.Writer) {
-		fw, _ := w.CreateFormFile("BUNDLE", "big.bin")
-		for range size / len(chunk) {
-			_, _ = fw.Write([]byte(chunk))
-			h.Write([]byte(chunk))
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{}, paramJob)
+		const size = 3 << 20
+		chunk := strings.Repeat("x", 1<<16)
+		h := sha256.New()
+		r := f.do(call{method: "POST", path: paramPath + "buildWithParameters", multipart: func(w *multipart.Writer) {
+			fw, _ := w.CreateFormFile("BUNDLE", "big.bin")
+			for range size / len(chunk) {
+				_, _ = fw.Write([]byte(chunk))
+				h.Write([]byte(chunk))
+			}
+		}})
+		wantStatus(t, "upload", r, 201)
+		time.Sleep(6 * time.Second)
+		up := f.srv.Builds("folder/param")[0].Files["BUNDLE"]
+		if up.Size != size || up.Content != nil || up.SHA256 != hex.EncodeToString(h.Sum(nil)) || up.Filename != "big.bin" {
+			t.Errorf("upload %+v", UploadedFile{Filename: up.Filename, Size: up.Size, SHA256: up.SHA256})
 		}
-	}})
-	wantStatus(t, "upload", r, 201)
-	f.clk.Advance(6 * time.Second)
-	up := f.srv.Builds("folder/param")[0].Files["BUNDLE"]
-	if up.Size != size || up.Content != nil || up.SHA256 != hex.EncodeToString(h.Sum(nil)) || up.Filename != "big.bin" {
-		t.Errorf("upload %+v", UploadedFile{Filename: up.Filename, Size: up.Size, SHA256: up.SHA256})
-	}
+	})
 }
 
 func TestBuildByToken(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Options{}, tokenJob, plainJob, JobSpec{FullName: "a/p", BuildToken: "t", Params: []ParamDef{{Name: "X", Type: "string"}}})
-	r := f.do(call{path: "/buildByToken/build?job=tokened&token=let-me-in", anonymous: true})
-	wantStatus(t, "first", r, 201)
-	if got := r.header.Get("Location"); got != "/jenkins/queue/item/1/" {
-		t.Errorf("Location %q, want root-relative", got)
-	}
-	r = f.do(call{method: "POST", path: "/buildByToken/build?job=tokened&token=let-me-in", anonymous: true})
-	wantStatus(t, "coalesced", r, 303)
-	if got := r.header.Get("Location"); got != f.srv.URL()+"/queue/item/1/" {
-		t.Errorf("Location %q, want absolute", got)
-	}
-	wantStatus(t, "wrong token", f.do(call{path: "/buildByToken/build?job=tokened&token=x", anonymous: true}), 403)
-	wantStatus(t, "no token", f.do(call{path: "/buildByToken/build?job=plain&token=x", anonymous: true}), 404)
-	wantStatus(t, "no job", f.do(call{path: "/buildByToken/build?job=nope&token=x", anonymous: true}), 404)
-	wantStatus(t, "wrong kind", f.do(call{path: "/buildByToken/build?job=a/p&token=t", anonymous: true}), 400)
-	wantStatus(t, "with parameters", f.do(call{path: "/buildByToken/buildWithParameters?job=a/p&token=t&X=1", anonymous: true}), 201)
-	f.clk.Advance(6 * time.Second)
-	if b := f.srv.Builds("a/p"); len(b) != 1 || b[0].Params["X"] != "1" {
-		t.Errorf("builds %+v", b)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, Options{}, tokenJob, plainJob, JobSpec{FullName: "a/p", BuildToken: "t", Params: []ParamDef{{Name: "X", Type: "string"}}})
+		r := f.do(call{path: "/buildByToken/build?job=tokened&token=let-me-in", anonymous: true})
+		wantStatus(t, "first", r, 201)
+		if got := r.header.Get("Location"); got != "/jenkins/queue/item/1/" {
+			t.Errorf("Location %q, want root-relative", got)
+		}
+		r = f.do(call{method: "POST", path: "/buildByToken/build?job=tokened&token=let-me-in", anonymous: true})
+		wantStatus(t, "coalesced", r, 303)
+		if got := r.header.Get("Location"); got != f.srv.URL()+"/queue/item/1/" {
+			t.Errorf("Location %q, want absolute", got)
+		}
+		wantStatus(t, "wrong token", f.do(call{path: "/buildByToken/build?job=tokened&token=x", anonymous: true}), 403)
+		wantStatus(t, "no token", f.do(call{path: "/buildByToken/build?job=plain&token=x", anonymous: true}), 404)
+		wantStatus(t, "no job", f.do(call{path: "/buildByToken/build?job=nope&token=x", anonymous: true}), 404)
+		wantStatus(t, "wrong kind", f.do(call{path: "/buildByToken/build?job=a/p&token=t", anonymous: true}), 400)
+		wantStatus(t, "with parameters", f.do(call{path: "/buildByToken/buildWithParameters?job=a/p&token=t&X=1", anonymous: true}), 201)
+		time.Sleep(6 * time.Second)
+		if b := f.srv.Builds("a/p"); len(b) != 1 || b[0].Params["X"] != "1" {
+			t.Errorf("builds %+v", b)
+		}
+	})
 }
 
 func TestRefuseTrigger(t *testing.T) {
@@ -344,35 +359,37 @@ func TestRefuseTrigger(t *testing.T) {
 	} {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, Options{AnonymousRead: true}, append(refusing(tt.status), JobSpec{FullName: "other", Script: quiet})...)
-			for _, c := range triggers {
-				r := f.do(c)
-				wantStatus(t, c.method+" "+c.path, r, tt.status)
-				if r.header.Get("X-Jenkins") == "" || r.header.Get("Location") != "" || !strings.Contains(r.body, tt.body) {
-					t.Errorf("%s %s: headers %v, body %q", c.method, c.path, r.header, r.body)
-				}
-				for k, v := range tt.header {
-					if r.header.Get(k) != v {
-						t.Errorf("%s %s: %s %q, want %q", c.method, c.path, k, r.header.Get(k), v)
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, Options{AnonymousRead: true}, append(refusing(tt.status), JobSpec{FullName: "other", Script: quiet})...)
+				for _, c := range triggers {
+					r := f.do(c)
+					wantStatus(t, c.method+" "+c.path, r, tt.status)
+					if r.header.Get("X-Jenkins") == "" || r.header.Get("Location") != "" || !strings.Contains(r.body, tt.body) {
+						t.Errorf("%s %s: headers %v, body %q", c.method, c.path, r.header, r.body)
+					}
+					for k, v := range tt.header {
+						if r.header.Get(k) != v {
+							t.Errorf("%s %s: %s %q, want %q", c.method, c.path, k, r.header.Get(k), v)
+						}
 					}
 				}
-			}
-			wantStatus(t, "GET without a token is not a trigger", f.get(plainPath+"build"), 405)
-			wantStatus(t, "nor is a GET of a parameterized build", f.get(paramPath+"build?token=let-me-in"), 405)
-			wrong := f.do(call{path: plainPath + "build?token=WRONG", anonymous: true})
-			if wantStatus(t, "a wrong token is refused as such", wrong, 403); !strings.Contains(wrong.body, "Invalid token provided") {
-				t.Errorf("a wrong token: %q", wrong.body)
-			}
-			if items := f.json("/queue/api/json")["items"].([]any); len(items) != 0 {
-				t.Errorf("queued %v", items)
-			}
-			f.clk.Advance(time.Minute)
-			if b := append(f.srv.Builds("plain"), f.srv.Builds("folder/param")...); len(b) != 0 {
-				t.Errorf("builds %+v", b)
-			}
-			if loc := f.post("/job/other/build").header.Get("Location"); !strings.HasSuffix(loc, "/queue/item/1/") {
-				t.Errorf("another job's trigger: Location %q, want the first queue id", loc)
-			}
+				wantStatus(t, "GET without a token is not a trigger", f.get(plainPath+"build"), 405)
+				wantStatus(t, "nor is a GET of a parameterized build", f.get(paramPath+"build?token=let-me-in"), 405)
+				wrong := f.do(call{path: plainPath + "build?token=WRONG", anonymous: true})
+				if wantStatus(t, "a wrong token is refused as such", wrong, 403); !strings.Contains(wrong.body, "Invalid token provided") {
+					t.Errorf("a wrong token: %q", wrong.body)
+				}
+				if items := f.json("/queue/api/json")["items"].([]any); len(items) != 0 {
+					t.Errorf("queued %v", items)
+				}
+				time.Sleep(time.Minute)
+				if b := append(f.srv.Builds("plain"), f.srv.Builds("folder/param")...); len(b) != 0 {
+					t.Errorf("builds %+v", b)
+				}
+				if loc := f.post("/job/other/build").header.Get("Location"); !strings.HasSuffix(loc, "/queue/item/1/") {
+					t.Errorf("another job's trigger: Location %q, want the first queue id", loc)
+				}
+			})
 		})
 	}
 }
@@ -405,29 +422,31 @@ func TestRemoteCause(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, Options{}, tokenJob, paramToken)
-			wantStatus(t, "trigger", f.do(tt.c), http.StatusCreated)
-			causes := func(path string) any {
-				for _, a := range f.json(path)["actions"].([]any) {
-					if a := a.(map[string]any); a["_class"] == "hudson.model.CauseAction" {
-						return a["causes"]
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, Options{}, tokenJob, paramToken)
+				wantStatus(t, "trigger", f.do(tt.c), http.StatusCreated)
+				causes := func(path string) any {
+					for _, a := range f.json(path)["actions"].([]any) {
+						if a := a.(map[string]any); a["_class"] == "hudson.model.CauseAction" {
+							return a["causes"]
+						}
 					}
+					t.Fatalf("%s has no CauseAction", path)
+					return nil
 				}
-				t.Fatalf("%s has no CauseAction", path)
-				return nil
-			}
-			want := []any{tt.cause}
-			if got := causes("/queue/item/1/api/json?tree=actions[causes[*]]"); !reflect.DeepEqual(got, want) {
-				t.Errorf("queue item causes %v, want %v", got, want)
-			}
-			f.clk.Advance(6 * time.Second)
-			jobPath := "/job/" + strings.ReplaceAll(tt.job, "/", "/job/") + "/"
-			if got := causes(jobPath + "1/api/json?tree=actions[causes[*]]"); !reflect.DeepEqual(got, want) {
-				t.Errorf("build causes %v, want %v", got, want)
-			}
-			if got, _, _ := strings.Cut(f.get(jobPath+"1/consoleText").body, "\n"); got != tt.cause["shortDescription"] {
-				t.Errorf("console starts %q, want %q", got, tt.cause["shortDescription"])
-			}
+				want := []any{tt.cause}
+				if got := causes("/queue/item/1/api/json?tree=actions[causes[*]]"); !reflect.DeepEqual(got, want) {
+					t.Errorf("queue item causes %v, want %v", got, want)
+				}
+				time.Sleep(6 * time.Second)
+				jobPath := "/job/" + strings.ReplaceAll(tt.job, "/", "/job/") + "/"
+				if got := causes(jobPath + "1/api/json?tree=actions[causes[*]]"); !reflect.DeepEqual(got, want) {
+					t.Errorf("build causes %v, want %v", got, want)
+				}
+				if got, _, _ := strings.Cut(f.get(jobPath+"1/consoleText").body, "\n"); got != tt.cause["shortDescription"] {
+					t.Errorf("console starts %q, want %q", got, tt.cause["shortDescription"])
+				}
+			})
 		})
 	}
 }

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
 
 // Expiry reads the exp claim of a JWT without checking its signature:
@@ -101,8 +99,7 @@ func (g GitHubRequest) Mint(ctx context.Context, hc *http.Client, audience strin
 
 // Source hands out the token to send. It is safe for concurrent use.
 type Source struct {
-	mint  func(context.Context) (string, error) // nil: the token cannot be minted again
-	clock clock.Clock
+	mint func(context.Context) (string, error) // nil: the token cannot be minted again
 	// onToken hears of each token before it is handed out, to mask it.
 	onToken func(string)
 
@@ -120,8 +117,8 @@ func Static(token string) *Source {
 
 // Minting is a Source that mints with mint, first when a token is first
 // asked for; onToken hears of each new token before anyone else.
-func Minting(c clock.Clock, mint func(context.Context) (string, error), onToken func(string)) *Source {
-	return &Source{mint: mint, clock: c, onToken: onToken}
+func Minting(mint func(context.Context) (string, error), onToken func(string)) *Source {
+	return &Source{mint: mint, onToken: onToken}
 }
 
 // maxMargin is how long before its exp a token is minted again at most;
@@ -139,7 +136,7 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	if s.mint == nil {
 		return s.token, nil
 	}
-	now := s.clock.Now()
+	now := time.Now()
 	if s.token != "" && now.Before(s.exp.Add(-s.margin())) {
 		return s.token, nil
 	}
@@ -162,7 +159,7 @@ func (s *Source) Renew(ctx context.Context, stale string) (string, bool, error) 
 	if s.token != stale && s.token != "" {
 		return s.token, true, nil
 	}
-	if err := s.mintLocked(ctx, s.clock.Now()); err != nil {
+	if err := s.mintLocked(ctx, time.Now()); err != nil {
 		return stale, false, err
 	}
 	return s.token, s.token != stale, nil

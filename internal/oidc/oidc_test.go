@@ -9,12 +9,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 )
-
-var epoch = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 func jwt(payload string) string {
 	return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
@@ -63,9 +60,8 @@ func FuzzExpiry(f *testing.F) {
 	})
 }
 
-// minter mints tokens of lifetime on c, numbered; fail makes it fail.
+// minter mints tokens of lifetime, numbered; fail makes it fail.
 type minter struct {
-	c        *clock.Virtual
 	lifetime time.Duration
 	n        int
 	fail     bool
@@ -76,49 +72,49 @@ func (m *minter) mint(context.Context) (string, error) {
 		return "", errors.New("mint an OIDC token: the service is down")
 	}
 	m.n++
-	return jwt(fmt.Sprintf(`{"n":%d,"exp":%d}`, m.n, m.c.Now().Add(m.lifetime).Unix())), nil
+	return jwt(fmt.Sprintf(`{"n":%d,"exp":%d}`, m.n, time.Now().Add(m.lifetime).Unix())), nil
 }
 
 // TestSourceMintsBeforeExpiry: a token of 60 s is used for its first 30 s,
 // then minted again; one that cannot be is used while it holds.
 func TestSourceMintsBeforeExpiry(t *testing.T) {
 	t.Parallel()
-	c := clock.NewVirtual(epoch)
-	m := &minter{c: c, lifetime: time.Minute}
-	var heard []string
-	s := Minting(c, m.mint, func(tok string) { heard = append(heard, tok) })
-	ctx := context.Background()
-	first, err := s.Token(ctx)
-	if err != nil || m.n != 1 || len(heard) != 1 || heard[0] != first {
-		t.Fatalf("%v, %d minted, heard %d", err, m.n, len(heard))
-	}
-	c.Advance(29 * time.Second)
-	if tok, _ := s.Token(ctx); tok != first || m.n != 1 {
-		t.Errorf("minted again with 31 s left")
-	}
-	c.Advance(time.Second)
-	second, _ := s.Token(ctx)
-	if second == first || m.n != 2 || len(heard) != 2 {
-		t.Errorf("not minted again with 30 s left")
-	}
-	m.fail = true
-	c.Advance(40 * time.Second)
-	if tok, err := s.Token(ctx); tok != second || err != nil {
-		t.Errorf("with 20 s left and the service down: %q, %v; want the old token", tok, err)
-	}
-	c.Advance(30 * time.Second)
-	if _, err := s.Token(ctx); err == nil {
-		t.Error("an expired token was handed out")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		m := &minter{lifetime: time.Minute}
+		var heard []string
+		s := Minting(m.mint, func(tok string) { heard = append(heard, tok) })
+		ctx := context.Background()
+		first, err := s.Token(ctx)
+		if err != nil || m.n != 1 || len(heard) != 1 || heard[0] != first {
+			t.Fatalf("%v, %d minted, heard %d", err, m.n, len(heard))
+		}
+		time.Sleep(29 * time.Second)
+		if tok, _ := s.Token(ctx); tok != first || m.n != 1 {
+			t.Errorf("minted again with 31 s left")
+		}
+		time.Sleep(time.Second)
+		second, _ := s.Token(ctx)
+		if second == first || m.n != 2 || len(heard) != 2 {
+			t.Errorf("not minted again with 30 s left")
+		}
+		m.fail = true
+		time.Sleep(40 * time.Second)
+		if tok, err := s.Token(ctx); tok != second || err != nil {
+			t.Errorf("with 20 s left and the service down: %q, %v; want the old token", tok, err)
+		}
+		time.Sleep(30 * time.Second)
+		if _, err := s.Token(ctx); err == nil {
+			t.Error("an expired token was handed out")
+		}
+	})
 }
 
 // TestSourceRenew: a refused token is minted again once; a request that
 // saw the same refusal later gets the new one without a third mint.
 func TestSourceRenew(t *testing.T) {
 	t.Parallel()
-	c := clock.NewVirtual(epoch)
-	m := &minter{c: c, lifetime: time.Hour}
-	s := Minting(c, m.mint, nil)
+	m := &minter{lifetime: time.Hour}
+	s := Minting(m.mint, nil)
 	ctx := context.Background()
 	stale, _ := s.Token(ctx)
 	fresh, ok, err := s.Renew(ctx, stale)

@@ -10,11 +10,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/cli"
-	"github.com/jenkins-trigger/jenkins-trigger/internal/clock"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 // severalVariants is how many runs make up each figure of BenchmarkSeveral.
@@ -44,22 +45,22 @@ type stepFigures struct {
 }
 
 // measureStep runs one step of jenkins-trigger over builds of n jobs, the
-// j-th running script(j), on clk, and returns its figures.
-func measureStep(tb testing.TB, clk clock.Clock, n int, script func(j int) jenkinstest.Script) (stepFigures, error) {
+// j-th running script(j), on nw, the bubble's network, and returns its figures.
+func measureStep(tb testing.TB, nw *memnet.Network, n int, script func(j int) jenkinstest.Script) (stepFigures, error) {
 	names := jobNames(n)
-	f := newFixture(tb, clk, script(0), freestyle)
+	f := newFixture(tb, nw, script(0), freestyle)
 	for j, name := range names[1:] {
 		f.addJob(name, script(j+1))
 	}
 	var stdout, stderr bytes.Buffer
 	code := cli.Run(context.Background(), cli.Env{
 		Environ: map[string]string{"JENKINS_URL": f.url(), "JENKINS_JOB": strings.Join(names, "\n"), "JENKINS_USER": user, "JENKINS_TOKEN": token},
-		Stdout:  &stdout, Stderr: &stderr, Clock: clk,
+		Stdout:  &stdout, Stderr: &stderr, Net: nw,
 	})
 	if code != cli.ExitOK {
 		return stepFigures{}, fmt.Errorf("jenkins-trigger exited %d: %s", code, stderr.String())
 	}
-	end := clk.Now()
+	end := time.Now()
 	var last time.Time
 	for _, name := range names {
 		builds := f.fake.Builds(name)
@@ -83,55 +84,68 @@ func measureStep(tb testing.TB, clk clock.Clock, n int, script func(j int) jenki
 	return fig, nil
 }
 
-// BenchmarkSeveral follows one 20 s build, then five in one step, on a
-// virtual clock shared with the fake Jenkins, over severalVariants runs
-// that differ in how long each build waits for an executor and in the
-// phase of the clock. Its table is docs/performance.md's: the most requests and bytes
-// any run made, and the median and longest wait from the last build's end
-// to the step's.
-func BenchmarkSeveral(b *testing.B) {
-	var rows []string
-	for _, n := range []int{1, 5} {
-		// A sub-benchmark may run more than once; its last run's row
-		// stands.
-		var row string
-		b.Run(fmt.Sprintf("%d builds", n), func(b *testing.B) {
-			var runs []stepFigures
-			for range b.N {
-				runs = runs[:0]
-				for v := range severalVariants {
-					clk := clock.NewVirtual(variantStart(v))
-					fig, err := measureStep(b, clk, n, func(j int) jenkinstest.Script { return twentySeconds(20 * time.Second)(v + 7*j) })
-					if err != nil {
-						b.Fatal(err)
-					}
-					runs = append(runs, fig)
+// severalCeilings are the figures of docs/performance.md's second table,
+// per number of builds: the most requests and queue listings, and the
+// longest wait for the step's end after the last build's.
+var severalCeilings = map[int]struct {
+	requests, queueReads int
+	delayMax             time.Duration
+}{
+	1: {29, 0, 480 * time.Millisecond},
+	5: {101, 7, 480 * time.Millisecond},
+}
+
+// TestSeveralFigures follows one 20 s build, then five in one step, each
+// run in a synctest bubble with the fake Jenkins, over severalVariants
+// runs that differ in how long each build waits for an executor and in
+// the phase of the clock. With -figures it runs them all and logs
+// docs/performance.md's table: the most requests and bytes any run made,
+// and the median and longest wait from the last build's end to the
+// step's (virtual time). Otherwise it runs every fifth and checks the
+// figures against that table.
+func TestSeveralFigures(t *testing.T) {
+	t.Parallel()
+	counts := []int{1, 5}
+	rows := make([]string, len(counts))
+	t.Run("steps", func(t *testing.T) {
+		for i, n := range counts {
+			t.Run(fmt.Sprintf("%d builds", n), func(t *testing.T) {
+				t.Parallel()
+				var runs []stepFigures
+				for _, v := range sampled(severalVariants, 5) {
+					synctest.Test(t, func(t *testing.T) {
+						time.Sleep(phase(v))
+						fig, err := measureStep(t, &memnet.Network{}, n, func(j int) jenkinstest.Script { return twentySeconds(20 * time.Second)(v + 7*j) })
+						if err != nil {
+							t.Fatal(err)
+						}
+						runs = append(runs, fig)
+					})
 				}
-			}
-			worst := stepFigures{}
-			var delays []time.Duration
-			for _, r := range runs {
-				worst.requests = max(worst.requests, r.requests)
-				worst.queueReads = max(worst.queueReads, r.queueReads)
-				worst.itemReads = max(worst.itemReads, r.itemReads)
-				worst.down = max(worst.down, r.down)
-				delays = append(delays, r.delay)
-			}
-			b.ReportMetric(float64(worst.requests), "requests")
-			b.ReportMetric(float64(worst.down)/1024, "KiB-down")
-			b.ReportMetric(float64(median(delays).Milliseconds()), "end-after-last-median-ms")
-			b.ReportMetric(float64(slices.Max(delays).Milliseconds()), "end-after-last-max-ms")
-			b.ReportMetric(0, "ns/op")
-			builds := "build"
-			if n > 1 {
-				builds = "builds"
-			}
-			row = fmt.Sprintf("| %d × 20 s %s | %d | %d | %d | %.1f | %s / %s |", n, builds, worst.requests, worst.queueReads, worst.itemReads,
-				float64(worst.down)/1024, seconds(median(delays)), seconds(slices.Max(delays)))
-		})
-		rows = append(rows, row)
+				worst := stepFigures{}
+				var delays []time.Duration
+				for _, r := range runs {
+					worst.requests = max(worst.requests, r.requests)
+					worst.queueReads = max(worst.queueReads, r.queueReads)
+					worst.itemReads = max(worst.itemReads, r.itemReads)
+					worst.down = max(worst.down, r.down)
+					delays = append(delays, r.delay)
+				}
+				if c := severalCeilings[n]; worst.requests > c.requests || worst.queueReads > c.queueReads || slices.Max(delays) > c.delayMax {
+					t.Errorf("%d requests, %d queue listings, end after %v: over docs/performance.md's %+v", worst.requests, worst.queueReads, slices.Max(delays), c)
+				}
+				builds := "build"
+				if n > 1 {
+					builds = "builds"
+				}
+				rows[i] = fmt.Sprintf("| %d × 20 s %s | %d | %d | %d | %.1f | %s / %s |", n, builds, worst.requests, worst.queueReads, worst.itemReads,
+					float64(worst.down)/1024, seconds(median(delays)), seconds(slices.Max(delays)))
+			})
+		}
+	})
+	if *figuresFlag {
+		t.Log("\n| step | requests | queue listings | queue item reads | KiB down | end after the last build's (median / max) |\n|---|--:|--:|--:|--:|--:|\n" + strings.Join(rows, "\n"))
 	}
-	b.Log("\n| step | requests | queue listings | queue item reads | KiB down | end after the last build's (median / max) |\n|---|--:|--:|--:|--:|--:|\n" + strings.Join(rows, "\n"))
 }
 
 // BenchmarkFourConsoles64MiB runs the jenkins-trigger binary against a
@@ -143,7 +157,7 @@ func BenchmarkFourConsoles64MiB(b *testing.B) {
 	const size, builds = 64 << 20, 4
 	bin := buildBinary(b)
 	script := jenkinstest.Script{Duration: 10 * time.Second, SyntheticLog: size}
-	f := newFixture(b, clock.Real{}, script, freestyle)
+	f := newFixture(b, nil, script, freestyle)
 	names := jobNames(builds)
 	for _, name := range names[1:] {
 		f.addJob(name, script)
