@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -142,4 +143,32 @@ func TestAdoptedOnce(t *testing.T) {
 			t.Errorf("end %v deciding %d: the downstream failure decided the step", out.End(), out.Deciding())
 		}
 	})
+}
+
+// TestAdoptBounded: however many builds Jenkins says a build started, the
+// step follows at most maxDownstream of them, and says so once.
+func TestAdoptBounded(t *testing.T) {
+	t.Parallel()
+	rep := newRecorder()
+	s := newStep(Options{Policy: policy()}, Deps{Report: rep}, nil)
+	job := jenkins.Job{Name: "child", Path: "/job/child/"}
+	adopted := 0
+	for n := 1; n <= maxDownstream+5; n++ {
+		loc := jenkins.Location{Job: job, Build: n}
+		if s.adoptOnce(Target{Job: job, Follow: &loc}) {
+			adopted++
+		}
+	}
+	if adopted != maxDownstream {
+		t.Errorf("%d builds adopted, want %d", adopted, maxDownstream)
+	}
+	warnings := 0
+	for _, l := range rep.lines {
+		if strings.HasPrefix(l, "warning: ") {
+			warnings++
+		}
+	}
+	if warnings != 1 {
+		t.Errorf("%d warnings, want one: %q", warnings, rep.lines)
+	}
 }

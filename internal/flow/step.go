@@ -37,11 +37,12 @@ type step struct {
 	// grows as builds join the set; parents: by index, the build that
 	// started each, -1 for the step's own; and adopted: the downstream
 	// builds handed over so far, so that each joins once however often
-	// it is found.
+	// it is found, and tooMany once there were more than maxDownstream.
 	mu      sync.Mutex
 	found   []findings
 	parents []int
 	adopted map[jenkins.Location]bool
+	tooMany bool
 }
 
 // Run runs one step under the timeout and reports its end: each build's
@@ -111,9 +112,20 @@ func (s *step) adoptOnce(t Target) bool {
 	if s.adopted[*t.Follow] {
 		return false
 	}
+	if len(s.adopted) == maxDownstream {
+		if !s.tooMany {
+			s.tooMany = true
+			s.Report.Warning("the builds of this step started more than %d builds; those after the first %d are not followed", maxDownstream, maxDownstream)
+		}
+		return false
+	}
 	s.adopted[*t.Follow] = true
 	return true
 }
+
+// maxDownstream bounds the downstream builds a step follows: what Jenkins
+// answers decides how many there are, and each costs its own polls.
+const maxDownstream = 100
 
 // settle keeps what the run of build i returned.
 func (s *step) settle(i int, f findings) {
