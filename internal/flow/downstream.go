@@ -126,7 +126,7 @@ func (d *downstreamTracker) poll(ctx context.Context, v view) (view, error) {
 
 // wants takes the console lines that name a downstream build.
 func (d *downstreamTracker) wants(line []byte) bool {
-	return len(jenkins.ParseConsoleMentions(string(line))) > 0
+	return jenkins.MayMention(line) && len(jenkins.ParseConsoleMentions(string(line))) > 0
 }
 
 // hints notes what this tick says of builds started: the downstream lines

@@ -1,6 +1,7 @@
 package jenkins
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -354,6 +355,25 @@ func ParseConsoleMentions(text string) []ConsoleMention {
 		}
 	}
 	return out
+}
+
+// MayMention reports, without allocating, whether a console line may name
+// a downstream build: when it says no, ParseConsoleMentions finds none in
+// the line. It lets a caller pass over most of a long console cheaply.
+func MayMention(line []byte) bool {
+	line = bytes.TrimRight(line, "\r\n")
+	for _, p := range mentionStarts {
+		if bytes.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return bytes.HasSuffix(line, []byte(" started.")) || bytes.Contains(line, []byte(" completed"))
+}
+
+// mentionStarts begin the lines parseMention reads by their start.
+var mentionStarts = [][]byte{
+	[]byte("Scheduling project: "), []byte("Triggering projects: "), []byte("Waiting for "),
+	[]byte("Starting building: "), []byte("Build "),
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

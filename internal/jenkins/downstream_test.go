@@ -361,6 +361,11 @@ func FuzzParseConsoleMentions(f *testing.F) {
 	f.Add("Waiting for the completion of x\nx #1 started.\nx #1 completed. Result was FAILURE\nTriggering projects: y, z\n")
 	f.Add("Starting building: #1 #2 #3\r\nBuild  #0 completed: ABORTED")
 	f.Fuzz(func(t *testing.T, text string) {
+		for line := range strings.Lines(text) {
+			if !MayMention([]byte(line)) && len(ParseConsoleMentions(line)) > 0 {
+				t.Fatalf("MayMention passes over %q, which names %+v", line, ParseConsoleMentions(line))
+			}
+		}
 		for _, m := range ParseConsoleMentions(text) {
 			if strings.TrimSpace(m.Name) == "" || m.Build < 0 || strings.ContainsAny(m.Name, "\r\n\x00\x1b") {
 				t.Fatalf("mention %+v from %q", m, text)
