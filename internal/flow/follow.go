@@ -6,6 +6,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/wait"
 )
 
 // view is what the loop knows of the build on one tick.
@@ -90,7 +91,7 @@ func (r *run) loop(ctx context.Context, trackers []tracker, v *view) error {
 		}
 		r.beat.building(r.label(), r.startedAt(v.build), v.build.EstimatedDuration, v.input)
 		r.beat.tick(v.wrote)
-		if err := sleep(ctx, p.next(v.wrote)); err != nil {
+		if err := wait.Sleep(ctx, p.next(v.wrote)); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/wait"
 )
 
 // countdown matches the numbers in a queue reason, so that "Expires in 4.9
@@ -75,7 +76,7 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 			r.beat.queued(r.label(), item.Why)
 			r.beat.tick(false)
 		}
-		wait := sched.next(due)
+		pause := sched.next(due)
 		if r.opts.Policy.QueueTimeout > 0 {
 			left := time.Until(r.queueDeadline(waitingSince))
 			if left <= 0 && item != nil && !item.Left() {
@@ -83,10 +84,10 @@ func (r *run) awaitStart(ctx context.Context) (build.Result, error) {
 			}
 			if left > 0 {
 				// The item is read again at the deadline, to cancel it then.
-				wait = min(wait, left)
+				pause = min(pause, left)
 			}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return build.None, err
 		}
 	}
@@ -195,10 +196,10 @@ func (b *queueBoard) look(ctx context.Context, id int, since int) (*jenkins.Wait
 			b.mu.Unlock()
 			return find(q, id), q.Date.Date, at, nil
 		}
-		if wait := b.reading; wait != nil {
+		if reading := b.reading; reading != nil {
 			b.mu.Unlock()
 			select {
-			case <-wait:
+			case <-reading:
 				continue
 			case <-ctx.Done():
 				return nil, time.Time{}, time.Time{}, ctx.Err()

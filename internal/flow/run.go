@@ -9,6 +9,7 @@ import (
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/wait"
 )
 
 // run follows one build of the step, from its trigger (or the queue item
@@ -237,7 +238,7 @@ func (r *run) buildOfLeftItem(ctx context.Context, id int) int {
 		case item.Executable != nil && item.Executable.Number > 0:
 			return item.Executable.Number
 		}
-		if sleep(ctx, time.Second) != nil {
+		if wait.Sleep(ctx, time.Second) != nil {
 			return 0
 		}
 	}

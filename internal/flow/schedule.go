@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"context"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -189,16 +188,4 @@ func (j jenkinsClock) now(ours time.Time) time.Time {
 // until is how long, when ours reads ours, until ms on Jenkins' clock.
 func (j jenkinsClock) until(ms int64, ours time.Time) time.Duration {
 	return time.UnixMilli(ms).Sub(j.now(ours))
-}
-
-// sleep waits for d or until ctx ends, and then returns ctx's error.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

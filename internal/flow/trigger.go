@@ -10,6 +10,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/wait"
 )
 
 // trigger queues a build of the run's job; the step owns that build from
@@ -119,7 +120,7 @@ func (r *run) recoverLostTrigger(ctx context.Context, sentAt time.Time, lost err
 			return 0, fmt.Errorf("%w; %d queued or started builds of %s match it, so it was not sent again: check %s",
 				lost, len(found), r.job.Name, r.Client.URL(r.job.Path))
 		}
-		if err := sleep(ctx, lostSearchWaits[i]); err != nil {
+		if err := wait.Sleep(ctx, lostSearchWaits[i]); err != nil {
 			return 0, fmt.Errorf("%w; and then: %w", lost, err)
 		}
 	}

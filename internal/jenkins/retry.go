@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/wait"
 )
 
 // retryable is the retry policy for idempotent requests: whether err may go
@@ -222,11 +224,11 @@ func (c *Client) retryProgress(ctx context.Context, policy func(error) (bool, ti
 			return &GiveUpError{Attempts: attempt, Over: elapsed, Err: err}
 		}
 		// The last attempt comes at the end of the budget.
-		wait := min(max(b.NextBackOff(), least), budget)
+		pause := min(max(b.NextBackOff(), least), budget)
 		if c.opts.OnRetry != nil {
-			c.opts.OnRetry(err, wait)
+			c.opts.OnRetry(err, pause)
 		}
-		if serr := sleep(ctx, wait); serr != nil {
+		if serr := wait.Sleep(ctx, pause); serr != nil {
 			return err
 		}
 	}
@@ -302,16 +304,4 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Millisecond)
-}
-
-// sleep waits for d or until ctx ends, and then returns ctx's error.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
