@@ -174,7 +174,7 @@ func TestDownstreamOrchestrator(t *testing.T) {
 					t.Errorf("%d allSteps requests without Graph View, want one per Pipeline build at most", allSteps)
 				}
 				all := h.srv.Builds("deploy-all")
-				late := time.Now().Sub(all[0].Completed)
+				late := time.Since(all[0].Completed)
 				t.Logf("%d requests, %d of allSteps; the step ended %v after deploy-all", len(requests), allSteps, late)
 				if late > 500*time.Millisecond {
 					t.Errorf("the step ended %v after deploy-all, want within 0.5s", late)
