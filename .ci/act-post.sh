@@ -122,8 +122,15 @@ act_run() {
 builds() { curl -fsS "${url%/jenkins}/fake/builds?job=$1"; }
 
 # stopped checks that slow has n builds, each stopped and ended ABORTED.
+# Jenkins takes a moment to wind an aborted build down, as the fake does: it
+# is given 20 s to end.
 stopped() {
-  builds slow | tee "$work/slow.json"
+  for _ in $(seq 20); do
+    builds slow >"$work/slow.json"
+    [[ $(jq '[.[] | select(.Completed == "0001-01-01T00:00:00Z")] | length' "$work/slow.json") == 0 ]] && break
+    sleep 1
+  done
+  cat "$work/slow.json"
   echo
   [[ $(jq length "$work/slow.json") == "$1" ]] || fail "slow has not $1 builds"
   [[ $(jq '[.[] | select(.Result == "ABORTED" and .Aborted and .Completed != "0001-01-01T00:00:00Z")] | length' "$work/slow.json") == "$1" ]] ||
