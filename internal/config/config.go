@@ -129,7 +129,7 @@ func translateEnvError(err error) error {
 	if errors.As(err, &pe) {
 		return &contract.InputError{Input: inputName(pe.Name), Err: pe.Err}
 	}
-	return &contract.InputError{Input: "environment", Err: err}
+	return &contract.InputError{Err: err}
 }
 
 // inputName is the input a field of Config (or of build.Policy) decodes,

@@ -569,3 +569,14 @@ func TestCause(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvErrorNamesNoInputItCannot: a fault the decoder finds in no one
+// input is reported as the inputs', not as an input that does not exist.
+func TestEnvErrorNamesNoInputItCannot(t *testing.T) {
+	t.Parallel()
+	err := translateEnvError(errors.New("broken"))
+	var ie *contract.InputError
+	if !errors.As(err, &ie) || err.Error() != "inputs: broken" {
+		t.Errorf("err = %v, want inputs: broken as an input error", err)
+	}
+}

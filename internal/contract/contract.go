@@ -52,11 +52,16 @@ func (in Input) suffix() string { return strings.ToUpper(in.Name) }
 // every kind is this one type, so that each reads the same, naming the
 // input, and has the one exit code cli gives it.
 type InputError struct {
-	Input string // the input's name, e.g. "timeout"
+	// Input is the input's name, e.g. "timeout"; "" when the fault is in
+	// the inputs as a whole.
+	Input string
 	Err   error
 }
 
 func (e *InputError) Error() string {
+	if e.Input == "" {
+		return fmt.Sprintf("inputs: %v", e.Err)
+	}
 	return fmt.Sprintf("input %s (%s): %v", e.Input, Input{Name: e.Input}.Env(), e.Err)
 }
 
