@@ -195,7 +195,8 @@ func (c *Client) triggerFailure(job Job, err error) error {
 	case http.StatusBadRequest:
 		reason = "Jenkins refused the trigger as a bad request (400); is the job parameterized, and is it a job that can be built?"
 	case http.StatusUnauthorized:
-		reason = "Jenkins refused the credentials (401); check user and token"
+		// The command's error line names the user and what to check.
+		reason = "Jenkins refused the credentials (401)"
 	case http.StatusForbidden:
 		reason = "Jenkins refused the trigger (403): the user may not build this job, or build_token is wrong"
 	case http.StatusNotFound:
