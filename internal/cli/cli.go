@@ -137,6 +137,10 @@ func trigger(ctx context.Context, e Env) int {
 	for _, w := range cfg.Warnings {
 		rep.Warning("%s", w)
 	}
+	// timeout bounds the step from its first request: a read of Jenkins'
+	// root URL for follow counts too. flow's own deadline lies within it.
+	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Policy.Timeout, flow.ErrTimeout)
+	defer cancel()
 	jc := newJenkins(cfg, hc, rep)
 	targets, err := targetsOf(ctx, cfg, jc)
 	switch {
@@ -144,6 +148,9 @@ func trigger(ctx context.Context, e Env) int {
 	case badInput(err):
 		rep.Error("%v", err)
 		return ExitBadInput
+	case errors.Is(context.Cause(ctx), flow.ErrTimeout):
+		rep.Error("timeout (%s) passed before anything was triggered: %v", cfg.Policy.Timeout, err)
+		return ExitTimeout
 	case ctx.Err() != nil:
 		rep.Error("stopped (%v)", context.Cause(ctx))
 		return exitSignal + signalNumber(context.Cause(ctx))

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -382,4 +383,29 @@ func TestNothingListensAtURL(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestFollowRootReadWithinTimeout: the read of Jenkins' root URL that a
+// follow URL on another origin needs is bounded by timeout, as the rest of
+// the step is: exit 4 once it passes, with nothing followed.
+func TestFollowRootReadWithinTimeout(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{Fault: func(r *http.Request) jenkinstest.Fault {
+			if r.URL.Path == "/jenkins/api/json" {
+				return jenkinstest.Fault503
+			}
+			return jenkinstest.FaultNone
+		}})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 2)})
+		h.set("JENKINS_FOLLOW", "http://localhost:8080/jenkins/job/deploy/1/", "JENKINS_TIMEOUT", "20s")
+		start := time.Now()
+		h.runWant(ExitTimeout)
+		if took := time.Since(start); took > 21*time.Second {
+			t.Errorf("gave up after %v, want within the 20s timeout", took)
+		}
+		if !strings.Contains(h.stderr.String(), "timeout (20s) passed before anything was triggered") || strings.Count(h.stderr.String(), "\n") != 1 {
+			t.Errorf("stderr %q, want one line naming the timeout", h.stderr.String())
+		}
+	})
 }
