@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 )
 
 // Expiry reads the exp claim of a JWT without checking its signature:
@@ -59,13 +61,42 @@ const maxAnswer = 64 << 10
 // Mint asks GitHub's token service for an ID token for audience, as
 // @actions/core's getIDToken does: a GET of the request URL with
 // &audience= appended, the request token as a bearer, and the token in
-// the value field of the JSON answer.
+// the value field of the JSON answer. A failure the service may get over
+// (mintRetryable) is tried again, backed off, for up to mintBudget, as
+// @actions/core's client retries its own.
 func (g GitHubRequest) Mint(ctx context.Context, hc *http.Client, audience string) (string, error) {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = time.Second, 8*time.Second, mintBudget
+	return backoff.RetryWithData(func() (string, error) {
+		token, status, err := g.mintOnce(ctx, hc, audience)
+		if err != nil && !mintRetryable(status, err) {
+			return "", backoff.Permanent(err)
+		}
+		return token, err
+	}, backoff.WithContext(b, ctx))
+}
+
+// mintBudget bounds the tries of one mint.
+const mintBudget = 30 * time.Second
+
+// mintRetryable is the retry policy of a mint, apart from the waiting:
+// a failure to reach the service (status 0), its 5xx and its 429 may pass;
+// any other answer, such as a refused request token, will not.
+func mintRetryable(status int, err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return status == 0 || status == http.StatusTooManyRequests || status >= 500
+}
+
+// mintOnce is one try of Mint, with the status the service answered (0
+// when it answered none, -1 when its answer was not a token).
+func (g GitHubRequest) mintOnce(ctx context.Context, hc *http.Client, audience string) (string, int, error) {
 	// The runner's URL has a query already (api-version=...).
 	u := g.URL + "&audience=" + url.QueryEscape(audience)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", errors.New("mint an OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")
+		return "", -1, errors.New("mint an OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")
 	}
 	req.Header.Set("Authorization", "Bearer "+g.Token)
 	req.Header.Set("Accept", "application/json")
@@ -75,26 +106,26 @@ func (g GitHubRequest) Mint(ctx context.Context, hc *http.Client, audience strin
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL may carry a signature
 		}
-		return "", fmt.Errorf("mint an OIDC token: %w", err)
+		return "", 0, fmt.Errorf("mint an OIDC token: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return "", fmt.Errorf("mint an OIDC token: %w", err)
+		return "", 0, fmt.Errorf("mint an OIDC token: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("mint an OIDC token: GitHub's token service answered %d", resp.StatusCode)
+		return "", resp.StatusCode, fmt.Errorf("mint an OIDC token: GitHub's token service answered %d", resp.StatusCode)
 	}
 	var answer struct {
 		Value string `json:"value"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil || answer.Value == "" {
-		return "", errors.New("mint an OIDC token: GitHub's token service answered no token")
+		return "", -1, errors.New("mint an OIDC token: GitHub's token service answered no token")
 	}
 	if _, err := Expiry(answer.Value); err != nil {
-		return "", fmt.Errorf("mint an OIDC token: the token GitHub's service answered %w", err)
+		return "", -1, fmt.Errorf("mint an OIDC token: the token GitHub's service answered %w", err)
 	}
-	return answer.Value, nil
+	return answer.Value, http.StatusOK, nil
 }
 
 // Source hands out the token to send. It is safe for concurrent use.

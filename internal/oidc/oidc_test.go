@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/jenkins-trigger/jenkins-trigger/internal/memnet"
 )
 
 func jwt(payload string) string {
@@ -155,5 +159,61 @@ func TestMintLikeGitHub(t *testing.T) {
 	g.Token = "wrong"
 	if _, err := g.Mint(context.Background(), hc, "x"); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("a refusal: %v", err)
+	}
+}
+
+// TestMintRetries: a token service that fails as a service may get over
+// (unreachable, 5xx, 429) is asked again, backed off; one that refuses
+// the request, or answers no token, is asked once.
+func TestMintRetries(t *testing.T) {
+	t.Parallel()
+	token := jwt(`{"exp":1795424400}`)
+	for _, tt := range []struct {
+		name     string
+		failures []int // the statuses answered before the token; 0 resets the connection
+		wantErr  string
+		asked    int
+	}{
+		{"503 twice", []int{503, 503}, "", 3},
+		{"429 then a reset", []int{429, 0}, "", 3},
+		{"refused", []int{403}, "answered 403", 1},
+		{"no token", []int{-1}, "answered no token", 1},
+		{"down for good", slices.Repeat([]int{502}, 100), "answered 502", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var asked atomic.Int32
+				n := &memnet.Network{}
+				ts := n.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					i := int(asked.Add(1)) - 1
+					switch {
+					case i >= len(tt.failures):
+						fmt.Fprintf(w, `{"value":%q}`, token)
+					case tt.failures[i] == 0:
+						panic(http.ErrAbortHandler)
+					case tt.failures[i] == -1:
+						fmt.Fprint(w, `{"value":""}`)
+					default:
+						w.WriteHeader(tt.failures[i])
+					}
+				}))
+				t.Cleanup(ts.Close)
+				transport := n.Transport()
+				t.Cleanup(transport.CloseIdleConnections)
+				g := GitHubRequest{URL: ts.URL + "/token?api-version=2.0", Token: "req-token"}
+				start := time.Now()
+				got, err := g.Mint(t.Context(), &http.Client{Transport: transport}, "aud")
+				if tt.wantErr == "" && (err != nil || got != token) || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+					t.Errorf("Mint = %q, %v; want error %q", got, err, tt.wantErr)
+				}
+				if tt.asked > 0 && int(asked.Load()) != tt.asked {
+					t.Errorf("asked %d times, want %d", asked.Load(), tt.asked)
+				}
+				if took := time.Since(start); took > mintBudget+10*time.Second {
+					t.Errorf("gave up after %v, beyond the budget %v", took, mintBudget)
+				}
+			})
+		})
 	}
 }
