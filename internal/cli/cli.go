@@ -138,7 +138,8 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Warning("%s", w)
 	}
 	// timeout bounds the step from its first request: a read of Jenkins'
-	// root URL for follow counts too. flow's own deadline lies within it.
+	// root URL for follow counts too. flow's own deadline, set a moment
+	// later, then never comes first.
 	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Policy.Timeout, flow.ErrTimeout)
 	defer cancel()
 	jc := newJenkins(cfg, hc, rep)
