@@ -392,3 +392,30 @@ func TestDownstreamCost(t *testing.T) {
 		}
 	})
 }
+
+// TestDownstreamScheduledAtTheEnd: a `wait: false` child scheduled just
+// before its parent ends starts only after its quiet period, when the
+// parent has finished; the console said it was scheduled, so it is looked
+// for until it starts, then followed to its end.
+func TestDownstreamScheduledAtTheEnd(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{GraphView: "stages"})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "release", Pipeline: true, Script: func(map[string]string) jenkinstest.Script {
+			return jenkinstest.Script{Duration: 10 * time.Second, EstimatedDuration: 10 * time.Second, Log: lines(5, 2*time.Second, "release"),
+				Stages:     []jenkinstest.Stage{{Name: "Ship", Duration: 10 * time.Second}},
+				Downstream: []jenkinstest.Downstream{{At: 9900 * time.Millisecond, Job: "announce"}}}
+		}})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "announce", Script: func(map[string]string) jenkinstest.Script {
+			return jenkinstest.Script{QuietPeriod: 5 * time.Second, Duration: 3 * time.Second, EstimatedDuration: 3 * time.Second, Log: lines(2, time.Second, "announce")}
+		}})
+		h.set("JENKINS_JOB", "release")
+		h.runWant(ExitOK)
+		if !strings.Contains(h.stdout.String(), "→ announce #1 started by release #1\n") || !strings.Contains(h.stdout.String(), "announce #1 | SUCCESS in 3s ") {
+			t.Errorf("the child scheduled at the end was not followed:\n%s", h.stdout.String())
+		}
+		if builds := buildsOutput(t, h.outputs()); len(builds) != 2 || builds[1]["job"] != "announce" || builds[1]["result"] != "SUCCESS" {
+			t.Errorf("builds %v", builds)
+		}
+	})
+}

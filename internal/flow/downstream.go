@@ -102,14 +102,19 @@ func newDownstreamTracker(w watch) tracker {
 }
 
 func (d *downstreamTracker) poll(ctx context.Context, v view) (view, error) {
-	if d.final {
+	if d.drained(v) {
 		return v, nil
 	}
 	d.hints(v)
 	switch {
-	case v.build.Finished():
+	case v.build.Finished() && !d.final:
 		d.final = true
-	case d.tries == 0 || v.now.Before(d.next):
+		if len(d.awaited) > 0 && d.tries <= 0 {
+			// A build the console said was scheduled starts after its
+			// quiet period, which may end after its parent did.
+			d.hinted(v.now)
+		}
+	case d.tries <= 0 || v.now.Before(d.next):
 		return v, nil
 	}
 	if err := d.read(ctx, v.build.IsPipeline()); err != nil {
@@ -304,6 +309,10 @@ func (d *downstreamTracker) offer(loc jenkins.Location) {
 	})
 }
 
-func (d *downstreamTracker) drained(view) bool { return d.final }
+// drained: once the build has finished and been read, and no build its
+// console said was scheduled is still looked for.
+func (d *downstreamTracker) drained(view) bool {
+	return d.final && (d.tries <= 0 || len(d.awaited) == 0)
+}
 
 func (*downstreamTracker) close(_ context.Context, v view) view { return v }
