@@ -142,14 +142,16 @@ func (g *github) annotate(kind, msg string) {
 
 // End names, in the last annotation GitHub shows of each kind, the messages
 // that came past the others: builds end one by one, and only at the end
-// of the step is it known whether one more came, or many.
+// of the step is it known whether one more came, or many. A message is
+// held only once the others took all but that last annotation, so it is
+// always free here.
 func (g *github) End() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.ended = true
 	for _, kind := range []string{"error", "warning", "notice"} {
 		switch held := g.held[kind]; {
-		case len(held) == 1 && g.annotations[kind] < maxAnnotations:
+		case len(held) == 1:
 			g.annotate(kind, held[0])
 		case len(held) > 1:
 			g.annotate(kind, fmt.Sprintf("%d more, past the %d annotations GitHub shows of a kind; each is in the log: %s",
