@@ -172,9 +172,9 @@ func (g *github) Output(name, value string) error {
 // the runner also takes "##[command]" in the middle of a line and starts a
 // line at a lone CR.
 func (g *github) Console(title, label string) io.WriteCloser {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if label != "" {
-		g.mu.Lock()
-		defer g.mu.Unlock()
 		if g.labelled == 0 {
 			g.console.endLine()
 			g.stopCommands()
@@ -182,8 +182,6 @@ func (g *github) Console(title, label string) io.WriteCloser {
 		g.labelled++
 		return newLabelled(label, &g.mu, g.console, g.closeLabelled)
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	g.console.endLine()
 	g.issue(func() { g.action.Group(g.text(title)) })
 	g.grouped = true
