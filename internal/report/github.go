@@ -29,9 +29,10 @@ type github struct {
 	// build's console cannot issue any (a stray "::endgroup::" or a fake
 	// "::error::").
 	stopToken string
-	// labelled counts the labelled consoles open: commands stay stopped
-	// while any is.
-	labelled int
+	// consoles counts the consoles open, the group's and each labelled
+	// one: commands stay stopped while any is, as a step of one build
+	// streams its downstream builds' consoles inside its group.
+	consoles int
 	// annotated is set once the verdict was an annotation: the error line
 	// that may follow it (a timeout) is then printed without another one.
 	annotated bool
@@ -142,14 +143,16 @@ func (g *github) annotate(kind, msg string) {
 
 // End names, in the last annotation GitHub shows of each kind, the messages
 // that came past the others: builds end one by one, and only at the end
-// of the step is it known whether one more came, or many.
+// of the step is it known whether one more came, or many. A message is
+// held only once the others took all but that last annotation, so it is
+// always free here.
 func (g *github) End() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.ended = true
 	for _, kind := range []string{"error", "warning", "notice"} {
 		switch held := g.held[kind]; {
-		case len(held) == 1 && g.annotations[kind] < maxAnnotations:
+		case len(held) == 1:
 			g.annotate(kind, held[0])
 		case len(held) > 1:
 			g.annotate(kind, fmt.Sprintf("%d more, past the %d annotations GitHub shows of a kind; each is in the log: %s",
@@ -163,40 +166,46 @@ func (g *github) Output(name, value string) error {
 	return g.masks.output(g.outputs, name, value)
 }
 
-// Console opens a group for the step's only console, with workflow
-// commands stopped inside it. Labelled consoles, streamed together, get no
-// group (groups neither nest nor interleave) but have commands stopped
-// while any of them is open: the label does not disarm a command, since
-// the runner also takes "##[command]" in the middle of a line and starts a
-// line at a lone CR.
+// Console opens a group for the step's only console. Labelled consoles,
+// streamed together, get no group (groups neither nest nor interleave).
+// Workflow commands are stopped while any console is open: the label does
+// not disarm a command, since the runner also takes "##[command]" in the
+// middle of a line and starts a line at a lone CR.
 func (g *github) Console(title, label string) io.WriteCloser {
-	if label != "" {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		if g.labelled == 0 {
-			g.console.endLine()
-			g.stopCommands()
-		}
-		g.labelled++
-		return newLabelled(label, &g.mu, g.console, g.closeLabelled)
-	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if label != "" {
+		g.consoleOpened()
+		return newLabelled(label, &g.mu, g.console, g.closeLabelled)
+	}
 	g.console.endLine()
-	g.issue(func() { g.action.Group(g.text(title)) })
+	g.command(func() { g.action.Group(g.text(title)) })
 	g.grouped = true
-	g.stopCommands()
+	g.consoleOpened()
 	return &sole{mu: &g.mu, w: g.console, closed: g.endGroup}
 }
 
-// closeLabelled resumes commands once the last labelled console closed.
-func (g *github) closeLabelled() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.labelled--; g.labelled == 0 {
+// consoleOpened stops commands for a console, unless another has them stopped.
+func (g *github) consoleOpened() {
+	if g.consoles == 0 {
+		g.console.endLine()
+		g.stopCommands()
+	}
+	g.consoles++
+}
+
+// consoleClosed resumes commands once the last console closed.
+func (g *github) consoleClosed() {
+	if g.consoles--; g.consoles == 0 {
 		g.console.endLine()
 		g.resumeCommands()
 	}
+}
+
+func (g *github) closeLabelled() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.consoleClosed()
 }
 
 func (g *github) endGroup() {
@@ -208,9 +217,9 @@ func (g *github) endGroup() {
 func (g *github) closeGroup() {
 	g.console.endLine()
 	if g.grouped {
-		g.resumeCommands()
-		g.issue(g.action.EndGroup)
 		g.grouped = false
+		g.consoleClosed()
+		g.command(g.action.EndGroup)
 	}
 }
 

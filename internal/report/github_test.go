@@ -235,3 +235,47 @@ func FuzzGitHubReporter(f *testing.F) {
 		}
 	})
 }
+
+// TestGitHubGroupAndLabelledConsoles: a step of one build that follows its
+// downstream builds' consoles has the build's group open while a child's
+// labelled console streams, and either may close first. Commands are
+// stopped from the first console to the last, and come back after: the
+// group ends and the verdict is an annotation.
+func TestGitHubGroupAndLabelledConsoles(t *testing.T) {
+	t.Parallel()
+	for _, childFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("child closes first %v", childFirst), func(t *testing.T) {
+			t.Parallel()
+			r, stdout, _ := newTestReporter(t, map[string]string{"GITHUB_ACTIONS": "true"})
+			group := r.Console("deploy #7 console", "")
+			fmt.Fprintln(group, "::error::from the parent")
+			child := r.Console("", "deploy-eu #3")
+			fmt.Fprintln(child, "::error::from the child")
+			r.Warning("slow")
+			fmt.Fprintln(group, "::error::from the parent again")
+			first, second := group, child
+			if childFirst {
+				first, second = child, group
+			}
+			first.Close()
+			fmt.Fprintln(second, "::error::from the one left")
+			second.Close()
+			r.Verdict(Verdict{Job: "deploy", Number: 7, Result: build.Failure})
+			r.End()
+			cmds, err := runnertest.Commands(stdout.String())
+			if err != nil {
+				t.Fatalf("%v\nstdout:\n%s", err, stdout.String())
+			}
+			var got []string
+			for _, c := range cmds {
+				if c[0] != "stop-commands" && c[0] != "resume" {
+					got = append(got, c[0]+" "+c[1])
+				}
+			}
+			want := []string{"group deploy #7 console", "warning slow", "endgroup ", "error FAILURE: deploy #7"}
+			if !slices.Equal(got, want) {
+				t.Errorf("commands the runner acts on: %q, want %q\nstdout:\n%s", got, want, stdout.String())
+			}
+		})
+	}
+}

@@ -326,7 +326,7 @@ func (p *plain) Output(name, value string) error {
 
 func (p *plain) Console(title, label string) io.WriteCloser {
 	if label != "" {
-		l := newLabelled(label, &p.mu, p.console, nil)
+		l := newLabelled(p.masks.apply(label), &p.mu, p.console, nil)
 		l.scrub = &scrubber{masks: p.masks}
 		return l
 	}

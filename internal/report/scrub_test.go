@@ -94,3 +94,19 @@ func FuzzPlainConsoleScrub(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainConsoleLabelMasked: outside GitHub, where no runner masks, a
+// labelled console's label (a job's name, which a downstream build's
+// Jenkins gives) is masked as the title of the only console is.
+func TestPlainConsoleLabelMasked(t *testing.T) {
+	t.Parallel()
+	const tok = "sk_live_4f9a2b7c"
+	r, stdout, _ := newTestReporter(t, map[string]string{})
+	r.Mask(tok)
+	c := r.Console("", "team/"+tok+" #1")
+	io.WriteString(c, "line\n")
+	c.Close()
+	if got, want := stdout.String(), "team/*** #1 | line\n"; got != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+}
