@@ -204,8 +204,8 @@ func (u Upstream) Is(job Job, n int) bool {
 	return u.Build == n && n > 0 && "/"+u.URL == job.Path
 }
 
-// UpstreamTree is the tree= part that reads a build's or a queue item's
-// causes with their upstream fields; other causes have none of them.
+// UpstreamTree is the tree= part that reads a build's causes with their
+// upstream fields; other causes have none of them.
 const UpstreamTree = "actions[causes[upstreamProject,upstreamBuild,upstreamUrl]]"
 
 // causeActions are actions read with UpstreamTree.
@@ -258,45 +258,6 @@ func (c *Client) RecentUpstreams(ctx context.Context, job Job, n int) ([]CausedB
 	out := make([]CausedBuild, 0, len(j.Builds))
 	for _, b := range j.Builds {
 		out = append(out, CausedBuild{Number: b.Number, Upstreams: b.Actions.upstreams()})
-	}
-	return out, nil
-}
-
-// QueuedChild is a queue item that another build started.
-type QueuedChild struct {
-	ID        int
-	Job       Job
-	Upstreams []Upstream
-}
-
-// QueuedChildren reads the queue, in one request, for the items whose
-// causes name an upstream build. Task URLs are under Jenkins' root URL
-// (root, nil for none); an item for something other than a job of this
-// Jenkins is skipped.
-func (c *Client) QueuedChildren(ctx context.Context, root *url.URL) ([]QueuedChild, error) {
-	var q struct {
-		Items []struct {
-			ID   int `json:"id"`
-			Task struct {
-				URL string `json:"url"`
-			} `json:"task"`
-			Actions causeActions `json:"actions"`
-		} `json:"items"`
-	}
-	if err := c.getJSON(ctx, "/queue/api/json", "items[id,task[url],"+UpstreamTree+"]", &q); err != nil {
-		return nil, fmt.Errorf("read the queue: %w", err)
-	}
-	var out []QueuedChild
-	for _, it := range q.Items {
-		ups := it.Actions.upstreams()
-		if len(ups) == 0 {
-			continue
-		}
-		job, err := jobUnder(c.base, root, it.Task.URL)
-		if err != nil {
-			continue
-		}
-		out = append(out, QueuedChild{ID: it.ID, Job: job, Upstreams: ups})
 	}
 	return out, nil
 }
