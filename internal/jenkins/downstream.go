@@ -47,9 +47,9 @@ type graphStepsAnswer struct {
 // BuildSteps reads, in one request to Pipeline Graph View's allSteps, the
 // builds that build n's `build` (and `waitForBuild`) steps started, waiting
 // or not, in step order. A step whose child has not started yet is not
-// listed. root is the root URL Jenkins reports for itself (nil for none):
-// classicUrl is relative to it, and a URL that leaves Jenkins is an error.
-func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) ([]Downstream, error) {
+// listed. classicUrl is relative to Jenkins' root, so it is read under the
+// client's base URL; one that would leave it is an error.
+func (c *Client) BuildSteps(ctx context.Context, job Job, n int) ([]Downstream, error) {
 	var a graphStepsAnswer
 	err := c.getJSON(ctx, BuildPath(job, n)+"stages/allSteps", "", &a)
 	switch {
@@ -65,7 +65,7 @@ func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) 
 		if s.BuildStep == nil {
 			continue
 		}
-		d, err := c.ResolveRunURL(root, s.BuildStep.ClassicURL)
+		d, err := c.resolveRunURL(s.BuildStep.ClassicURL)
 		if err != nil {
 			return nil, fmt.Errorf("read the build steps of %s #%d: classicUrl %q %w", job.Name, n, excerpt([]byte(s.BuildStep.ClassicURL)), err)
 		}
@@ -74,10 +74,10 @@ func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) 
 	return out, nil
 }
 
-// ResolveRunURL reads a build URL relative to Jenkins' root, as Run.getUrl
+// resolveRunURL reads a build URL relative to Jenkins' root, as Run.getUrl
 // writes it ("job/a/job/b/7/"), under the client's base URL, by Locate's
 // rules.
-func (c *Client) ResolveRunURL(root *url.URL, rel string) (Downstream, error) {
+func (c *Client) resolveRunURL(rel string) (Downstream, error) {
 	u, err := url.Parse(rel)
 	switch {
 	case err != nil, u.Scheme != "", u.Host != "", u.RawQuery != "", u.Fragment != "", strings.HasPrefix(rel, "/"), !strings.HasPrefix(rel, "job/"):
@@ -93,7 +93,7 @@ func (c *Client) ResolveRunURL(root *url.URL, rel string) (Downstream, error) {
 	if abs.Path, err = url.PathUnescape(abs.RawPath); err != nil {
 		return Downstream{}, errors.New("is badly escaped")
 	}
-	loc, err := Locate(c.base, root, abs.String())
+	loc, err := Locate(c.base, nil, abs.String())
 	if err != nil {
 		return Downstream{}, err
 	}

@@ -69,7 +69,7 @@ func TestBuildSteps(t *testing.T) {
 					t.Fatal(err)
 				}
 				time.Sleep(10 * time.Second)
-				got, err := c.BuildSteps(ctx, nil, up, 1)
+				got, err := c.BuildSteps(ctx, up, 1)
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
 				}
@@ -120,7 +120,7 @@ func TestBuildStepsHostile(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				c, s := newStapler(t, apiToken, map[string]http.HandlerFunc{steps: tt.answer})
-				got, err := c.BuildSteps(context.Background(), nil, pipeJob, 7)
+				got, err := c.BuildSteps(context.Background(), pipeJob, 7)
 				if (err != nil) != tt.anyErr || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
 				}
@@ -158,13 +158,13 @@ func TestResolveRunURL(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		d, err := c.ResolveRunURL(nil, tt.rel)
+		d, err := c.resolveRunURL(tt.rel)
 		got := ""
 		if err == nil {
 			got = d.Job.Path + " " + itoa(d.Build)
 		}
 		if got != tt.want {
-			t.Errorf("ResolveRunURL(%q) = %q (%v), want %q", tt.rel, got, err, tt.want)
+			t.Errorf("resolveRunURL(%q) = %q (%v), want %q", tt.rel, got, err, tt.want)
 		}
 	}
 }
