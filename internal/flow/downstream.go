@@ -20,7 +20,7 @@ import (
 type downstreamClient interface {
 	linker
 	RootURL(ctx context.Context) (*url.URL, error)
-	BuildSteps(ctx context.Context, root *url.URL, job jenkins.Job, n int) ([]jenkins.Downstream, error)
+	BuildSteps(ctx context.Context, job jenkins.Job, n int) ([]jenkins.Downstream, error)
 	TriggeredBuilds(ctx context.Context, root *url.URL, job jenkins.Job, n int) ([]jenkins.Downstream, error)
 	Upstreams(ctx context.Context, job jenkins.Job, n int) ([]jenkins.Upstream, error)
 	RecentUpstreams(ctx context.Context, job jenkins.Job, n int) ([]jenkins.CausedBuild, error)
@@ -184,7 +184,7 @@ func stagesChanged(before, after []build.Stage) bool {
 // found. Its error is the step's stop.
 func (d *downstreamTracker) read(ctx context.Context, pipeline bool) error {
 	if pipeline && !d.noSteps {
-		builds, err := d.client.BuildSteps(ctx, nil, d.job, d.number)
+		builds, err := d.client.BuildSteps(ctx, d.job, d.number)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()

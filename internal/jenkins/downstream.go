@@ -47,9 +47,9 @@ type graphStepsAnswer struct {
 // BuildSteps reads, in one request to Pipeline Graph View's allSteps, the
 // builds that build n's `build` (and `waitForBuild`) steps started, waiting
 // or not, in step order. A step whose child has not started yet is not
-// listed. root is the root URL Jenkins reports for itself (nil for none):
-// classicUrl is relative to it, and a URL that leaves Jenkins is an error.
-func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) ([]Downstream, error) {
+// listed. classicUrl is relative to Jenkins' root, so it is read under the
+// client's base URL; one that would leave it is an error.
+func (c *Client) BuildSteps(ctx context.Context, job Job, n int) ([]Downstream, error) {
 	var a graphStepsAnswer
 	err := c.getJSON(ctx, BuildPath(job, n)+"stages/allSteps", "", &a)
 	switch {
@@ -65,7 +65,7 @@ func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) 
 		if s.BuildStep == nil {
 			continue
 		}
-		d, err := c.ResolveRunURL(root, s.BuildStep.ClassicURL)
+		d, err := c.resolveRunURL(s.BuildStep.ClassicURL)
 		if err != nil {
 			return nil, fmt.Errorf("read the build steps of %s #%d: classicUrl %q %w", job.Name, n, excerpt([]byte(s.BuildStep.ClassicURL)), err)
 		}
@@ -74,10 +74,10 @@ func (c *Client) BuildSteps(ctx context.Context, root *url.URL, job Job, n int) 
 	return out, nil
 }
 
-// ResolveRunURL reads a build URL relative to Jenkins' root, as Run.getUrl
+// resolveRunURL reads a build URL relative to Jenkins' root, as Run.getUrl
 // writes it ("job/a/job/b/7/"), under the client's base URL, by Locate's
 // rules.
-func (c *Client) ResolveRunURL(root *url.URL, rel string) (Downstream, error) {
+func (c *Client) resolveRunURL(rel string) (Downstream, error) {
 	u, err := url.Parse(rel)
 	switch {
 	case err != nil, u.Scheme != "", u.Host != "", u.RawQuery != "", u.Fragment != "", strings.HasPrefix(rel, "/"), !strings.HasPrefix(rel, "job/"):
@@ -93,7 +93,7 @@ func (c *Client) ResolveRunURL(root *url.URL, rel string) (Downstream, error) {
 	if abs.Path, err = url.PathUnescape(abs.RawPath); err != nil {
 		return Downstream{}, errors.New("is badly escaped")
 	}
-	loc, err := Locate(c.base, root, abs.String())
+	loc, err := Locate(c.base, nil, abs.String())
 	if err != nil {
 		return Downstream{}, err
 	}
@@ -204,8 +204,8 @@ func (u Upstream) Is(job Job, n int) bool {
 	return u.Build == n && n > 0 && "/"+u.URL == job.Path
 }
 
-// UpstreamTree is the tree= part that reads a build's or a queue item's
-// causes with their upstream fields; other causes have none of them.
+// UpstreamTree is the tree= part that reads a build's causes with their
+// upstream fields; other causes have none of them.
 const UpstreamTree = "actions[causes[upstreamProject,upstreamBuild,upstreamUrl]]"
 
 // causeActions are actions read with UpstreamTree.
@@ -258,45 +258,6 @@ func (c *Client) RecentUpstreams(ctx context.Context, job Job, n int) ([]CausedB
 	out := make([]CausedBuild, 0, len(j.Builds))
 	for _, b := range j.Builds {
 		out = append(out, CausedBuild{Number: b.Number, Upstreams: b.Actions.upstreams()})
-	}
-	return out, nil
-}
-
-// QueuedChild is a queue item that another build started.
-type QueuedChild struct {
-	ID        int
-	Job       Job
-	Upstreams []Upstream
-}
-
-// QueuedChildren reads the queue, in one request, for the items whose
-// causes name an upstream build. Task URLs are under Jenkins' root URL
-// (root, nil for none); an item for something other than a job of this
-// Jenkins is skipped.
-func (c *Client) QueuedChildren(ctx context.Context, root *url.URL) ([]QueuedChild, error) {
-	var q struct {
-		Items []struct {
-			ID   int `json:"id"`
-			Task struct {
-				URL string `json:"url"`
-			} `json:"task"`
-			Actions causeActions `json:"actions"`
-		} `json:"items"`
-	}
-	if err := c.getJSON(ctx, "/queue/api/json", "items[id,task[url],"+UpstreamTree+"]", &q); err != nil {
-		return nil, fmt.Errorf("read the queue: %w", err)
-	}
-	var out []QueuedChild
-	for _, it := range q.Items {
-		ups := it.Actions.upstreams()
-		if len(ups) == 0 {
-			continue
-		}
-		job, err := jobUnder(c.base, root, it.Task.URL)
-		if err != nil {
-			continue
-		}
-		out = append(out, QueuedChild{ID: it.ID, Job: job, Upstreams: ups})
 	}
 	return out, nil
 }

@@ -313,10 +313,7 @@ func (b *build) downstreamPieces(pieces []piece) []piece {
 		}
 		name := it.job.node.fullDisplayName()
 		jobLink := note("job " + it.job.fullName())
-		var child *build
-		if it.build != nil {
-			child = it.build
-		}
+		child := it.build
 		childName := func() string { return name + " #" + strconv.Itoa(child.number) }
 		if b.job.spec.Pipeline {
 			add(w, note("[Pipeline] build"), piece{text: "[Pipeline] build\n"},

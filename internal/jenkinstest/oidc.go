@@ -77,8 +77,7 @@ func NewIssuer(opts IssuerOptions) *Issuer {
 	if opts.Net == nil {
 		i.ts = httptest.NewServer(mux)
 	} else {
-		i.ts = &httptest.Server{Listener: opts.Net.Listen("127.0.0.1"), Config: &http.Server{Handler: mux}}
-		i.ts.Start()
+		i.ts = opts.Net.NewServer(mux)
 	}
 	return i
 }

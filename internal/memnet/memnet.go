@@ -1,8 +1,8 @@
 // Package memnet is an in-memory network for tests: listeners at made-up
 // TCP addresses and a dialer that reaches them over buffered in-memory
-// connections. Servers and
-// clients on it can run inside a testing/synctest bubble, where a goroutine
-// blocked on a real socket would hold the bubble's time still.
+// connections. Servers and clients on it can run inside a testing/synctest
+// bubble, where a goroutine blocked on a real socket would hold the
+// bubble's time still.
 package memnet
 
 import (
@@ -45,8 +45,8 @@ func (n *Network) Listen(host string) *Listener {
 
 // DialContext connects to the listener at addr, as net.Dialer's does to a
 // port; an address nobody listens on is refused, and a host name other
-// than localhost is not found, as the network has no resolver (Go's keeps state that a synctest
-// bubble may not share).
+// than localhost is not found, as the network has no resolver (Go's keeps
+// state that a synctest bubble may not share).
 func (n *Network) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if host, port, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
 		if host != "localhost" {
