@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -170,5 +171,39 @@ func TestAdoptBounded(t *testing.T) {
 	}
 	if warnings != 1 {
 		t.Errorf("%d warnings, want one: %q", warnings, rep.lines)
+	}
+}
+
+// TestStopNoteOfADownstreamBuild: however the step was stopped, and
+// whatever abort_on_stop says, the summary of a downstream build says
+// that Jenkins stops it with the build that started it: the step never
+// asks, and abort_on_stop would not make it.
+func TestStopNoteOfADownstreamBuild(t *testing.T) {
+	t.Parallel()
+	yes := true
+	tests := []struct {
+		name  string
+		cause error
+		abort *bool
+	}{
+		{"timeout", ErrTimeout, nil},
+		{"timeout, abort_on_stop", ErrTimeout, &yes},
+		{"signal", &StoppedError{Cause: errors.New("SIGTERM")}, nil},
+		{"signal, abort_on_stop", &StoppedError{Cause: errors.New("SIGTERM")}, &yes},
+		{"another trigger failed", errTriggerFailed, &yes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := policy()
+			p.AbortOnStop = tt.abort
+			s := newStep(Options{Policy: p}, Deps{Report: newRecorder()}, nil)
+			f := findings{job: jenkins.Job{Name: "child"}, number: 3, stopped: tt.cause}
+			f.out = BuildOutcome{Number: 3, Upstream: "https://jenkins/job/up/1/", Stopped: true}
+			notes := strings.Join(s.ends.notes(f), " ")
+			if !strings.Contains(notes, "Jenkins stops it with that build, not the step") || strings.Contains(notes, "abort_on_stop") || strings.Contains(notes, "asked Jenkins") {
+				t.Errorf("notes %q, want Jenkins to stop it with its upstream", notes)
+			}
+		})
 	}
 }

@@ -479,13 +479,11 @@ func (e *ends) notes(r findings) []string {
 	case errors.As(cause, &qt):
 		out = append(out, qt.Error()+".")
 	case errors.Is(cause, ErrTimeout):
-		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", e.opts.Policy.Timeout, where), e.abortNote(r.owned, stop))
-	case errors.As(cause, &stopped) && o.Upstream != "":
-		out = append(out, fmt.Sprintf("The step was stopped (%v) %s. Another build started it, so Jenkins stops it with that build, not the step.", stopped.Cause, where))
+		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", e.opts.Policy.Timeout, where), e.abortNote(o, stop))
 	case errors.As(cause, &stopped):
-		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), e.abortNote(r.owned, stop))
+		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), e.abortNote(o, stop))
 	case errors.Is(cause, errTriggerFailed):
-		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), e.abortNote(r.owned, stop))
+		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), e.abortNote(o, stop))
 	case o.Err != nil:
 		out = append(out, fmt.Sprintf("The run failed %s: %v", where, o.Err))
 	case o.Result == build.Cancelled:
@@ -502,9 +500,13 @@ func (e *ends) notes(r findings) []string {
 	return out
 }
 
-func (e *ends) abortNote(owned bool, stop string) string {
+// abortNote says whether the step asked Jenkins to stop a build it
+// stopped following: never for a downstream build (run.conclude).
+func (e *ends) abortNote(o BuildOutcome, stop string) string {
 	switch {
-	case e.opts.Policy.AbortsOnStop(owned):
+	case o.Upstream != "":
+		return "Another build started it, so Jenkins stops it with that build, not the step."
+	case e.opts.Policy.AbortsOnStop(o.Owned):
 		return "jenkins-trigger asked Jenkins to " + stop + "."
 	case e.opts.Policy.AbortOnStop == nil:
 		return "This step did not trigger the build, so Jenkins was not asked to " + stop + " (set abort_on_stop to true for that)."
