@@ -14,6 +14,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
 // spawner stands for a downstream tracker: on its build's first poll it
@@ -205,5 +206,25 @@ func TestStopNoteOfADownstreamBuild(t *testing.T) {
 				t.Errorf("notes %q, want Jenkins to stop it with its upstream", notes)
 			}
 		})
+	}
+}
+
+// TestEndLine: a downstream build's end line, beside its label, reads as
+// the verdict line does: a timed-out build has waited, not run, so long.
+func TestEndLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    report.Verdict
+		want string
+	}{
+		{report.Verdict{Result: build.Success, Duration: "2m", URL: "u"}, "SUCCESS in 2m u"},
+		{report.Verdict{Result: build.Failure, FailedStage: "Test", Duration: "2m", URL: "u"}, "FAILURE in stage Test in 2m u"},
+		{report.Verdict{Result: build.Timeout, Duration: "1h", URL: "u"}, "TIMEOUT after 1h u"},
+		{report.Verdict{Result: build.Aborted, URL: "u"}, "ABORTED u"},
+	}
+	for _, tt := range tests {
+		if got := endLine(tt.v); got != tt.want {
+			t.Errorf("endLine(%+v) = %q, want %q", tt.v, got, tt.want)
+		}
 	}
 }

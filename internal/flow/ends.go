@@ -222,14 +222,20 @@ func failedTest(c build.TestCase) string {
 	return "  failed test " + name + ": " + line
 }
 
-// endLine is how a downstream build's end reads, beside its label.
+// endLine is how a downstream build's end reads, beside its label: as
+// the verdict line, without the build's name.
 func endLine(v report.Verdict) string {
 	var b strings.Builder
 	b.WriteString(string(v.Result))
 	if v.FailedStage != "" {
 		b.WriteString(" in stage " + v.FailedStage)
 	}
-	if v.Duration != "" {
+	switch {
+	case v.Duration == "":
+	case v.Result == build.Timeout:
+		// How long the step waited, not the build's own duration.
+		b.WriteString(" after " + v.Duration)
+	default:
 		b.WriteString(" in " + v.Duration)
 	}
 	return b.String() + " " + v.URL
