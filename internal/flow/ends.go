@@ -174,15 +174,19 @@ func below(j, i int, parents []int) bool {
 }
 
 // deepestFailed is the build that really failed below build i (see
-// build.Culprit); -1 for none.
-func (s *step) deepestFailed(i int) int {
+// build.Culprit), with what its run returned; -1 for none.
+func (s *step) deepestFailed(i int) (int, findings) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	results := make([]build.Result, len(s.found))
 	for j, f := range s.found {
 		results[j] = f.out.Result
 	}
-	return build.Culprit(i, s.parents[:len(results)], results)
+	d := build.Culprit(i, s.parents, results)
+	if d < 0 {
+		return -1, findings{}
+	}
+	return d, s.found[d]
 }
 
 // failedVerdict gives the verdict of failed build i: the deepest failed
@@ -191,10 +195,7 @@ func (e *ends) failedVerdict(i int) {
 	e.step.mu.Lock()
 	own := e.found[i]
 	e.step.mu.Unlock()
-	if d := e.deepestFailed(i); d >= 0 {
-		e.step.mu.Lock()
-		deep := e.found[d]
-		e.step.mu.Unlock()
+	if d, deep := e.deepestFailed(i); d >= 0 {
 		e.Report.Verdict(e.verdictOf(deep.out))
 		if deep.tests != nil {
 			for _, c := range deep.tests.Failures(maxNamedTests) {
@@ -313,7 +314,7 @@ func (e *ends) failedOutputs(out Outcome) {
 		}
 		return
 	}
-	if d := e.deepestFailed(failed); d >= 0 {
+	if d, _ := e.deepestFailed(failed); d >= 0 {
 		failed = d
 	}
 	e.output(contract.OutputFailedBuild, out.Builds[failed].BuildURL)
