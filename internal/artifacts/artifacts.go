@@ -57,8 +57,8 @@ type Options struct {
 // path is unsafe, or that differs from another only in case, is refused
 // and nothing is written for it, and so is one that would overwrite, or
 // clash with, a file of another build in opt.Ledger; the others are still
-// fetched and the error names the refused ones. A download that fails after its retries
-// ends the fetch with an error naming the file.
+// fetched and the error names the refused ones. A download that fails
+// after its retries ends the fetch with an error naming the file.
 func Fetch(ctx context.Context, src Source, opt Options) (files []build.Artifact, unmatched []string, err error) {
 	paths, err := src.List(ctx)
 	if err != nil {

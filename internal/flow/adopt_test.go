@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/jenkins-trigger/jenkins-trigger/internal/contract"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkins"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
+	"github.com/jenkins-trigger/jenkins-trigger/internal/report"
 )
 
 // spawner stands for a downstream tracker: on its build's first poll it
@@ -170,5 +172,59 @@ func TestAdoptBounded(t *testing.T) {
 	}
 	if warnings != 1 {
 		t.Errorf("%d warnings, want one: %q", warnings, rep.lines)
+	}
+}
+
+// TestStopNoteOfADownstreamBuild: however the step was stopped, and
+// whatever abort_on_stop says, the summary of a downstream build says
+// that Jenkins stops it with the build that started it: the step never
+// asks, and abort_on_stop would not make it.
+func TestStopNoteOfADownstreamBuild(t *testing.T) {
+	t.Parallel()
+	yes := true
+	tests := []struct {
+		name  string
+		cause error
+		abort *bool
+	}{
+		{"timeout", ErrTimeout, nil},
+		{"timeout, abort_on_stop", ErrTimeout, &yes},
+		{"signal", &StoppedError{Cause: errors.New("SIGTERM")}, nil},
+		{"signal, abort_on_stop", &StoppedError{Cause: errors.New("SIGTERM")}, &yes},
+		{"another trigger failed", errTriggerFailed, &yes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := policy()
+			p.AbortOnStop = tt.abort
+			s := newStep(Options{Policy: p}, Deps{Report: newRecorder()}, nil)
+			f := findings{job: jenkins.Job{Name: "child"}, number: 3, stopped: tt.cause}
+			f.out = BuildOutcome{Number: 3, Upstream: "https://jenkins/job/up/1/", Stopped: true}
+			notes := strings.Join(s.ends.notes(f), " ")
+			if !strings.Contains(notes, "Jenkins stops it with that build, not the step") || strings.Contains(notes, "abort_on_stop") || strings.Contains(notes, "asked Jenkins") {
+				t.Errorf("notes %q, want Jenkins to stop it with its upstream", notes)
+			}
+		})
+	}
+}
+
+// TestEndLine: a downstream build's end line, beside its label, reads as
+// the verdict line does: a timed-out build has waited, not run, so long.
+func TestEndLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    report.Verdict
+		want string
+	}{
+		{report.Verdict{Result: build.Success, Duration: "2m", URL: "u"}, "SUCCESS in 2m u"},
+		{report.Verdict{Result: build.Failure, FailedStage: "Test", Duration: "2m", URL: "u"}, "FAILURE in stage Test in 2m u"},
+		{report.Verdict{Result: build.Timeout, Duration: "1h", URL: "u"}, "TIMEOUT after 1h u"},
+		{report.Verdict{Result: build.Aborted, URL: "u"}, "ABORTED u"},
+	}
+	for _, tt := range tests {
+		if got := endLine(tt.v); got != tt.want {
+			t.Errorf("endLine(%+v) = %q, want %q", tt.v, got, tt.want)
+		}
 	}
 }

@@ -126,8 +126,8 @@ type markTap struct {
 	head []byte
 	full bool
 	seen marks
-	// line is the current line while it is short enough to hand to the
-	// readers; long once it is not.
+	// readers are the trackers that read whole lines; line is the current
+	// line while it is short enough to hand to them, long once it is not.
 	readers []lineReader
 	line    []byte
 	long    bool

@@ -174,15 +174,19 @@ func below(j, i int, parents []int) bool {
 }
 
 // deepestFailed is the build that really failed below build i (see
-// build.Culprit); -1 for none.
-func (s *step) deepestFailed(i int) int {
+// build.Culprit), with what its run returned; -1 for none.
+func (s *step) deepestFailed(i int) (int, findings) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	results := make([]build.Result, len(s.found))
 	for j, f := range s.found {
 		results[j] = f.out.Result
 	}
-	return build.Culprit(i, s.parents[:len(results)], results)
+	d := build.Culprit(i, s.parents, results)
+	if d < 0 {
+		return -1, findings{}
+	}
+	return d, s.found[d]
 }
 
 // failedVerdict gives the verdict of failed build i: the deepest failed
@@ -191,10 +195,7 @@ func (e *ends) failedVerdict(i int) {
 	e.step.mu.Lock()
 	own := e.found[i]
 	e.step.mu.Unlock()
-	if d := e.deepestFailed(i); d >= 0 {
-		e.step.mu.Lock()
-		deep := e.found[d]
-		e.step.mu.Unlock()
+	if d, deep := e.deepestFailed(i); d >= 0 {
 		e.Report.Verdict(e.verdictOf(deep.out))
 		if deep.tests != nil {
 			for _, c := range deep.tests.Failures(maxNamedTests) {
@@ -222,14 +223,20 @@ func failedTest(c build.TestCase) string {
 	return "  failed test " + name + ": " + line
 }
 
-// endLine is how a downstream build's end reads, beside its label.
+// endLine is how a downstream build's end reads, beside its label: as
+// the verdict line, without the build's name.
 func endLine(v report.Verdict) string {
 	var b strings.Builder
 	b.WriteString(string(v.Result))
 	if v.FailedStage != "" {
 		b.WriteString(" in stage " + v.FailedStage)
 	}
-	if v.Duration != "" {
+	switch {
+	case v.Duration == "":
+	case v.Result == build.Timeout:
+		// How long the step waited, not the build's own duration.
+		b.WriteString(" after " + v.Duration)
+	default:
 		b.WriteString(" in " + v.Duration)
 	}
 	return b.String() + " " + v.URL
@@ -307,7 +314,7 @@ func (e *ends) failedOutputs(out Outcome) {
 		}
 		return
 	}
-	if d := e.deepestFailed(failed); d >= 0 {
+	if d, _ := e.deepestFailed(failed); d >= 0 {
 		failed = d
 	}
 	e.output(contract.OutputFailedBuild, out.Builds[failed].BuildURL)
@@ -479,13 +486,11 @@ func (e *ends) notes(r findings) []string {
 	case errors.As(cause, &qt):
 		out = append(out, qt.Error()+".")
 	case errors.Is(cause, ErrTimeout):
-		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", e.opts.Policy.Timeout, where), e.abortNote(r.owned, stop))
-	case errors.As(cause, &stopped) && o.Upstream != "":
-		out = append(out, fmt.Sprintf("The step was stopped (%v) %s. Another build started it, so Jenkins stops it with that build, not the step.", stopped.Cause, where))
+		out = append(out, fmt.Sprintf("The timeout (%s) passed %s.", e.opts.Policy.Timeout, where), e.abortNote(o, stop))
 	case errors.As(cause, &stopped):
-		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), e.abortNote(r.owned, stop))
+		out = append(out, fmt.Sprintf("The step was stopped (%v) %s.", stopped.Cause, where), e.abortNote(o, stop))
 	case errors.Is(cause, errTriggerFailed):
-		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), e.abortNote(r.owned, stop))
+		out = append(out, fmt.Sprintf("Another job's trigger failed %s, so the step stopped following this one.", where), e.abortNote(o, stop))
 	case o.Err != nil:
 		out = append(out, fmt.Sprintf("The run failed %s: %v", where, o.Err))
 	case o.Result == build.Cancelled:
@@ -502,9 +507,13 @@ func (e *ends) notes(r findings) []string {
 	return out
 }
 
-func (e *ends) abortNote(owned bool, stop string) string {
+// abortNote says whether the step asked Jenkins to stop a build it
+// stopped following: never for a downstream build (run.conclude).
+func (e *ends) abortNote(o BuildOutcome, stop string) string {
 	switch {
-	case e.opts.Policy.AbortsOnStop(owned):
+	case o.Upstream != "":
+		return "Another build started it, so Jenkins stops it with that build, not the step."
+	case e.opts.Policy.AbortsOnStop(o.Owned):
 		return "jenkins-trigger asked Jenkins to " + stop + "."
 	case e.opts.Policy.AbortOnStop == nil:
 		return "This step did not trigger the build, so Jenkins was not asked to " + stop + " (set abort_on_stop to true for that)."

@@ -23,7 +23,9 @@ type run struct {
 	// info is the job's definition, read before the trigger; nil when it
 	// could not be read.
 	info *jenkins.JobInfo
-	// sharedJob is set when another build of the step is of the same job.
+	// sharedJob is set when another of the step's own builds is of the
+	// same job; a downstream build brings no artifacts back, so it is
+	// never counted.
 	sharedJob bool
 	// findings are what the run returns.
 	findings

@@ -196,10 +196,7 @@ func (s *step) do(ctx context.Context) (Outcome, []findings) {
 			if announce != nil {
 				announce()
 			}
-			r := s.join(t, parent, adoptFrom)
-			// Which builds of its job are still to come is not known.
-			r.sharedJob = true
-			s.follow(following, &group, r)
+			s.follow(following, &group, s.join(t, parent, adoptFrom))
 			return true
 		}
 	}
