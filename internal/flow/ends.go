@@ -263,11 +263,15 @@ func (e *ends) stepEnded(out Outcome, found []findings) {
 	if i := out.Deciding(); i >= 0 {
 		e.decidingOutputs(out.Builds[i])
 	}
-	e.failedOutputs(out)
+	failed, failedURL := e.reallyFailed(out), ""
+	if failed >= 0 {
+		failedURL = out.Builds[failed].BuildURL
+	}
+	e.failedOutputs(out, failed)
 	e.mu.Lock()
 	e.writeBuilds()
 	e.mu.Unlock()
-	e.summarize(found, e.writeJUnit(found))
+	e.summarize(found, e.writeJUnit(found), failedURL)
 	if e.show.tally && len(out.Builds) > 0 {
 		e.Report.Status("%s", tally(out.Builds))
 	}
@@ -293,10 +297,11 @@ func (e *ends) decidingOutputs(o BuildOutcome) {
 	}
 }
 
-// failedOutputs write the build that really failed: the deepest failed
-// build that the failed build deciding the step (else its first failed
-// build) started, else that build itself; empty when none failed.
-func (e *ends) failedOutputs(out Outcome) {
+// reallyFailed is the build that really failed: the deepest failed build
+// that the failed build deciding the step (else its first failed build)
+// started, else that build itself; -1 when none failed. The outputs and
+// the summary both name it.
+func (e *ends) reallyFailed(out Outcome) int {
 	failed := -1
 	if i := out.Deciding(); i >= 0 && out.Builds[i].Result.Failed() {
 		failed = i
@@ -307,15 +312,23 @@ func (e *ends) failedOutputs(out Outcome) {
 		}
 	}
 	if failed < 0 {
+		return -1
+	}
+	if d, _ := e.deepestFailed(failed); d >= 0 {
+		return d
+	}
+	return failed
+}
+
+// failedOutputs write the build that really failed, empty when none did.
+func (e *ends) failedOutputs(out Outcome, failed int) {
+	if failed < 0 {
 		// Written empty once there is a result, as failed_stage is.
 		if i := out.Deciding(); i >= 0 && out.Builds[i].Result != build.None {
 			e.output(contract.OutputFailedBuild, "")
 			e.output(contract.OutputFailedJob, "")
 		}
 		return
-	}
-	if d, _ := e.deepestFailed(failed); d >= 0 {
-		failed = d
 	}
 	e.output(contract.OutputFailedBuild, out.Builds[failed].BuildURL)
 	e.output(contract.OutputFailedJob, out.Builds[failed].Job.Name)
@@ -421,12 +434,13 @@ func merge(into, t *build.TestRun, label string) *build.TestRun {
 }
 
 // summarize writes the step summary of a step that reached a queue item
-// or a build; junit is the JUnit file written, or "".
-func (e *ends) summarize(found []findings, junit string) {
+// or a build; junit is the JUnit file written, or "", and failed the URL
+// of the build that really failed, or "".
+func (e *ends) summarize(found []findings, junit, failed string) {
 	if !e.Report.WantsSummary() {
 		return
 	}
-	s := report.Summary{JUnit: junit}
+	s := report.Summary{JUnit: junit, Failed: failed}
 	now := time.Now()
 	for _, f := range found {
 		if f.queue == 0 && f.number == 0 {

@@ -23,6 +23,10 @@ type Summary struct {
 	// JUnit is the JUnit file the step wrote, "" when none: where the
 	// failed tests are when the summary cannot name them all.
 	JUnit string
+	// Failed is the URL of the build that really failed, as the
+	// failed_build_url output gives it; "" when none did. A downstream
+	// build named here heads the summary.
+	Failed string
 }
 
 // BuildSummary is what the step summary shows of one build: how far it
@@ -134,7 +138,7 @@ func (s Summary) junitWhere() string {
 func (s Summary) render(cut shortening, mask func(string) string) string {
 	var b strings.Builder
 	md := &markdownWriter{b: &b, mask: mask, shortening: cut}
-	if t := nest(s.Builds); len(t.own) == 1 {
+	if t := nest(s.Builds, s.Failed); len(t.own) == 1 {
 		md.one(t)
 	} else {
 		md.several(t)

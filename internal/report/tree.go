@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"strings"
-
-	"github.com/jenkins-trigger/jenkins-trigger/internal/build"
 )
 
 // tree is a summary's builds as the summary shows them: each downstream
@@ -14,9 +12,9 @@ type tree struct {
 	rows []row
 	// own are the step's own builds, in order.
 	own []BuildSummary
-	// culprit is the row of the deepest failed build below a failed build
-	// of the step's own, through failed builds only, and of is the row of
-	// that own build; both -1 when there is none.
+	// culprit is the row of the downstream build that really failed (as
+	// Summary.Failed names it), and of is the row of the build of the
+	// step's own at the top of its tree; both -1 when there is none.
 	culprit, of int
 }
 
@@ -34,7 +32,8 @@ type row struct {
 // builds it started, in the order they appeared. A downstream build whose
 // upstream is not in the summary, or is in a loop of upstreams (which
 // Jenkins' answers alone could make), is listed after them, at depth 0.
-func nest(builds []BuildSummary) tree {
+// failed is the URL of the build that really failed.
+func nest(builds []BuildSummary, failed string) tree {
 	byURL := make(map[string]int, len(builds))
 	for i, bs := range builds {
 		if _, dup := byURL[bs.URL]; bs.URL != "" && !dup {
@@ -52,13 +51,11 @@ func nest(builds []BuildSummary) tree {
 	}
 	t := tree{culprit: -1, of: -1}
 	placed := make([]bool, len(builds))
-	rowOf := make([]int, len(builds))
 	var place func(i, depth, parent int)
 	place = func(i, depth, parent int) {
 		placed[i] = true
 		t.rows = append(t.rows, row{BuildSummary: builds[i], depth: depth, parent: parent})
 		at := len(t.rows) - 1
-		rowOf[i] = at
 		for _, c := range children[i] {
 			if !placed[c] {
 				place(c, depth+1, at)
@@ -78,27 +75,29 @@ func nest(builds []BuildSummary) tree {
 			}
 		}
 	}
-	t.findCulprit(builds, parent, rowOf)
+	t.findCulprit(failed)
 	return t
 }
 
-// findCulprit finds the build that really failed (build.Culprit) below
-// the first failed build of the step's own that has one, reading the
-// builds in the order they appeared, as flow does, so that the summary
-// names the build the error line and the outputs name.
-func (t *tree) findCulprit(builds []BuildSummary, parent, rowOf []int) {
-	result := make([]build.Result, len(builds))
-	for i, bs := range builds {
-		result[i] = bs.Result
+// findCulprit places the build that really failed, as the step decided
+// it: a downstream build heads the summary, below the build of the step's
+// own at the top of its tree; a build of the step's own does not.
+func (t *tree) findCulprit(failed string) {
+	if failed == "" {
+		return
 	}
-	for i, bs := range builds {
-		if bs.Upstream != "" {
+	for i, r := range t.rows {
+		if r.URL != failed || r.own() {
 			continue
 		}
-		if c := build.Culprit(i, parent, result); c >= 0 {
-			t.culprit, t.of = rowOf[c], rowOf[i]
-			return
+		top := i
+		for t.rows[top].parent >= 0 {
+			top = t.rows[top].parent
 		}
+		if t.rows[top].own() {
+			t.culprit, t.of = i, top
+		}
+		return
 	}
 }
 

@@ -68,11 +68,12 @@ func TestGoldenTree(t *testing.T) {
 
 	for _, tt := range []struct {
 		name   string
+		failed string // the build that really failed, as flow decides it
 		builds []BuildSummary
 	}{
-		{"summary-tree-orchestrator.md", []BuildSummary{all, eu, us, db}},
-		{"summary-tree-freestyle.md", []BuildSummary{pkg, publish}},
-		{"summary-tree-orphan.md", []BuildSummary{
+		{"summary-tree-orchestrator.md", db.URL, []BuildSummary{all, eu, us, db}},
+		{"summary-tree-freestyle.md", "", []BuildSummary{pkg, publish}},
+		{"summary-tree-orphan.md", smoke.URL, []BuildSummary{
 			treeBuild("team/deploy-eu", 12, "", build.Success),
 			func() BuildSummary {
 				b := treeBuild("team/deploy-us", 7, "", build.Failure)
@@ -84,7 +85,7 @@ func TestGoldenTree(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			md := Summary{Builds: tt.builds}.markdown(mask)
+			md := Summary{Builds: tt.builds, Failed: tt.failed}.markdown(mask)
 			if strings.Contains(md, "s3cr") {
 				t.Errorf("secret shown:\n%s", md)
 			}
@@ -122,7 +123,7 @@ func TestNest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var got []string
-			for _, r := range nest(tt.builds).rows {
+			for _, r := range nest(tt.builds, "").rows {
 				got = append(got, fmt.Sprintf("%s:%d", r.Job, r.depth))
 			}
 			if g := strings.Join(got, " "); g != tt.want {
@@ -132,42 +133,40 @@ func TestNest(t *testing.T) {
 	}
 }
 
-// TestCulprit finds the build that really failed: below a failed build of
-// the step's own, through failed builds only, the deepest, the first of
-// equals.
+// TestCulprit: the summary heads with the downstream build the step
+// says really failed (flow decides it, by build.Culprit, for the outputs
+// too), below the build of the step's own at the top of its tree; a build
+// of the step's own, one the summary does not hold, or one below an
+// unknown upstream heads nothing.
 func TestCulprit(t *testing.T) {
 	t.Parallel()
 	own := treeBuild("own", 1, "", build.Failure)
+	child := treeBuild("c1", 1, own.URL, build.Failure)
+	grandchild := treeBuild("g1", 1, child.URL, build.Failure)
+	other := treeBuild("other", 1, "", build.Aborted)
+	orphan := treeBuild("o", 1, "https://ci/job/gone/1/", build.Failure)
 	for _, tt := range []struct {
-		name   string
-		builds []BuildSummary
-		want   string // "" when none
+		name         string
+		builds       []BuildSummary
+		failed       string
+		want, wantOf string // "" when none
 	}{
-		{"none below", []BuildSummary{own, treeBuild("ok", 1, own.URL, build.Success)}, ""},
-		{"own succeeded", []BuildSummary{treeBuild("own", 1, "", build.Success), treeBuild("bad", 1, own.URL, build.Failure)}, ""},
-		{"child", []BuildSummary{own, treeBuild("ok", 1, own.URL, build.Success), treeBuild("bad", 1, own.URL, build.Aborted)}, "bad"},
-		{"deepest", []BuildSummary{own, treeBuild("c1", 1, own.URL, build.Failure), treeBuild("c2", 1, own.URL, build.Failure),
-			treeBuild("g2", 1, "https://ci/job/c2/1/", build.NotBuilt)}, "g2"},
-		{"first of equals", []BuildSummary{own, treeBuild("c1", 1, own.URL, build.Failure), treeBuild("c2", 1, own.URL, build.Failure)}, "c1"},
-		{"not through a success", []BuildSummary{own, treeBuild("c1", 1, own.URL, build.Failure), treeBuild("c2", 1, own.URL, build.Success),
-			treeBuild("g2", 1, "https://ci/job/c2/1/", build.Failure)}, "c1"},
-		{"unstable is no failure", []BuildSummary{own, treeBuild("c1", 1, own.URL, build.Unstable)}, ""},
-		{"timeout is the step's", []BuildSummary{treeBuild("own", 1, "", build.Timeout), treeBuild("c1", 1, own.URL, build.Timeout)}, ""},
-		{"not below an unknown upstream", []BuildSummary{own, treeBuild("o", 1, "https://ci/job/gone/1/", build.Failure),
-			treeBuild("oc", 1, "https://ci/job/o/1/", build.Failure)}, ""},
-		{"second own build", []BuildSummary{treeBuild("a", 1, "", build.Success), own, treeBuild("c", 1, own.URL, build.Failure)}, "c"},
+		{"none failed", []BuildSummary{own, child}, "", "", ""},
+		{"a child", []BuildSummary{own, child}, child.URL, "c1", "own"},
+		{"a grandchild", []BuildSummary{own, child, grandchild}, grandchild.URL, "g1", "own"},
+		{"below the second own build", []BuildSummary{other, own, child}, child.URL, "c1", "own"},
+		{"an own build", []BuildSummary{own, child}, own.URL, "", ""},
+		{"not in the summary", []BuildSummary{own, child}, "https://ci/job/else/1/", "", ""},
+		{"below an unknown upstream", []BuildSummary{own, orphan}, orphan.URL, "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var got string
-			if tr := nest(tt.builds); tr.culprit >= 0 {
-				got = tr.rows[tr.culprit].Job
-				if of := tr.rows[tr.of]; !of.own() || !of.Result.Failed() {
-					t.Errorf("culprit %s is below %s, not a failed build of the step's own", got, of.Job)
-				}
+			var got, of string
+			if tr := nest(tt.builds, tt.failed); tr.culprit >= 0 {
+				got, of = tr.rows[tr.culprit].Job, tr.rows[tr.of].Job
 			}
-			if got != tt.want {
-				t.Errorf("culprit = %q, want %q", got, tt.want)
+			if got != tt.want || of != tt.wantOf {
+				t.Errorf("culprit %q below %q, want %q below %q", got, of, tt.want, tt.wantOf)
 			}
 		})
 	}
@@ -210,6 +209,7 @@ func TestTreeWithinGitHubLimit(t *testing.T) {
 		for i := range s.Builds {
 			s.Builds[i].Result = build.Failure
 		}
+		s.Failed = s.Builds[n-1].URL
 		md := s.markdown(func(s string) string { return s })
 		if len(md)+1 > 1<<20 {
 			t.Errorf("%d builds: the summary and its line end are %d bytes, over 1 MiB", n, len(md)+1)
@@ -236,7 +236,7 @@ func FuzzBuildRow(f *testing.F) {
 			builds = append(builds, BuildSummary{Job: job, URL: fmt.Sprintf("https://ci/job/x/%d/", i+1), Number: i + 1, Upstream: builds[i].URL,
 				Result: build.Failure, FailedStage: stage})
 		}
-		md := Summary{Builds: builds}.markdown(func(s string) string { return s })
+		md := Summary{Builds: builds, Failed: builds[len(builds)-1].URL}.markdown(func(s string) string { return s })
 		header := "| Job | Build | Result | Duration | Queue time | Failed stage |\n|---|---|---|---|---|---|\n"
 		i := strings.Index(md, header)
 		if i < 0 {
