@@ -156,7 +156,7 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("stopped (%v)", context.Cause(ctx))
 		return exitSignal + signalNumber(context.Cause(ctx))
 	default:
-		rep.Error("%v", err)
+		rep.Error("%s", errorLine(err, cfg))
 		return ExitJenkins
 	}
 	warnIDToken(cfg, rep, time.Now())
