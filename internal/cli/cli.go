@@ -281,7 +281,7 @@ func warnTransport(cfg *config.Config, rep report.Reporter) {
 	if cfg.Insecure {
 		rep.Warning("insecure is true: TLS certificates of %s are not verified", cfg.BaseURL.Host)
 	}
-	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "" || cfg.OIDCAudience != "" || cfg.OIDCToken != "") && !isLoopback(cfg.BaseURL.Hostname()) {
+	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "" || cfg.UsesOIDC()) && !isLoopback(cfg.BaseURL.Hostname()) {
 		rep.Warning("credentials are sent over plain http:// to %s; use https://", cfg.BaseURL.Host)
 	}
 }
@@ -463,11 +463,10 @@ func buildName(b flow.BuildOutcome) string {
 // errorLine is the one line that says why Jenkins could not be used, or
 // what input was wrong.
 func errorLine(err error, cfg *config.Config) string {
-	usesOIDC := cfg.OIDCAudience != "" || cfg.OIDCToken != ""
-	if errors.Is(err, jenkins.ErrUnauthorized) && usesOIDC {
+	if errors.Is(err, jenkins.ErrUnauthorized) && cfg.UsesOIDC() {
 		return fmt.Sprintf("Jenkins refused the OIDC token (401): check the issuer, audience, username claim and protected paths of Jenkins' jwt-auth-filter; %v", err)
 	}
-	if errors.Is(err, jenkins.ErrForbidden) && usesOIDC {
+	if errors.Is(err, jenkins.ErrForbidden) && cfg.UsesOIDC() {
 		// jwt-auth-filter ignores a token on a path it does not protect,
 		// and Jenkins then sees no one.
 		return fmt.Sprintf("%v; Jenkins takes an OIDC token only on the paths jwt-auth-filter protects: add those jenkins-trigger uses to its default, /**/api/**", err)
