@@ -126,6 +126,9 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("%v", err)
 		return ExitBadInput
 	}
+	for _, name := range cfg.WeakSecrets() {
+		rep.Warning("%s is too short or too common to mask safely (fewer than eight characters, or digits only): masking it would blank out ordinary text in every log line", name)
+	}
 	hc := e.HTTPClient
 	if hc == nil {
 		if hc, err = newHTTPClient(cfg, e.Environ, e.Net); err != nil {
@@ -188,7 +191,7 @@ func trigger(ctx context.Context, e Env) int {
 }
 
 // setup reads the configuration and makes the reporter, masking secrets
-// before anything else is printed, and warning of those that are weak. It always returns a reporter, to say
+// before anything else is printed. It always returns a reporter, to say
 // what went wrong through.
 func setup(e Env) (*config.Config, report.Reporter, error) {
 	return setupFor(e, true)
@@ -219,9 +222,6 @@ func setupFor(e Env, outputs bool) (*config.Config, report.Reporter, error) {
 	mask(cfg.Secrets())
 	if repErr != nil {
 		return nil, rep, repErr
-	}
-	for _, name := range cfg.WeakSecrets() {
-		rep.Warning("%s is too short or too common to mask safely (fewer than eight characters, or digits only): masking it would blank out ordinary text in every log line", name)
 	}
 	return cfg, rep, nil
 }
