@@ -10,12 +10,19 @@ import (
 // Write writes data to a new file beside path, syncs it and renames it
 // over path. The error is the one of the step that failed, without the
 // temporary file's name.
+//
+// The file is readable by all, as os.Create makes it with the usual
+// umask, not private as a temporary file is: a dotenv file is read by the
+// steps after, which may run as another user than a container action.
 func Write(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return unwrapPath(err)
 	}
-	_, err = f.Write(data)
+	err = f.Chmod(0o644)
+	if err == nil {
+		_, err = f.Write(data)
+	}
 	if err == nil {
 		err = f.Sync()
 	}

@@ -18,6 +18,9 @@ func TestWrite(t *testing.T) {
 		if err != nil || string(got) != data {
 			t.Fatalf("read %q, %v; want %q", got, err, data)
 		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Fatalf("mode %v, %v; want -rw-r--r--", fi.Mode(), err)
+		}
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d files left in the directory, want 1", len(entries))

@@ -126,6 +126,9 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("%v", err)
 		return ExitBadInput
 	}
+	for _, name := range cfg.WeakSecrets() {
+		rep.Warning("%s is too short or too common to mask safely (fewer than eight characters, or digits only): masking it would blank out ordinary text in every log line", name)
+	}
 	hc := e.HTTPClient
 	if hc == nil {
 		if hc, err = newHTTPClient(cfg, e.Environ, e.Net); err != nil {
@@ -156,7 +159,7 @@ func trigger(ctx context.Context, e Env) int {
 		rep.Error("stopped (%v)", context.Cause(ctx))
 		return exitSignal + signalNumber(context.Cause(ctx))
 	default:
-		rep.Error("%v", err)
+		rep.Error("%s", errorLine(err, cfg))
 		return ExitJenkins
 	}
 	warnIDToken(cfg, rep, time.Now())
@@ -188,7 +191,7 @@ func trigger(ctx context.Context, e Env) int {
 }
 
 // setup reads the configuration and makes the reporter, masking secrets
-// before anything else is printed, and warning of those that are weak. It always returns a reporter, to say
+// before anything else is printed. It always returns a reporter, to say
 // what went wrong through.
 func setup(e Env) (*config.Config, report.Reporter, error) {
 	return setupFor(e, true)
@@ -219,9 +222,6 @@ func setupFor(e Env, outputs bool) (*config.Config, report.Reporter, error) {
 	mask(cfg.Secrets())
 	if repErr != nil {
 		return nil, rep, repErr
-	}
-	for _, name := range cfg.WeakSecrets() {
-		rep.Warning("%s is too short or too common to mask safely (fewer than eight characters, or digits only): masking it would blank out ordinary text in every log line", name)
 	}
 	return cfg, rep, nil
 }
@@ -281,7 +281,7 @@ func warnTransport(cfg *config.Config, rep report.Reporter) {
 	if cfg.Insecure {
 		rep.Warning("insecure is true: TLS certificates of %s are not verified", cfg.BaseURL.Host)
 	}
-	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "" || cfg.OIDCAudience != "" || cfg.OIDCToken != "") && !isLoopback(cfg.BaseURL.Hostname()) {
+	if cfg.BaseURL.Scheme == "http" && (cfg.Token != "" || cfg.BuildToken != "" || cfg.UsesOIDC()) && !isLoopback(cfg.BaseURL.Hostname()) {
 		rep.Warning("credentials are sent over plain http:// to %s; use https://", cfg.BaseURL.Host)
 	}
 }
@@ -463,11 +463,10 @@ func buildName(b flow.BuildOutcome) string {
 // errorLine is the one line that says why Jenkins could not be used, or
 // what input was wrong.
 func errorLine(err error, cfg *config.Config) string {
-	usesOIDC := cfg.OIDCAudience != "" || cfg.OIDCToken != ""
-	if errors.Is(err, jenkins.ErrUnauthorized) && usesOIDC {
+	if errors.Is(err, jenkins.ErrUnauthorized) && cfg.UsesOIDC() {
 		return fmt.Sprintf("Jenkins refused the OIDC token (401): check the issuer, audience, username claim and protected paths of Jenkins' jwt-auth-filter; %v", err)
 	}
-	if errors.Is(err, jenkins.ErrForbidden) && usesOIDC {
+	if errors.Is(err, jenkins.ErrForbidden) && cfg.UsesOIDC() {
 		// jwt-auth-filter ignores a token on a path it does not protect,
 		// and Jenkins then sees no one.
 		return fmt.Sprintf("%v; Jenkins takes an OIDC token only on the paths jwt-auth-filter protects: add those jenkins-trigger uses to its default, /**/api/**", err)

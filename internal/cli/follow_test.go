@@ -409,3 +409,18 @@ func TestFollowRootReadWithinTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestFollowRootReadRefused: a read of Jenkins' root URL that Jenkins
+// refuses says what to check, as any other refused request does.
+func TestFollowRootReadRefused(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 2)})
+		h.set("JENKINS_FOLLOW", "http://localhost:8080/jenkins/job/deploy/1/", "JENKINS_TOKEN", "wrong-token-of-alice")
+		h.runWant(ExitJenkins)
+		if want := `Jenkins refused the credentials of user "alice" (401): check user and token`; !strings.Contains(h.stderr.String(), want) || strings.Count(h.stderr.String(), "\n") != 1 {
+			t.Errorf("stderr %q, want one line with %q", h.stderr.String(), want)
+		}
+	})
+}

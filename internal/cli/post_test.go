@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/jenkins-trigger/jenkins-trigger/internal/backstop"
 	"github.com/jenkins-trigger/jenkins-trigger/internal/jenkinstest"
@@ -279,4 +280,29 @@ func TestPostWithoutState(t *testing.T) {
 			t.Errorf("post mode does not say it stopped %s:\n%s", job, p.stdout.String())
 		}
 	}
+}
+
+// TestPostRepeatsNoWarning: the warnings of the inputs are the main
+// step's to give; the post mode, run with the same inputs, gives none of
+// them again.
+func TestPostRepeatsNoWarning(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, jenkinstest.Options{})
+		h.srv.AddJob(jenkinstest.JobSpec{FullName: "deploy", Script: script("SUCCESS", 10*time.Second, 2)})
+		h.onGitHub()
+		h.set("JENKINS_JOB", "deploy", "JENKINS_HEADERS", "X-Num: 1000", "GITHUB_STATE", filepath.Join(h.dir, "state"))
+		h.runWant(ExitOK)
+		if !strings.Contains(h.stdout.String(), "::warning::the value of header X-Num is too short") {
+			t.Fatalf("the main step does not warn:\n%s", h.stdout.String())
+		}
+		p := h.again()
+		for k, v := range h.env {
+			p.env[k] = v
+		}
+		p.postWant(ExitOK)
+		if strings.Contains(p.stdout.String(), "::warning::") {
+			t.Errorf("the post mode warns again:\n%s", p.stdout.String())
+		}
+	})
 }

@@ -400,6 +400,13 @@ func TestWeakSecrets(t *testing.T) {
 	if got := c.WeakSecrets(); len(got) != 0 {
 		t.Errorf("WeakSecrets() = %q for a strong token", got)
 	}
+	c, err = Load(with("JENKINS_CLIENT_CERT", keyFile("client.crt"), "JENKINS_CLIENT_KEY", keyFile("weak-password.key"), "JENKINS_CLIENT_KEY_PASSWORD", "pass1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.WeakSecrets(), []string{"input client_key_password (JENKINS_CLIENT_KEY_PASSWORD)"}; !slices.Equal(got, want) {
+		t.Errorf("WeakSecrets() = %q, want %q", got, want)
+	}
 }
 
 func TestLoadJobsAndFollow(t *testing.T) {

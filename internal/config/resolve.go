@@ -83,6 +83,9 @@ func (c *Config) checkQueueTimeout() error {
 	return nil
 }
 
+// UsesOIDC reports whether an OIDC token stands for the user.
+func (c *Config) UsesOIDC() bool { return c.OIDCAudience != "" || c.OIDCToken != "" }
+
 // resolveOIDC refuses what cannot go with an OIDC token, and finds the
 // token, or where GitHub mints one.
 func (c *Config) resolveOIDC(environ map[string]string) error {

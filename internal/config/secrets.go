@@ -88,6 +88,7 @@ func (c *Config) WeakSecrets() []string {
 	}
 	add(inputNamed("build_token"), c.BuildToken)
 	add("the password in "+inputNamed("url"), c.urlPassword)
+	add(inputNamed("client_key_password"), c.ClientKeyPassword)
 	for _, name := range slices.Sorted(maps.Keys(c.Headers)) {
 		for _, v := range c.Headers[name] {
 			for _, f := range headerSecrets(v) {
