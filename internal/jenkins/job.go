@@ -16,10 +16,15 @@ type Job struct {
 }
 
 // IsTask reports whether a queue item's task URL, under Jenkins' own root
-// URL, is the job.
+// URL, is the job: its path ends with the job's, and what comes before is
+// the context path, not a folder (deploy is not team/deploy).
 func (j Job) IsTask(taskURL string) bool {
 	u, err := url.Parse(taskURL)
-	return err == nil && strings.HasSuffix(u.EscapedPath(), j.Path)
+	if err != nil {
+		return false
+	}
+	context, ok := strings.CutSuffix(u.EscapedPath(), j.Path)
+	return ok && !strings.Contains(context+"/", "/job/")
 }
 
 // Folder is the folder the job is in: Jenkins' top level has Path "/" and

@@ -133,3 +133,28 @@ func FuzzQueueIDFromLocation(f *testing.F) {
 		}
 	})
 }
+
+// TestIsTask: a queue item's task is the job only when the path before the
+// job's is Jenkins' context path, not a folder of another job.
+func TestIsTask(t *testing.T) {
+	t.Parallel()
+	deploy := Job{Path: "/job/deploy/", Name: "deploy"}
+	teamDeploy := Job{Path: "/job/team/job/deploy/", Name: "team/deploy"}
+	for _, tt := range []struct {
+		job  Job
+		task string
+		want bool
+	}{
+		{deploy, "https://ci.example.com/jenkins/job/deploy/", true},
+		{deploy, "https://ci.example.com/job/deploy/", true},
+		{deploy, "https://ci.example.com/jenkins/job/team/job/deploy/", false},
+		{teamDeploy, "https://ci.example.com/jenkins/job/team/job/deploy/", true},
+		{teamDeploy, "https://ci.example.com/jenkins/job/org/job/team/job/deploy/", false},
+		{deploy, "https://ci.example.com/jenkins/job/deploy-2/", false},
+		{deploy, "%zz", false},
+	} {
+		if got := tt.job.IsTask(tt.task); got != tt.want {
+			t.Errorf("%s IsTask(%q) = %v, want %v", tt.job.Name, tt.task, got, tt.want)
+		}
+	}
+}
