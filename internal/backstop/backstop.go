@@ -105,19 +105,16 @@ func fallbackPath(getenv func(string) string) string {
 	return filepath.Join(filepath.Dir(state), "jenkins-trigger-"+string(safe)+".json")
 }
 
-// Load reads the record the main step saved: on GitHub-like runners
-// STATE_jenkins_trigger, else the file beside GITHUB_STATE; elsewhere the
-// file beside the dotenv file. found is false when the step saved nothing
-// there.
+// Load reads the record the main step saved, from each place Where may
+// have put it, in turn: STATE_jenkins_trigger as the runner hands it, the
+// file beside GITHUB_STATE, the file beside the dotenv file. found is
+// false when the step saved nothing.
 func Load(getenv func(string) string, dotenv string) (rec Record, found bool, err error) {
-	var data []byte
-	switch {
-	case getenv("GITHUB_ACTIONS") == "true":
-		data = []byte(getenv("STATE_" + stateName))
-		if len(data) == 0 && fallbackPath(getenv) != "" {
-			data, err = readRecord(fallbackPath(getenv))
-		}
-	case dotenv != "":
+	data := []byte(getenv("STATE_" + stateName))
+	if len(data) == 0 && fallbackPath(getenv) != "" {
+		data, err = readRecord(fallbackPath(getenv))
+	}
+	if len(data) == 0 && err == nil && dotenv != "" {
 		data, err = readRecord(StatePath(dotenv))
 	}
 	if err != nil {

@@ -202,3 +202,27 @@ func TestFallbackFile(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadedWhereSaved: the post mode finds the record wherever the step
+// kept it, on GitHub-like runners without GITHUB_STATE too.
+func TestLoadedWhereSaved(t *testing.T) {
+	t.Parallel()
+	rec := Record{Builds: []Owned{{Job: jenkins.Job{Path: "/job/a/", Name: "a"}, Queue: 3}}}
+	for name, env := range map[string]map[string]string{
+		"GitHub without GITHUB_STATE": {"GITHUB_ACTIONS": "true"},
+		"elsewhere":                   {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dotenv := filepath.Join(t.TempDir(), "outputs.env")
+			getenv := func(k string) string { return env[k] }
+			if err := Where(getenv, dotenv).Save(rec); err != nil {
+				t.Fatal(err)
+			}
+			got, found, err := Load(getenv, dotenv)
+			if err != nil || !found || len(got.Builds) != 1 || got.Builds[0].Queue != 3 {
+				t.Errorf("Load = %+v, %v, %v; want the saved record", got, found, err)
+			}
+		})
+	}
+}
