@@ -228,3 +228,31 @@ func TestEndLine(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnBuildNotAdopted: a build the step follows of its own (a builds
+// output followed lists downstream builds beside their parent) is not
+// adopted again when its parent's tracker finds it.
+func TestOwnBuildNotAdopted(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newStepHarness(t, jenkinstest.Options{})
+		a := h.job("a", script("SUCCESS", 30*time.Second))
+		down := h.job("down", script("SUCCESS", time.Minute))
+		id, err := h.client.Trigger(t.Context(), down, jenkins.TriggerRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		announced := 0
+		hand := func(w watch) tracker {
+			if w.job.Path != a.Path {
+				return nil
+			}
+			return &handOver{adopt: w.adopt, target: Target{Job: down, Follow: &jenkins.Location{Job: down, Queue: id}, Upstream: "up"}, announce: func() { announced++ }}
+		}
+		own := []Target{{Job: a}, {Job: down, Follow: &jenkins.Location{Job: down, Queue: id}}}
+		out := newStep(Options{Policy: policy(), Targets: own}, Deps{Client: h.client, Report: h.rep}, append(trackerKinds[:], hand)).run(t.Context())
+		if len(out.Builds) != 2 || announced != 0 {
+			t.Fatalf("builds %+v, announced %d times; want a and down once, as the step's own", out.Builds, announced)
+		}
+	})
+}

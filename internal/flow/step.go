@@ -35,14 +35,18 @@ type step struct {
 
 	// mu guards found: what each build's run returned, by index, which
 	// grows as builds join the set; parents: by index, the build that
-	// started each, -1 for the step's own; and adopted: the downstream
-	// builds handed over so far, so that each joins once however often
-	// it is found, and tooMany once there were more than maxDownstream.
-	mu      sync.Mutex
-	found   []findings
-	parents []int
-	adopted map[jenkins.Location]bool
-	tooMany bool
+	// started each, -1 for the step's own; followed: every build of the
+	// set given by its number, the step's own followed ones and the
+	// downstream builds handed over, so that each joins once however
+	// often it is found (a builds output followed lists a build's
+	// downstream builds beside it); adopted counts the downstream ones,
+	// and tooMany says there were more than maxDownstream.
+	mu       sync.Mutex
+	found    []findings
+	parents  []int
+	followed map[buildKey]bool
+	adopted  int
+	tooMany  bool
 }
 
 // Run runs one step under the timeout and reports its end: each build's
@@ -88,6 +92,9 @@ func (s *step) join(t Target, parent int, adoptFrom func(int) func(Target, func(
 	i := len(s.found)
 	s.found = append(s.found, findings{})
 	s.parents = append(s.parents, parent)
+	if t.Follow != nil {
+		s.followedOnce(t)
+	}
 	s.ends.join(t.jobOf().Name)
 	s.beat.join()
 	s.owns.join()
@@ -101,25 +108,46 @@ func (s *step) join(t Target, parent int, adoptFrom func(int) func(Target, func(
 	return r
 }
 
+// buildKey names a build of the set, however it was given.
+type buildKey struct {
+	path          string
+	queue, number int
+}
+
+func keyOf(t Target) buildKey {
+	return buildKey{path: t.Follow.Job.Path, queue: t.Follow.Queue, number: t.Follow.Build}
+}
+
+// followedOnce reports whether the build t follows is new to the set, and
+// remembers it; s.mu held.
+func (s *step) followedOnce(t Target) bool {
+	key := keyOf(t)
+	if s.followed == nil {
+		s.followed = map[buildKey]bool{}
+	}
+	if s.followed[key] {
+		return false
+	}
+	s.followed[key] = true
+	return true
+}
+
 // adoptOnce reports whether the downstream build t follows is new to the
 // step, and remembers it.
 func (s *step) adoptOnce(t Target) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.adopted == nil {
-		s.adopted = map[jenkins.Location]bool{}
-	}
-	if s.adopted[*t.Follow] {
-		return false
-	}
-	if len(s.adopted) == maxDownstream {
-		if !s.tooMany {
+	if s.adopted == maxDownstream {
+		if !s.tooMany && !s.followed[keyOf(t)] {
 			s.tooMany = true
 			s.Report.Warning("the builds of this step started more than %d builds; those after the first %d are not followed", maxDownstream, maxDownstream)
 		}
 		return false
 	}
-	s.adopted[*t.Follow] = true
+	if !s.followedOnce(t) {
+		return false
+	}
+	s.adopted++
 	return true
 }
 
