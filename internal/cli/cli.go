@@ -182,7 +182,7 @@ func trigger(ctx context.Context, e Env) int {
 	if saver != nil {
 		// The step reached its own end, having stopped what it had to.
 		if err := saver.Save(backstop.Record{Ended: true, Builds: []backstop.Owned{}}); err != nil {
-			rep.Warning("%v: the post step will check the builds again", err)
+			rep.Warning("%v: the post step will take this step for killed, and stop the builds it triggered that still run or wait", err)
 		}
 	}
 	code := ExitCode(out)
